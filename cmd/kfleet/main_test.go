@@ -1,0 +1,198 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kfleet/kfleet/inventory"
+	"github.com/kfleet/kfleet/ops"
+)
+
+// runCLI runs one kfleet command line in-process and returns stdout, stderr and the exit code.
+func runCLI(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
+	io, out, errOut := TestIO(false)
+	code := run(context.Background(), args, io)
+	return out.String(), errOut.String(), code
+}
+
+func writeFile(t *testing.T, name, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestExitCodeTable(t *testing.T) {
+	tests := []struct {
+		err  error
+		want int
+	}{
+		{nil, 0},
+		{errors.New("boom"), 1},
+		{usagef("bad flag"), 2},
+		{inventory.Errors{{Msg: "x"}}, 2},
+		{fmt.Errorf("wrapped: %w", &inventory.SelectionError{Msg: "no cluster"}), 2},
+		{&checkFailed{"unhealthy"}, 3},
+		{&ops.KafkaUnreachableError{Cluster: "c", Err: errors.New("refused")}, 69},
+		{fmt.Errorf("exec: %w", &ops.HostKeyError{Host: "h"}), 69},
+		{&ops.SSHUnreachableError{Host: "h", Err: errors.New("refused")}, 69},
+		{&codedError{code: 75}, 75},
+		{interrupted{context.Canceled}, 130},
+	}
+	for _, tt := range tests {
+		if got := exitCode(tt.err); got != tt.want {
+			t.Errorf("exitCode(%v) = %d, want %d", tt.err, got, tt.want)
+		}
+	}
+}
+
+func TestHelpExitCodesListsEveryCode(t *testing.T) {
+	out, _, code := runCLI(t, "help", "exit-codes")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	for _, e := range exitCodes {
+		if !strings.Contains(out, fmt.Sprintf("%3d  %s", e.code, e.meaning)) {
+			t.Errorf("help exit-codes lacks code %d:\n%s", e.code, out)
+		}
+	}
+}
+
+func TestVersionJSON(t *testing.T) {
+	out, _, code := runCLI(t, "version", "-o", "json")
+	var v map[string]string
+	if code != 0 || json.Unmarshal([]byte(out), &v) != nil || v["version"] != version || v["commit"] != commit {
+		t.Fatalf("exit %d, output %q", code, out)
+	}
+}
+
+func TestUsageErrorsExitTwo(t *testing.T) {
+	inv := writeFile(t, "fleet.yaml", "clusters:\n  - name: a\n    bootstrap: [\"127.0.0.1:1\"]\n    brokers:\n      - {id: 1, host: h1}\n")
+	tests := [][]string{
+		{"nosuchcommand"},
+		{"status", "--nosuchflag"},
+		{"-o", "xml", "version"},
+		{"-i", inv, "-c", "nosuchcluster", "status"},
+		{"-i", inv, "status", "--brokers", "9"},
+		{"-i", inv, "status", "--brokers", "x"},
+		{"-i", inv, "exec", "--", ""},
+		{"-i", inv, "exec"},
+		{"-i", filepath.Join(t.TempDir(), "missing.yaml"), "inventory", "validate"},
+		{"version", "extra"},
+	}
+	for _, args := range tests {
+		_, errOut, code := runCLI(t, args...)
+		if code != 2 {
+			t.Errorf("kfleet %v: exit %d, want 2 (stderr %q)", args, code, errOut)
+		}
+		if errOut == "" {
+			t.Errorf("kfleet %v: no message on stderr", args)
+		}
+	}
+}
+
+func TestInventoryValidateNamesLineAndField(t *testing.T) {
+	tests := []struct {
+		name, body string
+		want       []string
+	}{
+		{"malformed yaml", "clusters:\n  - name: a\n    bootstrap: [\n", []string{"fleet.yaml:"}},
+		{"duplicate broker", "clusters:\n  - name: a\n    bootstrap: [\"h:9092\"]\n    brokers:\n      - {id: 1, host: h1}\n      - {id: 1, host: h2}\n",
+			[]string{"fleet.yaml:6:", "clusters[0].brokers[1].id", "duplicate"}},
+		{"unknown key", "clusters:\n  - name: a\n    bootstrap: [\"h:9092\"]\n    brokers:\n      - {id: 1, hots: h1}\n",
+			[]string{"fleet.yaml:5:", "hots"}},
+		{"inline password", "clusters:\n  - name: a\n    bootstrap: [\"h:9092\"]\n    kafka:\n      sasl: {mechanism: PLAIN, user: u, password: hunter2}\n    brokers:\n      - {id: 1, host: h1}\n",
+			[]string{"fleet.yaml:5:", "inline secrets"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := writeFile(t, "fleet.yaml", tt.body)
+			out, errOut, code := runCLI(t, "-i", p, "inventory", "validate")
+			if code != 2 {
+				t.Fatalf("exit %d, want 2; stdout %q stderr %q", code, out, errOut)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(errOut, w) {
+					t.Errorf("stderr %q lacks %q", errOut, w)
+				}
+			}
+			if strings.Contains(errOut, "hunter2") {
+				t.Errorf("stderr leaks the inline secret: %q", errOut)
+			}
+		})
+	}
+}
+
+func TestInventoryValidateAndShow(t *testing.T) {
+	p := writeFile(t, "fleet.yaml", `defaults:
+  ssh: {user: ops, port: 2222}
+clusters:
+  - name: a
+    bootstrap: ["h1:9092"]
+    kafka:
+      sasl: {mechanism: SCRAM-SHA-512, user: ops, password_env: KFLEET_TEST_PW}
+    brokers:
+      - {id: 1, host: h1, rack: r1}
+      - {id: 2, host: h2, ssh: {port: 22}}
+`)
+	out, _, code := runCLI(t, "-i", p, "inventory", "validate")
+	if code != 0 || !strings.Contains(out, "valid (1 clusters, 2 brokers)") {
+		t.Fatalf("validate: exit %d, %q", code, out)
+	}
+	t.Setenv("KFLEET_TEST_PW", "s3cret-value")
+	out, _, code = runCLI(t, "-i", p, "inventory", "show", "-o", "json")
+	if code != 0 {
+		t.Fatalf("show: exit %d", code)
+	}
+	if strings.Contains(out, "s3cret-value") {
+		t.Fatalf("inventory show printed a secret:\n%s", out)
+	}
+	var shown struct {
+		Clusters []struct {
+			Brokers []struct {
+				ID  int32 `json:"id"`
+				SSH struct {
+					User string `json:"user"`
+					Port int    `json:"port"`
+				} `json:"ssh"`
+			} `json:"brokers"`
+		} `json:"clusters"`
+	}
+	if err := json.Unmarshal([]byte(out), &shown); err != nil {
+		t.Fatal(err)
+	}
+	b := shown.Clusters[0].Brokers
+	if b[0].SSH.User != "ops" || b[0].SSH.Port != 2222 || b[1].SSH.Port != 22 {
+		t.Errorf("merge not applied: %+v", b)
+	}
+}
+
+func TestStatusUnreachableClusterExits69(t *testing.T) {
+	p := writeFile(t, "fleet.yaml", "clusters:\n  - name: gone\n    bootstrap: [\"127.0.0.1:1\"]\n    brokers:\n      - {id: 1, host: 127.0.0.1}\n")
+	out, _, code := runCLI(t, "-i", p, "status", "--no-hosts", "--timeout", "2s", "-o", "json")
+	if code != 69 {
+		t.Fatalf("exit %d, want 69\n%s", code, out)
+	}
+	var rep struct {
+		Clusters []struct {
+			Name    string `json:"name"`
+			Healthy bool   `json:"healthy"`
+			Error   string `json:"error"`
+		} `json:"clusters"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Clusters) != 1 || rep.Clusters[0].Healthy || !strings.Contains(rep.Clusters[0].Error, "gone") {
+		t.Errorf("report = %+v", rep)
+	}
+}

@@ -1,0 +1,115 @@
+package ops
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/kfleet/kfleet/inventory"
+)
+
+// FleetOptions bounds a fleet-wide collection.
+type FleetOptions struct {
+	Concurrency int           // clusters read at once; <= 0 -> 8
+	Timeout     time.Duration // per cluster, Kafka and hosts together; 0 -> 15s
+	Kafka       KafkaOptions
+	// SSH, when set, asks every broker's host which Kafka process and version runs there.
+	SSH            *SSHRunner
+	SSHConcurrency int // hosts asked at once per cluster; <= 0 -> 16
+}
+
+// CollectFleet reads every cluster concurrently, each under its own deadline, and assesses it.
+// An unreachable cluster gets a verdict carrying its error; it never holds the others back.
+// Results come back in the order of clusters.
+func CollectFleet(ctx context.Context, clusters []*inventory.Cluster, o FleetOptions) []ClusterHealth {
+	if o.Concurrency <= 0 {
+		o.Concurrency = 8
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 15 * time.Second
+	}
+	out := make([]ClusterHealth, len(clusters))
+	sem := make(chan struct{}, o.Concurrency)
+	var wg sync.WaitGroup
+	for i, c := range clusters {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			start := time.Now()
+			out[i] = collectCluster(ctx, c, o)
+			out[i].Elapsed = time.Since(start)
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+func collectCluster(ctx context.Context, c *inventory.Cluster, o FleetOptions) ClusterHealth {
+	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
+	defer cancel()
+
+	var procs map[int32]BrokerProcess
+	var procErrs map[int32]error
+	var wg sync.WaitGroup
+	if o.SSH != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			procs, procErrs = probeBrokers(ctx, o.SSH, c.Brokers, o.SSHConcurrency)
+		}()
+	}
+
+	snap, err := snapshotCluster(ctx, c, o.Kafka)
+	wg.Wait()
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			err = fmt.Errorf("%w (no answer within %s)", err, o.Timeout)
+		}
+		return Unreachable(c, err)
+	}
+	return Assess(c, snap, procs, procErrs)
+}
+
+// snapshotCluster connects to one cluster, reads a snapshot and disconnects.
+func snapshotCluster(ctx context.Context, c *inventory.Cluster, ko KafkaOptions) (*Snapshot, error) {
+	cl, err := NewKafkaClient(c, ko)
+	if err != nil {
+		return nil, &KafkaUnreachableError{Cluster: c.Name, Err: err}
+	}
+	defer cl.Close()
+	return TakeSnapshot(ctx, cl, c.Name)
+}
+
+// probeBrokers asks each broker's host about its Kafka process, a bounded number at a time.
+func probeBrokers(ctx context.Context, r *SSHRunner, brokers []*inventory.Broker, concurrency int) (map[int32]BrokerProcess, map[int32]error) {
+	if concurrency <= 0 {
+		concurrency = 16
+	}
+	procs := make(map[int32]BrokerProcess, len(brokers))
+	errs := make(map[int32]error)
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, concurrency)
+	for _, b := range brokers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			p, err := ProbeBrokerProcess(ctx, r, SSHTargetFor(b), b.Install.ConfigFile)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs[b.ID] = err
+				return
+			}
+			procs[b.ID] = p
+		}()
+	}
+	wg.Wait()
+	return procs, errs
+}

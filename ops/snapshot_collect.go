@@ -1,0 +1,115 @@
+package ops
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// configBatch bounds one DescribeConfigs request; very large clusters are asked in slices.
+const configBatch = 1000
+
+// TakeSnapshot reads one cluster's state with raw requests: DescribeCluster (fenced brokers
+// included), Metadata for every topic, each topic's effective min.insync.replicas and the
+// in-flight reassignments. Failing to reach the cluster at all is a *KafkaUnreachableError.
+func TakeSnapshot(ctx context.Context, cl *kgo.Client, cluster string) (*Snapshot, error) {
+	in := SnapshotInput{Cluster: cluster, TakenAt: time.Now()}
+
+	mreq := kmsg.NewPtrMetadataRequest() // nil Topics: every topic
+	mresp, err := mreq.RequestWith(ctx, cl)
+	if err != nil {
+		return nil, &KafkaUnreachableError{Cluster: cluster, Err: err}
+	}
+	in.Metadata = mresp
+	for _, t := range mresp.Topics {
+		if err := kerr.ErrorForCode(t.ErrorCode); err != nil && !errors.Is(err, kerr.LeaderNotAvailable) {
+			in.Warnings = append(in.Warnings, fmt.Sprintf("topic %s: %v", deref(t.Topic), err))
+		}
+	}
+
+	// Metadata lists only live brokers; DescribeCluster v2 also names the fenced ones.
+	dreq := kmsg.NewPtrDescribeClusterRequest()
+	dreq.IncludeFencedBrokers = true
+	dreq.EndpointType = 1 // brokers, not controllers
+	dresp, err := dreq.RequestWith(ctx, cl)
+	if err == nil {
+		err = withMessage(kerr.ErrorForCode(dresp.ErrorCode), dresp.ErrorMessage)
+	}
+	if err != nil {
+		in.Warnings = append(in.Warnings, "describe cluster (fenced brokers unknown): "+err.Error())
+	} else {
+		in.Describe = dresp
+	}
+
+	in.MinISR, err = minISRByTopic(ctx, cl, mresp.Topics)
+	if err != nil {
+		in.Warnings = append(in.Warnings, "min.insync.replicas: "+err.Error())
+	}
+
+	rreq := kmsg.NewPtrListPartitionReassignmentsRequest() // nil Topics: all reassignments
+	rreq.TimeoutMillis = 10_000
+	rresp, err := rreq.RequestWith(ctx, cl)
+	switch {
+	case err != nil:
+		in.Warnings = append(in.Warnings, "reassignments: "+err.Error())
+	case rresp.ErrorCode != 0:
+		in.Warnings = append(in.Warnings, "reassignments: "+withMessage(kerr.ErrorForCode(rresp.ErrorCode), rresp.ErrorMessage).Error())
+	default:
+		in.Reassignments = rresp
+	}
+	return BuildSnapshot(in), nil
+}
+
+// minISRByTopic asks for the one config it needs; the broker answers with the effective value,
+// whether it comes from the topic, the cluster default or server.properties.
+func minISRByTopic(ctx context.Context, cl *kgo.Client, topics []kmsg.MetadataResponseTopic) (map[string]int, error) {
+	out := make(map[string]int, len(topics))
+	var errs []error
+	for start := 0; start < len(topics); start += configBatch {
+		end := min(start+configBatch, len(topics))
+		req := kmsg.NewPtrDescribeConfigsRequest()
+		for _, t := range topics[start:end] {
+			r := kmsg.NewDescribeConfigsRequestResource()
+			r.ResourceType = kmsg.ConfigResourceTypeTopic
+			r.ResourceName = deref(t.Topic)
+			r.ConfigNames = []string{"min.insync.replicas"}
+			req.Resources = append(req.Resources, r)
+		}
+		shards := cl.RequestSharded(ctx, req)
+		for _, sh := range shards {
+			if sh.Err != nil {
+				errs = append(errs, sh.Err)
+				continue
+			}
+			resp := sh.Resp.(*kmsg.DescribeConfigsResponse)
+			for _, r := range resp.Resources {
+				if err := kerr.ErrorForCode(r.ErrorCode); err != nil {
+					errs = append(errs, fmt.Errorf("topic %s: %w", r.ResourceName, withMessage(err, r.ErrorMessage)))
+					continue
+				}
+				for _, c := range r.Configs {
+					if c.Name != "min.insync.replicas" || c.Value == nil {
+						continue
+					}
+					if n, err := strconv.Atoi(*c.Value); err == nil {
+						out[r.ResourceName] = n
+					}
+				}
+			}
+		}
+	}
+	return out, errors.Join(errs...)
+}
+
+func withMessage(err error, msg *string) error {
+	if err == nil || msg == nil || *msg == "" {
+		return err
+	}
+	return fmt.Errorf("%w: %s", err, *msg)
+}
