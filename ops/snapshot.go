@@ -20,6 +20,7 @@ type Snapshot struct {
 	Topics        []Topic
 	Partitions    []Partition // grouped by topic in Topics order, each group sorted by partition id
 	Reassignments []Reassignment
+	Quorum        *Quorum // nil when the cluster is not KRaft or the quorum could not be read
 	Counts        Counts
 	Warnings      []string // things the snapshot could not see fully (e.g. a topic's config)
 }
@@ -198,6 +199,7 @@ type SnapshotInput struct {
 	Metadata      *kmsg.MetadataResponse
 	MinISR        map[string]int // effective min.insync.replicas per topic
 	Reassignments *kmsg.ListPartitionReassignmentsResponse
+	Quorum        *Quorum
 	Warnings      []string
 }
 
@@ -205,7 +207,7 @@ type SnapshotInput struct {
 func BuildSnapshot(in SnapshotInput) *Snapshot {
 	md := in.Metadata
 	s := &Snapshot{Cluster: in.Cluster, TakenAt: in.TakenAt, Controller: md.ControllerID,
-		Warnings: in.Warnings}
+		Quorum: in.Quorum, Warnings: in.Warnings}
 	if md.ClusterID != nil {
 		s.ClusterID = *md.ClusterID
 	}
@@ -222,6 +224,11 @@ func BuildSnapshot(in SnapshotInput) *Snapshot {
 		}
 	}
 	slices.SortFunc(s.Brokers, func(a, b Broker) int { return int(a.ID - b.ID) })
+	if in.Quorum != nil {
+		// Under KRaft the quorum leader is the active controller; DescribeCluster and Metadata
+		// only name a broker that forwards to it.
+		s.Controller = in.Quorum.LeaderID
+	}
 
 	topics := slices.Clone(md.Topics)
 	slices.SortFunc(topics, func(a, b kmsg.MetadataResponseTopic) int {

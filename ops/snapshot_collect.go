@@ -52,6 +52,12 @@ func TakeSnapshot(ctx context.Context, cl *kgo.Client, cluster string) (*Snapsho
 		in.Warnings = append(in.Warnings, "min.insync.replicas: "+err.Error())
 	}
 
+	if q, err := describeQuorum(ctx, cl); err != nil {
+		in.Warnings = append(in.Warnings, "controller quorum: "+err.Error())
+	} else {
+		in.Quorum = q
+	}
+
 	rreq := kmsg.NewPtrListPartitionReassignmentsRequest() // nil Topics: all reassignments
 	rreq.TimeoutMillis = 10_000
 	rresp, err := rreq.RequestWith(ctx, cl)

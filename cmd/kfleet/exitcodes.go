@@ -51,6 +51,7 @@ func exitCode(err error) int {
 		invErrs   inventory.Errors
 		selErr    *inventory.SelectionError
 		usage     *usageError
+		sshConfig *ops.SSHConfigError
 		kafkaDown *ops.KafkaUnreachableError
 		hostDown  *ops.SSHUnreachableError
 		hostKey   *ops.HostKeyError
@@ -65,7 +66,8 @@ func exitCode(err error) int {
 		return coded.code
 	case errors.As(err, &intr):
 		return exitInterrupted
-	case errors.As(err, &invErr), errors.As(err, &invErrs), errors.As(err, &selErr), errors.As(err, &usage):
+	case errors.As(err, &invErr), errors.As(err, &invErrs), errors.As(err, &selErr), errors.As(err, &usage),
+		errors.As(err, &sshConfig):
 		return exitUsage
 	case errors.As(err, &kafkaDown), errors.As(err, &hostDown), errors.As(err, &hostKey):
 		return exitUnreachable

@@ -189,7 +189,7 @@ func (r *statusReport) table(verbose bool) func(io.Writer) error {
 				if !want[b.ID] {
 					continue
 				}
-				if err := bt.Append(brokerRow(c.Name, b)); err != nil {
+				if err := bt.Append(brokerRow(c, b)); err != nil {
 					return err
 				}
 			}
@@ -264,9 +264,11 @@ func printClusterNotes(w io.Writer, c ops.ClusterHealth, verbose bool) {
 	}
 }
 
-func brokerRow(cluster string, b ops.BrokerHealth) []string {
+func brokerRow(c ops.ClusterHealth, b ops.BrokerHealth) []string {
 	alive := "yes"
 	switch {
+	case c.Unreachable:
+		alive = "?"
 	case b.Fenced:
 		alive = "FENCED"
 	case !b.Registered:
@@ -280,5 +282,5 @@ func brokerRow(cluster string, b ops.BrokerHealth) []string {
 	if !b.InInventory {
 		id += " (not in inventory)"
 	}
-	return []string{cluster, id, b.Host, b.Rack, alive, version, cell(b.Leaders), cell(b.Replicas), cell(b.UnderReplicated)}
+	return []string{c.Name, id, b.Host, b.Rack, alive, version, cell(b.Leaders), cell(b.Replicas), cell(b.UnderReplicated)}
 }
