@@ -1,0 +1,49 @@
+package inventory
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// FuzzParse feeds Parse arbitrary bytes: it must never panic, must report problems only as
+// Errors with real positions, and must never accept an inventory without brokers.
+func FuzzParse(f *testing.F) {
+	good, err := os.ReadFile(filepath.Join("testdata", "fleet.yaml"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(good)
+	for _, c := range problemCases {
+		f.Add([]byte(c.in))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fleet, err := Parse("fleet.yaml", data)
+		if err != nil {
+			var es Errors
+			if !errors.As(err, &es) || len(es) == 0 {
+				t.Fatalf("error is %T %v, want non-empty Errors", err, err)
+			}
+			for _, e := range es {
+				if e.Pos.Line < 1 || e.Pos.Column < 1 || e.Pos.File != "fleet.yaml" {
+					t.Fatalf("problem without a position: %#v", e)
+				}
+			}
+			return
+		}
+		if fleet == nil || len(fleet.Clusters) == 0 {
+			t.Fatalf("accepted an inventory without clusters")
+		}
+		for _, c := range fleet.Clusters {
+			if c.Name == "" || len(c.Bootstrap) == 0 || len(c.Brokers) == 0 {
+				t.Fatalf("accepted an incomplete cluster %+v", c)
+			}
+			for _, b := range c.Brokers {
+				if b.Host == "" || b.SSH.Port < 1 || b.SSH.HostKeyPolicy == "" || b.SSH.ConnectTimeout <= 0 {
+					t.Fatalf("accepted an incomplete broker %+v", b)
+				}
+			}
+		}
+	})
+}
