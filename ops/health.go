@@ -32,12 +32,14 @@ type ClusterHealth struct {
 	Snapshot          *Snapshot          `json:"-" yaml:"-"`
 }
 
-// LeaseHolder names who holds a cluster's operation lease. Nothing takes the lease yet, so status
-// reports it as null; the rolling engine will fill it.
+// LeaseHolder names who holds a cluster's operation lease (see lease.go); status reports null
+// when nobody does. LeaseState.LeaseHolder builds it.
 type LeaseHolder struct {
 	Holder  string    `json:"holder" yaml:"holder"`
 	Purpose string    `json:"purpose" yaml:"purpose"`
 	Expires time.Time `json:"expires" yaml:"expires"`
+	OpID    string    `json:"op_id" yaml:"op_id"`
+	Since   time.Time `json:"since" yaml:"since"`
 }
 
 // BrokerHealth is one broker: the inventory's view joined with Kafka's and the host's.
@@ -78,6 +80,7 @@ func Assess(c *inventory.Cluster, s *Snapshot, procs map[int32]BrokerProcess, pr
 		}
 		l := load[ib.ID]
 		b.Leaders, b.Replicas, b.UnderReplicated = l.Leaders, l.Replicas, l.UnderReplicated
+		processGone := false
 		switch p, err := procs[ib.ID], procErrs[ib.ID]; {
 		case err != nil:
 			b.VersionError = err.Error()
@@ -86,9 +89,16 @@ func Assess(c *inventory.Cluster, s *Snapshot, procs map[int32]BrokerProcess, pr
 			versions[p.Version] = true
 		case procs != nil:
 			b.VersionError = "no Kafka process running"
+			processGone = true
 		}
-		if !b.Alive {
+		switch {
+		case !b.Alive:
 			h.Problems = append(h.Problems, fmt.Sprintf("broker %d (%s) is %s", ib.ID, ib.Host, brokerState(b)))
+		case processGone:
+			// The host knows first: the controller fences a dead broker only after its session
+			// times out.
+			b.Alive = false
+			h.Problems = append(h.Problems, fmt.Sprintf("broker %d (%s): no Kafka process runs on its host (Kafka has not fenced it yet)", ib.ID, ib.Host))
 		}
 		h.Brokers = append(h.Brokers, b)
 	}

@@ -1,0 +1,223 @@
+//go:build e2e
+
+// Package e2e runs the kfleet binary against the real sandbox fleet: real Kafka brokers behind
+// real OpenSSH sshd (see sandbox/up.sh). With KFLEET_E2E=1 (CI) a missing or unhealthy sandbox
+// fails the run; otherwise the tests skip with the reason.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+var (
+	root      string // repository root
+	inventory string // .sandbox/fleet.yaml
+	kfleetBin string
+	skipWhy   string
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(setup(m))
+}
+
+func setup(m *testing.M) int {
+	wd, _ := os.Getwd()
+	root = filepath.Clean(filepath.Join(wd, "..", ".."))
+	inventory = filepath.Join(root, ".sandbox", "fleet.yaml")
+	required := os.Getenv("KFLEET_E2E") == "1"
+
+	tmp, err := os.MkdirTemp("", "kfleet-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(tmp)
+	kfleetBin = filepath.Join(tmp, "kfleet")
+	build := exec.Command("go", "build", "-o", kfleetBin, "./cmd/kfleet")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: building kfleet: %v\n%s", err, out)
+		return 1
+	}
+
+	if _, err := os.Stat(inventory); err != nil {
+		skipWhy = "sandbox not running (no .sandbox/fleet.yaml): run `make sandbox` first"
+	} else if err := waitHealthy(3 * time.Minute); err != nil {
+		skipWhy = "sandbox not healthy: " + err.Error()
+	}
+	if skipWhy != "" && required {
+		fmt.Fprintf(os.Stderr, "e2e: KFLEET_E2E=1 and the sandbox cannot be used: %s\n", skipWhy)
+		return 1
+	}
+	return m.Run()
+}
+
+// needSandbox skips (outside CI) when the sandbox is absent.
+func needSandbox(t *testing.T) {
+	t.Helper()
+	if skipWhy != "" {
+		t.Skip(skipWhy)
+	}
+}
+
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+// kfleet runs the binary with args; -i defaults to the sandbox inventory.
+func kfleet(t *testing.T, args ...string) result {
+	t.Helper()
+	return kfleetCtx(t, context.Background(), args...)
+}
+
+func kfleetCtx(t *testing.T, ctx context.Context, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	if !hasFlag(args, "-i") {
+		args = append([]string{"-i", inventory}, args...)
+	}
+	cmd := exec.CommandContext(ctx, kfleetBin, args...)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("kfleet %v: %v", args, err)
+	}
+	return result{out.String(), errOut.String(), code}
+}
+
+func hasFlag(args []string, f string) bool {
+	for _, a := range args {
+		if a == f {
+			return true
+		}
+	}
+	return false
+}
+
+// status is the subset of `status -o json` the tests read.
+type status struct {
+	Clusters []struct {
+		Name            string `json:"name"`
+		Healthy         bool   `json:"healthy"`
+		Error           string `json:"error"`
+		Controller      int32  `json:"controller"`
+		Partitions      int    `json:"partitions"`
+		UnderReplicated int    `json:"under_replicated"`
+		UnderMinISR     int    `json:"under_min_isr"`
+		Offline         int    `json:"offline"`
+		Brokers         []struct {
+			ID      int32  `json:"id"`
+			Host    string `json:"host"`
+			Rack    string `json:"rack"`
+			Alive   bool   `json:"alive"`
+			Version string `json:"version"`
+		} `json:"brokers"`
+	} `json:"clusters"`
+}
+
+func runStatus(args ...string) (status, int, string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, kfleetBin, append([]string{"-i", inventory, "status", "-o", "json"}, args...)...)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		return status{}, -1, "", err
+	}
+	var s status
+	if err := json.Unmarshal(out.Bytes(), &s); err != nil {
+		return status{}, code, errOut.String(), fmt.Errorf("status -o json: %v: %q", err, out.String())
+	}
+	return s, code, errOut.String(), nil
+}
+
+// waitHealthy polls status until it exits 0.
+func waitHealthy(d time.Duration) error {
+	deadline := time.Now().Add(d)
+	var last string
+	for time.Now().Before(deadline) {
+		s, code, stderr, err := runStatus("--no-hosts")
+		if err == nil && code == 0 {
+			return nil
+		}
+		last = fmt.Sprintf("exit %d %v %s %+v", code, err, stderr, s)
+		time.Sleep(500 * time.Millisecond)
+	}
+	return fmt.Errorf("not healthy within %s: %s", d, last)
+}
+
+// heal runs `make sandbox`'s script and waits until the fleet is healthy again, so the next
+// scenario starts from a healthy sandbox.
+func heal(t *testing.T) {
+	t.Helper()
+	cmd := exec.Command("bash", filepath.Join(root, "sandbox", "up.sh"))
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("sandbox/up.sh: %v\n%s", err, out)
+	}
+	if err := waitHealthy(2 * time.Minute); err != nil {
+		t.Fatalf("after heal: %v", err)
+	}
+}
+
+// sandboxInventory returns the sandbox inventory as a generic tree, for tests to alter.
+func sandboxInventory(t *testing.T) map[string]any {
+	t.Helper()
+	data, err := os.ReadFile(inventory)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inv map[string]any
+	if err := yaml.Unmarshal(data, &inv); err != nil {
+		t.Fatal(err)
+	}
+	return inv
+}
+
+func writeInventory(t *testing.T, inv map[string]any) string {
+	t.Helper()
+	data, err := yaml.Marshal(inv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "fleet.yaml")
+	if err := os.WriteFile(p, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// brokerPID reads the pid the sandbox's service script recorded for broker id.
+func brokerPID(t *testing.T, id int) int {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(root, ".sandbox", "hosts", fmt.Sprint(id), "run", "kafka.pid"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pid int
+	if _, err := fmt.Sscan(strings.TrimSpace(string(data)), &pid); err != nil {
+		t.Fatal(err)
+	}
+	return pid
+}
