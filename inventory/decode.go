@@ -178,6 +178,12 @@ type pair struct{ key, val *yaml.Node }
 // returns its known fields. It returns nil, having reported why, when n is not a mapping; an
 // absent or null n yields an empty result so optional sections need no special case.
 func (d *decoder) mapping(n *yaml.Node, path string, known []string) *fields {
+	return d.mappingExcept(n, path, known, nil)
+}
+
+// mappingExcept is mapping for a level where some keys valid elsewhere are refused: misplaced
+// maps each such key to the message that says where it belongs.
+func (d *decoder) mappingExcept(n *yaml.Node, path string, known []string, misplaced map[string]string) *fields {
 	f := &fields{node: n, path: path, vals: map[string]*yaml.Node{}, hinted: map[string]bool{}}
 	if n == nil {
 		return f
@@ -203,6 +209,10 @@ func (d *decoder) mapping(n *yaml.Node, path string, known []string) *fields {
 			continue
 		}
 		seen[name] = p.key
+		if msg, ok := misplaced[name]; ok {
+			d.errorf(p.key, fp, "%s", msg)
+			continue
+		}
 		if !slices.Contains(known, name) {
 			d.unknownKey(p.key, path, name, known, f)
 			continue

@@ -166,7 +166,7 @@ clusters:
     bootstrap: [k1:9092]
     owner: team-payments
     brokers: [{id: 1, host: k1}]
-`, 4, 5, "clusters[0].owner", "unknown key; expected one of: name, bootstrap, kafka, config, ssh, service, install, brokers"},
+`, 4, 5, "clusters[0].owner", "unknown key; expected one of: name, bootstrap, kafka, config, ssh, service, install, hooks, brokers"},
 	{"duplicate mapping key", `clusters:
   - name: a
     bootstrap: [k1:9092]
@@ -324,6 +324,124 @@ clusters:
       dynamic: {log.retention.ms: [1]}
     brokers: [{id: 1, host: k1}]
 `, 5, 35, `clusters[0].config.dynamic["log.retention.ms"]`, "must be a value, got a list"},
+	{"hooks under a broker", `clusters:
+  - name: a
+    bootstrap: [k1:9092]
+    brokers:
+      - id: 1
+        host: k1
+        hooks: {pre_stop: [/usr/local/bin/drain-check]}
+`, 7, 9, "clusters[0].brokers[0].hooks", "hooks are set per cluster or in defaults"},
+	{"empty hook path", `clusters:
+  - name: a
+    bootstrap: [k1:9092]
+    hooks:
+      pre_stop: [/usr/local/bin/drain-check, ""]
+    brokers: [{id: 1, host: k1}]
+`, 5, 46, "clusters[0].hooks.pre_stop[1]", "must not be empty"},
+	{"null hook path", `defaults:
+  hooks:
+    post_start:
+      - /usr/local/bin/smoke-test
+      - null
+clusters:
+  - name: a
+    bootstrap: [k1:9092]
+    brokers: [{id: 1, host: k1}]
+`, 5, 9, "defaults.hooks.post_start[1]", "must be the path of an executable, got nothing"},
+	{"hook phase is a string", `defaults:
+  hooks: {post_stop: /usr/local/bin/check}
+clusters:
+  - name: a
+    bootstrap: [k1:9092]
+    brokers: [{id: 1, host: k1}]
+`, 2, 22, "defaults.hooks.post_stop", `must be a list of executable paths, e.g. [/usr/local/bin/drain-check], got the string "/usr/local/bin/check"`},
+	{"hook path is a boolean", `clusters:
+  - name: a
+    bootstrap: [k1:9092]
+    hooks: {post_start: [true]}
+    brokers: [{id: 1, host: k1}]
+`, 4, 26, "clusters[0].hooks.post_start[0]", "must be a string, got the boolean true"},
+	{"hook path is a mapping", `clusters:
+  - name: a
+    bootstrap: [k1:9092]
+    hooks:
+      pre_stop:
+        - {path: /usr/local/bin/drain-check}
+    brokers: [{id: 1, host: k1}]
+`, 6, 11, "clusters[0].hooks.pre_stop[0]", "must be a string, got a mapping"},
+	{"hooks is a list", `clusters:
+  - name: a
+    bootstrap: [k1:9092]
+    hooks: [/usr/local/bin/drain-check]
+    brokers: [{id: 1, host: k1}]
+`, 4, 12, "clusters[0].hooks", "must be a mapping with pre_stop, post_stop, post_start and timeout, got a list"},
+	{"hook phase typo", `defaults:
+  hooks:
+    post_strat: [/usr/local/bin/smoke-test]
+clusters:
+  - name: a
+    bootstrap: [k1:9092]
+    brokers: [{id: 1, host: k1}]
+`, 3, 5, "defaults.hooks.post_strat", `unknown key; did you mean "post_start"?`},
+	{"hook phase with a dash", `clusters:
+  - name: a
+    bootstrap: [k1:9092]
+    hooks: {pre-stop: [/usr/local/bin/drain-check]}
+    brokers: [{id: 1, host: k1}]
+`, 4, 13, "clusters[0].hooks.pre-stop", `unknown key; did you mean "pre_stop"?`},
+	{"hook key far from any", `clusters:
+  - name: a
+    bootstrap: [k1:9092]
+    hooks:
+      on_failure: [/usr/local/bin/page]
+    brokers: [{id: 1, host: k1}]
+`, 5, 7, "clusters[0].hooks.on_failure", "unknown key; expected one of: pre_stop, post_stop, post_start, timeout"},
+	{"duplicate hook phase", `defaults:
+  hooks:
+    pre_stop: [/a]
+    pre_stop: [/b]
+clusters:
+  - name: a
+    bootstrap: [k1:9092]
+    brokers: [{id: 1, host: k1}]
+`, 4, 5, "defaults.hooks.pre_stop", "duplicate key (first at line 3)"},
+	{"hook timeout without unit", `defaults:
+  hooks:
+    timeout: 300
+clusters:
+  - name: a
+    bootstrap: [k1:9092]
+    brokers: [{id: 1, host: k1}]
+`, 3, 14, "defaults.hooks.timeout", "must be a duration with a unit such as 10s or 5m, got the integer 300"},
+	{"hook timeout that does not parse", `clusters:
+  - name: a
+    bootstrap: [k1:9092]
+    hooks: {timeout: 5 min}
+    brokers: [{id: 1, host: k1}]
+`, 4, 22, "clusters[0].hooks.timeout", `must be a duration such as 10s, 1m30s or 5m, got "5 min"`},
+	{"negative hook timeout", `defaults:
+  hooks:
+    timeout: -1m
+clusters:
+  - name: a
+    bootstrap: [k1:9092]
+    brokers: [{id: 1, host: k1}]
+`, 3, 14, "defaults.hooks.timeout", "must be longer than zero, got -1m"},
+	{"hook timeout is a list", `defaults:
+  hooks: {timeout: [5m]}
+clusters:
+  - name: a
+    bootstrap: [k1:9092]
+    brokers: [{id: 1, host: k1}]
+`, 2, 20, "defaults.hooks.timeout", "must be a duration, got a list"},
+	{"hook tilde-user path", `clusters:
+  - name: a
+    bootstrap: [k1:9092]
+    hooks:
+      post_start: [~ops/bin/smoke-test]
+    brokers: [{id: 1, host: k1}]
+`, 5, 20, "clusters[0].hooks.post_start[0]", "~user paths are not supported"},
 	{"merge key of a scalar", `clusters:
   - name: a
     bootstrap: [k1:9092]

@@ -18,6 +18,9 @@ func FuzzParse(f *testing.F) {
 	for _, c := range problemCases {
 		f.Add([]byte(c.in))
 	}
+	for _, c := range hookCases {
+		f.Add([]byte(hookCaseSource(c.defaults, c.cluster)))
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fleet, err := Parse("fleet.yaml", data)
 		if err != nil {
@@ -38,6 +41,19 @@ func FuzzParse(f *testing.F) {
 		for _, c := range fleet.Clusters {
 			if c.Name == "" || len(c.Bootstrap) == 0 || len(c.Brokers) == 0 {
 				t.Fatalf("accepted an incomplete cluster %+v", c)
+			}
+			if c.Hooks.Timeout <= 0 {
+				t.Fatalf("accepted hooks without a timeout %+v", c.Hooks)
+			}
+			for _, phase := range [][]string{c.Hooks.PreStop, c.Hooks.PostStop, c.Hooks.PostStart} {
+				if phase != nil && len(phase) == 0 {
+					t.Fatalf("a phase without hooks is an empty slice, not nil: %+v", c.Hooks)
+				}
+				for _, h := range phase {
+					if !filepath.IsAbs(h) {
+						t.Fatalf("accepted a hook path that is not absolute: %q", h)
+					}
+				}
 			}
 			for _, b := range c.Brokers {
 				if b.Host == "" || b.SSH.Port < 1 || b.SSH.HostKeyPolicy == "" || b.SSH.ConnectTimeout <= 0 {

@@ -19,8 +19,10 @@ import (
 
 var (
 	rootKeys    = []string{"defaults", "clusters"}
-	clusterKeys = []string{"name", "bootstrap", "kafka", "config", "ssh", "service", "install", "brokers"}
-	brokerKeys  = []string{"id", "host", "rack", "ssh", "service", "install"}
+	clusterKeys = []string{"name", "bootstrap", "kafka", "config", "ssh", "service", "install", "hooks", "brokers"}
+	// defaultsKeys are the host settings plus the cluster-wide hooks.
+	defaultsKeys = []string{"ssh", "service", "install", "hooks"}
+	brokerKeys   = []string{"id", "host", "rack", "ssh", "service", "install"}
 )
 
 // DefaultPath is the inventory used when none is given: $KFLEET_INVENTORY, else ./fleet.yaml.
@@ -160,8 +162,10 @@ func (d *decoder) fleet(root *yaml.Node) *Fleet {
 	}
 	top := d.mapping(root, "", rootKeys)
 	var base layers
-	if defs := d.mapping(top.get("defaults"), "defaults", hostSettingKeys); defs != nil {
+	var baseHooks hooksLayer
+	if defs := d.mapping(top.get("defaults"), "defaults", defaultsKeys); defs != nil {
 		base = d.layers(defs, "defaults")
+		baseHooks = d.hooksLayer(defs.get("hooks"), "defaults.hooks")
 	}
 	fleet := &Fleet{File: d.file}
 	cn := d.required(top, "clusters")
@@ -177,14 +181,14 @@ func (d *decoder) fleet(root *yaml.Node) *Fleet {
 	}
 	names := map[string]*yaml.Node{}
 	for i, item := range items {
-		if c := d.cluster(item, index("clusters", i), base, names); c != nil {
+		if c := d.cluster(item, index("clusters", i), base, baseHooks, names); c != nil {
 			fleet.Clusters = append(fleet.Clusters, c)
 		}
 	}
 	return fleet
 }
 
-func (d *decoder) cluster(n *yaml.Node, path string, base layers, names map[string]*yaml.Node) *Cluster {
+func (d *decoder) cluster(n *yaml.Node, path string, base layers, baseHooks hooksLayer, names map[string]*yaml.Node) *Cluster {
 	n = d.deref(n)
 	if n.Kind != yaml.MappingNode {
 		d.typeError(n, path, "a mapping describing a cluster")
@@ -206,6 +210,10 @@ func (d *decoder) cluster(n *yaml.Node, path string, base layers, names map[stri
 	c.Bootstrap = d.bootstrap(d.required(f, "bootstrap"), join(path, "bootstrap"))
 	c.Kafka = d.kafka(f.get("kafka"), join(path, "kafka"))
 	c.Config = d.config(f.get("config"), join(path, "config"))
+
+	hooks := baseHooks
+	hooks.over(d.hooksLayer(f.get("hooks"), join(path, "hooks")))
+	c.Hooks = hooks.resolve()
 
 	settings := base
 	settings.over(d.layers(f, path))
@@ -238,7 +246,7 @@ func (d *decoder) broker(n *yaml.Node, path string, settings layers, ids map[int
 		d.typeError(n, path, "a mapping describing a broker")
 		return nil
 	}
-	f := d.mapping(n, path, brokerKeys)
+	f := d.mappingExcept(n, path, brokerKeys, brokerMisplaced)
 	b := &Broker{Pos: d.pos(n)}
 	if v := d.required(f, "id"); v != nil {
 		if id := d.integer(v, join(path, "id"), 0, math.MaxInt32); id != nil {

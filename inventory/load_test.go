@@ -70,6 +70,7 @@ func TestLoadResolvesEveryBroker(t *testing.T) {
 				Dynamic: map[string]string{"log.cleaner.threads": "2"},
 				Static:  map[string]string{"num.network.threads": "8", "auto.create.topics.enable": "false"},
 			},
+			Hooks: Hooks{Timeout: 5 * time.Minute},
 			Brokers: []*Broker{
 				{ID: 1, Host: "pay-k1.corp.example", Rack: "us-east-1a", SSH: paySSH, Service: payService, Install: payInstall, Pos: Pos{file, 31, 9}},
 				{ID: 2, Host: "pay-k2.corp.example", Rack: "us-east-1b", SSH: paySSH, Service: payService, Install: payInstall, Pos: Pos{file, 32, 9}},
@@ -80,6 +81,7 @@ func TestLoadResolvesEveryBroker(t *testing.T) {
 		{
 			Name:      "logs-staging",
 			Bootstrap: []string{"10.20.0.11:9092"},
+			Hooks:     Hooks{Timeout: 5 * time.Minute},
 			Brokers: []*Broker{
 				{ID: 0, Host: "10.20.0.11", SSH: logSSH, Service: payService, Install: logInstall, Pos: Pos{file, 46, 9}},
 				{ID: 1, Host: "10.20.0.12", SSH: rootSSH, Service: payService, Install: logInstall, Pos: Pos{file, 47, 9}},
