@@ -1,0 +1,14 @@
+// Package rollout is kfleet's rolling engine: it takes a cluster's brokers down in batches and
+// brings them back healthy, one batch at a time, and carries the operations that ride on it
+// (restart, deploy, config apply, patch run).
+//
+// Deciding and doing are kept apart. PlanBatches is pure: from one cluster snapshot it forms
+// the largest batches the safety gate (ops.CheckGate) accepts, up to --max-parallel, rack by rack
+// under rack-aware placement, with the active controller's batch last. The engine does the I/O:
+// before every batch it takes a fresh snapshot, re-plans and re-checks the gate, waiting
+// (bounded) and saying why while it is refused; then it runs the hooks, stops and starts the
+// brokers, waits for them to rejoin and for URP to return to zero, re-elects preferred leaders,
+// and journals every step so an interrupted run can be resumed.
+//
+// It may import ops and inventory; it must never import cmd/ or tui/.
+package rollout

@@ -1,0 +1,683 @@
+package rollout
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kfleet/kfleet/inventory"
+	"github.com/kfleet/kfleet/ops"
+)
+
+// Kafka is what the engine needs from the cluster.
+type Kafka interface {
+	Snapshot(ctx context.Context) (*ops.Snapshot, error)
+	// ElectPreferred moves leadership back to the preferred replica of these partitions.
+	ElectPreferred(ctx context.Context, partitions map[string][]int32) error
+}
+
+// Hosts is what the engine needs from the brokers' hosts.
+type Hosts interface {
+	Service(ctx context.Context, b *inventory.Broker, action ops.ServiceAction) error
+	Process(ctx context.Context, b *inventory.Broker) (ops.BrokerProcess, error)
+}
+
+// LeaseSession is the held cluster lease: the engine stops when it is lost and reports its
+// progress to the cluster's event log through it.
+type LeaseSession interface {
+	Lost() <-chan struct{}
+	Event(ctx context.Context, kind, message string, fields map[string]string) error
+}
+
+// Options is one rolling operation.
+type Options struct {
+	OpID    string
+	Cluster *inventory.Cluster
+	// Brokers to roll, in inventory order.
+	Brokers     []*inventory.Broker
+	MaxParallel int
+	Gate        ops.GateOptions
+
+	GateTimeout    time.Duration // waiting for the safety gate before a batch
+	StopTimeout    time.Duration // stop command until process gone and broker fenced
+	StartTimeout   time.Duration // start command until a new process is registered, unfenced
+	HealthyTimeout time.Duration // until URP is zero for HealthyPolls polls
+	Poll           time.Duration
+	HealthyPolls   int
+
+	Hooks Hooks
+	// Between runs on each stopped broker's host before it is started (deploy switches the
+	// release here). Nil for a plain restart.
+	Between func(ctx context.Context, b *inventory.Broker) error
+	// Skip holds brokers already done (resume).
+	Skip map[int32]bool
+}
+
+// Defaults fills unset timeouts with the documented defaults.
+func (o *Options) Defaults() {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&o.GateTimeout, 10*time.Minute)
+	def(&o.StopTimeout, 5*time.Minute)
+	def(&o.StartTimeout, 10*time.Minute)
+	def(&o.HealthyTimeout, 30*time.Minute)
+	def(&o.Poll, 250*time.Millisecond)
+	if o.HealthyPolls <= 0 {
+		o.HealthyPolls = 3
+	}
+	if o.MaxParallel <= 0 {
+		o.MaxParallel = 1
+	}
+}
+
+// Engine runs a rolling operation batch by batch: gate, hooks, stop, start, wait healthy,
+// preferred leaders, hooks. It halts at the first failure and never starts a new batch after
+// one.
+type Engine struct {
+	Kafka   Kafka
+	Hosts   Hosts
+	Journal *Journal      // nil: nothing recorded (dry run)
+	Lease   LeaseSession  // nil: no lease (tests)
+	Emit    func(Event)   // progress sink; may be nil
+	Opts    Options
+	now     func() time.Time
+	batches int
+}
+
+// GateRefusedError says the safety gate did not open: nothing in the refused batch was touched.
+type GateRefusedError struct {
+	Cluster string
+	Brokers []int32
+	Reasons []string
+	Waited  time.Duration
+	Never   bool // refused at once: waiting cannot help (e.g. RF <= min ISR)
+}
+
+func (e *GateRefusedError) Error() string {
+	what := fmt.Sprintf("cluster %s: not safe to stop broker(s) %s", e.Cluster, joinIDs(e.Brokers))
+	if !e.Never {
+		what += fmt.Sprintf(" (waited %s)", e.Waited.Round(time.Second))
+	}
+	return what + ": " + strings.Join(e.Reasons, "; ")
+}
+
+// HaltError says a step failed: the rollout stopped there, no further broker was touched.
+type HaltError struct {
+	OpID    string
+	Batch   int
+	Brokers []int32
+	Step    string
+	Err     error
+	// Stopped lists brokers that could not be brought back and are still down.
+	Stopped []int32
+}
+
+func (e *HaltError) Error() string {
+	msg := fmt.Sprintf("batch %d (broker %s): %s failed: %v", e.Batch, joinIDs(e.Brokers), e.Step, e.Err)
+	if len(e.Stopped) > 0 {
+		msg += fmt.Sprintf("; broker(s) %s left STOPPED", joinIDs(e.Stopped))
+	}
+	return msg + fmt.Sprintf("; rollout halted, no further broker touched; fix the cause, then: kfleet resume %s", e.OpID)
+}
+
+func (e *HaltError) Unwrap() error { return e.Err }
+
+// InterruptedError says the operator stopped the rollout: the current batch was brought back.
+type InterruptedError struct {
+	OpID string
+	Done []int32
+	Left []int32
+}
+
+func (e *InterruptedError) Error() string {
+	return fmt.Sprintf("interrupted after brokers %s; no broker is stopped; %s left; continue with: kfleet resume %s",
+		joinIDs(e.Done), joinIDs(e.Left), e.OpID)
+}
+
+// AbortedError says a second interrupt cut a batch short: it says what state it left.
+type AbortedError struct {
+	OpID  string
+	Batch []int32
+	Step  string
+}
+
+func (e *AbortedError) Error() string {
+	return fmt.Sprintf("aborted during %s of broker(s) %s: they may be stopped; check with kfleet status, then kfleet resume %s",
+		e.Step, joinIDs(e.Batch), e.OpID)
+}
+
+// Plan returns the batches the engine would run now, for --dry-run and the confirmation.
+func (e *Engine) Plan(ctx context.Context) ([]Batch, *ops.Snapshot, error) {
+	e.Opts.Defaults()
+	snap, err := e.Kafka.Snapshot(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	plan, err := PlanBatches(PlanInput{Snapshot: snap, Brokers: e.pending(nil), MaxParallel: e.Opts.MaxParallel,
+		Gate: e.Opts.Gate, Now: time.Now()})
+	return plan, snap, err
+}
+
+func (e *Engine) pending(done map[int32]bool) []int32 {
+	var ids []int32
+	for _, b := range e.Opts.Brokers {
+		if !e.Opts.Skip[b.ID] && !done[b.ID] {
+			ids = append(ids, b.ID)
+		}
+	}
+	return ids
+}
+
+// Run rolls every pending broker. soft is closed on the first Ctrl-C: the batch under way is
+// brought back, then Run returns *InterruptedError. Cancelling ctx aborts at once.
+func (e *Engine) Run(ctx context.Context, soft <-chan struct{}) error {
+	e.Opts.Defaults()
+	if e.now == nil {
+		e.now = time.Now
+	}
+	plan, _, err := e.Plan(ctx)
+	if err != nil {
+		return err
+	}
+	e.batches = len(plan)
+	e.emit(Event{Kind: EventPlan, Plan: plan, Brokers: e.pending(nil),
+		Message: fmt.Sprintf("%d broker(s) in %d batch(es)", len(e.pending(nil)), len(plan))})
+
+	done := map[int32]bool{}
+	var doneIDs []int32
+	for n := 1; ; n++ {
+		left := e.pending(done)
+		if len(left) == 0 {
+			break
+		}
+		if isClosed(soft) {
+			return e.interrupted(doneIDs, left)
+		}
+		if e.Lease != nil && isClosed(e.Lease.Lost()) {
+			return e.halt(&HaltError{OpID: e.Opts.OpID, Batch: n, Brokers: left, Step: StepGate,
+				Err: errors.New("the cluster lease was lost (expired or released by force)")})
+		}
+		batch, snap, gateWait, err := e.nextBatch(ctx, soft, n, left)
+		if err != nil {
+			var gr *GateRefusedError
+			switch {
+			case errors.Is(err, errSoftStop):
+				return e.interrupted(doneIDs, left)
+			case ctx.Err() != nil:
+				return e.aborted(nil, StepGate)
+			case errors.As(err, &gr):
+				e.emit(Event{Kind: EventHalted, Batch: n, Brokers: gr.Brokers, Step: StepGate, Status: StatusFailed,
+					Message: gr.Error()})
+				return err
+			}
+			return e.halt(&HaltError{OpID: e.Opts.OpID, Batch: n, Brokers: left, Step: StepGate, Err: err})
+		}
+		if n > e.batches {
+			e.batches = n
+		}
+		if err := e.runBatch(ctx, n, batch, snap, gateWait); err != nil {
+			return err
+		}
+		for _, id := range batch.Brokers {
+			done[id] = true
+		}
+		doneIDs = append(doneIDs, batch.Brokers...)
+	}
+	e.emit(Event{Kind: EventFinished, Brokers: doneIDs,
+		Message: fmt.Sprintf("rolled %d broker(s) of %s", len(doneIDs), e.Opts.Cluster.Name)})
+	return nil
+}
+
+var errSoftStop = errors.New("interrupted before the batch started")
+
+// nextBatch waits (bounded) until the first batch of a fresh plan may go down, re-planning on
+// every poll so the active controller stays last even when it moves.
+func (e *Engine) nextBatch(ctx context.Context, soft <-chan struct{}, n int, left []int32) (Batch, *ops.Snapshot, time.Duration, error) {
+	start := e.now()
+	deadline := start.Add(e.Opts.GateTimeout)
+	var lastReasons string
+	var lastSaid time.Time
+	for {
+		snap, err := e.Kafka.Snapshot(ctx)
+		if err == nil {
+			plan, perr := PlanBatches(PlanInput{Snapshot: snap, Brokers: left, MaxParallel: e.Opts.MaxParallel,
+				Gate: e.Opts.Gate, Now: e.now()})
+			if perr != nil {
+				return Batch{}, nil, 0, perr
+			}
+			b := plan[0]
+			res := ops.CheckGate(snap, b.Brokers, e.now(), e.Opts.Gate)
+			if res.OK {
+				e.emit(Event{Kind: EventStep, Batch: n, Brokers: b.Brokers, Step: StepGate, Status: StatusOK,
+					Message: b.Why})
+				return b, snap, e.now().Sub(start), nil
+			}
+			if len(res.NeverWritable) > 0 && !e.Opts.Gate.AllowUnavailable {
+				return Batch{}, nil, 0, &GateRefusedError{Cluster: e.Opts.Cluster.Name, Brokers: b.Brokers,
+					Reasons: res.Reasons, Never: true}
+			}
+			reasons := strings.Join(res.Reasons, "; ")
+			if reasons != lastReasons || e.now().Sub(lastSaid) >= 10*time.Second {
+				urp := snap.Counts.UnderReplicated
+				e.emit(Event{Kind: EventWaiting, Batch: n, Brokers: b.Brokers, Step: StepGate, URP: &urp,
+					Message: fmt.Sprintf("waiting for the safety gate (up to %s): %s", e.Opts.GateTimeout, reasons)})
+				lastReasons, lastSaid = reasons, e.now()
+			}
+			if e.now().After(deadline) {
+				return Batch{}, nil, 0, &GateRefusedError{Cluster: e.Opts.Cluster.Name, Brokers: b.Brokers,
+					Reasons: res.Reasons, Waited: e.now().Sub(start)}
+			}
+		} else if e.now().After(deadline) {
+			return Batch{}, nil, 0, fmt.Errorf("reading the cluster: %w", err)
+		}
+		select {
+		case <-ctx.Done():
+			return Batch{}, nil, 0, ctx.Err()
+		case <-soft:
+			return Batch{}, nil, 0, errSoftStop
+		case <-time.After(e.Opts.Poll):
+		}
+	}
+}
+
+// runBatch takes one batch down and brings it back healthy.
+func (e *Engine) runBatch(ctx context.Context, n int, batch Batch, snap *ops.Snapshot, gateWait time.Duration) error {
+	began := e.now()
+	brokers := e.brokersOf(batch.Brokers)
+	ids := batch.Brokers
+	e.emit(Event{Kind: EventBatchStart, Batch: n, Brokers: ids, Message: batch.Why})
+	led := ledBy(snap, ids)
+
+	fail := func(step string, err error, stopped bool) error {
+		if ctx.Err() != nil {
+			return e.aborted(ids, step)
+		}
+		h := &HaltError{OpID: e.Opts.OpID, Batch: n, Brokers: ids, Step: step, Err: err}
+		if stopped {
+			h.Stopped = e.bringBack(ctx, brokers)
+		}
+		return e.halt(h)
+	}
+
+	before, err := e.processes(ctx, brokers)
+	if err != nil {
+		return fail(StepPreStop, err, false)
+	}
+	if err := e.step(ctx, n, ids, StepPreStop, func() error {
+		return e.Opts.Hooks.run(ctx, PhasePreStop, e.Opts, brokers)
+	}); err != nil {
+		return fail(StepPreStop, err, false)
+	}
+
+	stopAt := e.now()
+	e.emit(Event{Kind: EventStep, Batch: n, Brokers: ids, Step: StepStop, Status: StatusStarted, Before: before,
+		Message: "stopping broker(s) " + joinIDs(ids)})
+	if err := e.parallel(ctx, brokers, func(b *inventory.Broker) error {
+		return e.Hosts.Service(ctx, b, ops.ServiceStop)
+	}); err != nil {
+		e.emit(Event{Kind: EventStep, Batch: n, Brokers: ids, Step: StepStop, Status: StatusFailed, Message: err.Error()})
+		return fail(StepStop, err, true)
+	}
+	if err := e.step(ctx, n, ids, StepConfirmStopped, func() error {
+		return e.waitStopped(ctx, brokers)
+	}); err != nil {
+		return fail(StepConfirmStopped, err, true)
+	}
+	stopDur := e.now().Sub(stopAt)
+
+	if err := e.step(ctx, n, ids, StepPostStop, func() error {
+		return e.Opts.Hooks.run(ctx, PhasePostStop, e.Opts, brokers)
+	}); err != nil {
+		return fail(StepPostStop, err, true)
+	}
+	if e.Opts.Between != nil {
+		if err := e.step(ctx, n, ids, StepBetween, func() error {
+			return e.parallel(ctx, brokers, func(b *inventory.Broker) error { return e.Opts.Between(ctx, b) })
+		}); err != nil {
+			return fail(StepBetween, err, true)
+		}
+	}
+
+	startAt := e.now()
+	if err := e.step(ctx, n, ids, StepStart, func() error {
+		return e.parallel(ctx, brokers, func(b *inventory.Broker) error {
+			return e.Hosts.Service(ctx, b, ops.ServiceStart)
+		})
+	}); err != nil {
+		return fail(StepStart, err, true)
+	}
+	if err := e.step(ctx, n, ids, StepConfirmStarted, func() error {
+		return e.waitStarted(ctx, brokers, before)
+	}); err != nil {
+		return fail(StepConfirmStarted, err, false)
+	}
+	registered := e.now()
+
+	var firstHealthy time.Time
+	if err := e.step(ctx, n, ids, StepHealthy, func() error {
+		var err error
+		firstHealthy, err = e.waitHealthy(ctx, n, ids)
+		return err
+	}); err != nil {
+		return fail(StepHealthy, err, false)
+	}
+	healthyDone := e.now()
+
+	if len(led) > 0 {
+		if err := e.step(ctx, n, ids, StepElect, func() error {
+			return e.Kafka.ElectPreferred(ctx, led)
+		}); err != nil {
+			return fail(StepElect, err, false)
+		}
+	}
+	if err := e.step(ctx, n, ids, StepPostStart, func() error {
+		return e.Opts.Hooks.run(ctx, PhasePostStart, e.Opts, brokers)
+	}); err != nil {
+		return fail(StepPostStart, err, false)
+	}
+
+	t := &BatchTimings{
+		Gate:      gateWait.Seconds(),
+		Stop:      stopDur.Seconds(),
+		Start:     registered.Sub(startAt).Seconds(),
+		CatchUp:   firstHealthy.Sub(registered).Seconds(),
+		Confirm:   healthyDone.Sub(firstHealthy).Seconds(),
+		Total:     e.now().Sub(began).Seconds(),
+		HealthyAt: firstHealthy,
+	}
+	e.emit(Event{Kind: EventBatchDone, Batch: n, Brokers: ids, Timings: t,
+		Message: fmt.Sprintf("broker(s) %s restarted and the cluster is healthy (%.1fs)", joinIDs(ids), t.Total)})
+	return nil
+}
+
+// step emits started/ok/failed around fn.
+func (e *Engine) step(ctx context.Context, n int, ids []int32, name string, fn func() error) error {
+	e.emit(Event{Kind: EventStep, Batch: n, Brokers: ids, Step: name, Status: StatusStarted})
+	if err := fn(); err != nil {
+		e.emit(Event{Kind: EventStep, Batch: n, Brokers: ids, Step: name, Status: StatusFailed, Message: err.Error()})
+		return err
+	}
+	e.emit(Event{Kind: EventStep, Batch: n, Brokers: ids, Step: name, Status: StatusOK})
+	return nil
+}
+
+// waitStopped polls until every broker's process is gone and the controller no longer counts
+// it as serving (fenced or unregistered).
+func (e *Engine) waitStopped(ctx context.Context, brokers []*inventory.Broker) error {
+	return e.poll(ctx, e.Opts.StopTimeout, "broker process gone and broker fenced", func() (bool, string, error) {
+		snap, err := e.Kafka.Snapshot(ctx)
+		if err != nil {
+			return false, "cluster unreadable: " + err.Error(), nil
+		}
+		var waiting []string
+		for _, b := range brokers {
+			p, err := e.Hosts.Process(ctx, b)
+			if err != nil {
+				return false, "", err
+			}
+			if p.Running {
+				waiting = append(waiting, fmt.Sprintf("broker %d: process %d still running", b.ID, p.PID))
+				continue
+			}
+			if kb, ok := snap.Broker(b.ID); ok && kb.Alive() {
+				waiting = append(waiting, fmt.Sprintf("broker %d: still registered and unfenced", b.ID))
+			}
+		}
+		return len(waiting) == 0, strings.Join(waiting, "; "), nil
+	})
+}
+
+// waitStarted polls until every broker runs a new process and is registered and unfenced.
+func (e *Engine) waitStarted(ctx context.Context, brokers []*inventory.Broker, before map[int32]ops.BrokerProcess) error {
+	return e.poll(ctx, e.Opts.StartTimeout, "new broker process registered and unfenced", func() (bool, string, error) {
+		snap, err := e.Kafka.Snapshot(ctx)
+		if err != nil {
+			return false, "cluster unreadable: " + err.Error(), nil
+		}
+		var waiting []string
+		for _, b := range brokers {
+			p, err := e.Hosts.Process(ctx, b)
+			if err != nil {
+				return false, "", err
+			}
+			old := before[b.ID]
+			switch kb, ok := snap.Broker(b.ID); {
+			case !p.Running:
+				waiting = append(waiting, fmt.Sprintf("broker %d: no process yet", b.ID))
+			case old.Running && p.PID == old.PID && p.StartTicks == old.StartTicks:
+				waiting = append(waiting, fmt.Sprintf("broker %d: still the old process %d", b.ID, p.PID))
+			case !ok:
+				waiting = append(waiting, fmt.Sprintf("broker %d: not registered yet", b.ID))
+			case kb.Fenced:
+				waiting = append(waiting, fmt.Sprintf("broker %d: registered, still fenced", b.ID))
+			}
+		}
+		return len(waiting) == 0, strings.Join(waiting, "; "), nil
+	})
+}
+
+// waitHealthy polls until nothing is under-replicated, under min ISR or offline for
+// HealthyPolls polls in a row, and returns when the first of them was seen.
+func (e *Engine) waitHealthy(ctx context.Context, n int, ids []int32) (time.Time, error) {
+	var first time.Time
+	streak := 0
+	lastSaid := time.Time{}
+	err := e.poll(ctx, e.Opts.HealthyTimeout, fmt.Sprintf("URP back to zero for %d polls", e.Opts.HealthyPolls), func() (bool, string, error) {
+		snap, err := e.Kafka.Snapshot(ctx)
+		if err != nil {
+			streak = 0
+			return false, "cluster unreadable: " + err.Error(), nil
+		}
+		c := snap.Counts
+		if c.UnderReplicated == 0 && c.UnderMinISR == 0 && c.Offline == 0 && allAlive(snap, ids) {
+			if streak == 0 {
+				first = e.now()
+			}
+			streak++
+			return streak >= e.Opts.HealthyPolls, "", nil
+		}
+		streak = 0
+		why := fmt.Sprintf("%d under-replicated, %d under min ISR, %d offline", c.UnderReplicated, c.UnderMinISR, c.Offline)
+		if probs := snap.Problems(3); len(probs) > 0 {
+			names := make([]string, len(probs))
+			for i, p := range probs {
+				names[i] = p.Partition
+			}
+			why += " (e.g. " + strings.Join(names, ", ") + ")"
+		}
+		if e.now().Sub(lastSaid) >= 2*time.Second {
+			urp := c.UnderReplicated
+			e.emit(Event{Kind: EventWaiting, Batch: n, Brokers: ids, Step: StepHealthy, URP: &urp,
+				Message: "waiting for the cluster to be healthy: " + why})
+			lastSaid = e.now()
+		}
+		return false, why, nil
+	})
+	return first, err
+}
+
+func allAlive(s *ops.Snapshot, ids []int32) bool {
+	for _, id := range ids {
+		if b, ok := s.Broker(id); !ok || !b.Alive() {
+			return false
+		}
+	}
+	return true
+}
+
+// poll calls check every Poll until it says done, fails, or timeout passes; the timeout error
+// says what it waited for and what it last saw.
+func (e *Engine) poll(ctx context.Context, timeout time.Duration, what string, check func() (bool, string, error)) error {
+	deadline := e.now().Add(timeout)
+	for {
+		ok, why, err := check()
+		if err != nil {
+			return err
+		}
+		if ok {
+			return nil
+		}
+		if e.now().After(deadline) {
+			return fmt.Errorf("%s: not reached within %s; last seen: %s", what, timeout, why)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(e.Opts.Poll):
+		}
+	}
+}
+
+// bringBack starts brokers after a failure between stop and start, so a halted rollout leaves
+// no broker stopped when it can help it. It returns the brokers it could not start.
+func (e *Engine) bringBack(ctx context.Context, brokers []*inventory.Broker) []int32 {
+	var mu sync.Mutex
+	var stopped []int32
+	_ = e.parallel(ctx, brokers, func(b *inventory.Broker) error {
+		if err := e.Hosts.Service(ctx, b, ops.ServiceStart); err != nil {
+			mu.Lock()
+			stopped = append(stopped, b.ID)
+			mu.Unlock()
+			e.emit(Event{Kind: EventStep, Brokers: []int32{b.ID}, Step: StepStart, Status: StatusFailed,
+				Message: "bringing broker back after the failure: " + err.Error()})
+		}
+		return nil
+	})
+	slices.Sort(stopped)
+	return stopped
+}
+
+func (e *Engine) processes(ctx context.Context, brokers []*inventory.Broker) (map[int32]ops.BrokerProcess, error) {
+	out := make(map[int32]ops.BrokerProcess, len(brokers))
+	var mu sync.Mutex
+	err := e.parallel(ctx, brokers, func(b *inventory.Broker) error {
+		p, err := e.Hosts.Process(ctx, b)
+		if err != nil {
+			return err
+		}
+		mu.Lock()
+		out[b.ID] = p
+		mu.Unlock()
+		return nil
+	})
+	return out, err
+}
+
+// parallel runs fn for every broker of a batch at once and joins their errors.
+func (e *Engine) parallel(ctx context.Context, brokers []*inventory.Broker, fn func(*inventory.Broker) error) error {
+	errs := make([]error, len(brokers))
+	var wg sync.WaitGroup
+	for i, b := range brokers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = fn(b)
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+func (e *Engine) brokersOf(ids []int32) []*inventory.Broker {
+	out := make([]*inventory.Broker, 0, len(ids))
+	for _, id := range ids {
+		for _, b := range e.Opts.Brokers {
+			if b.ID == id {
+				out = append(out, b)
+			}
+		}
+	}
+	return out
+}
+
+// ledBy lists the partitions the brokers lead, by topic: leadership goes back to them after.
+func ledBy(s *ops.Snapshot, ids []int32) map[string][]int32 {
+	out := map[string][]int32{}
+	for i := range s.Partitions {
+		p := &s.Partitions[i]
+		if slices.Contains(ids, p.Leader) {
+			t := s.Topics[p.Topic].Name
+			out[t] = append(out[t], p.ID)
+		}
+	}
+	return out
+}
+
+func (e *Engine) halt(h *HaltError) error {
+	e.emit(Event{Kind: EventHalted, Batch: h.Batch, Brokers: h.Brokers, Step: h.Step, Status: StatusFailed,
+		Message: h.Error()})
+	return h
+}
+
+func (e *Engine) interrupted(done, left []int32) error {
+	err := &InterruptedError{OpID: e.Opts.OpID, Done: done, Left: left}
+	e.emit(Event{Kind: EventInterrupted, Brokers: left, Message: err.Error()})
+	return err
+}
+
+func (e *Engine) aborted(batch []int32, step string) error {
+	err := &AbortedError{OpID: e.Opts.OpID, Batch: batch, Step: step}
+	// The run's context is gone; the journal still gets the last word.
+	e.emit(Event{Kind: EventAborted, Brokers: batch, Step: step, Message: err.Error()})
+	return err
+}
+
+// emit stamps an event and sends it to the journal, the sink and the cluster's event log.
+func (e *Engine) emit(ev Event) {
+	if e.now == nil {
+		e.now = time.Now
+	}
+	ev.Time = e.now()
+	ev.Op = e.Opts.OpID
+	if ev.Batches == 0 && ev.Batch > 0 {
+		ev.Batches = max(e.batches, ev.Batch)
+	}
+	if e.Journal != nil {
+		_ = e.Journal.Record(ev) // a journal write failure must not strand a stopped broker
+	}
+	if e.Emit != nil {
+		e.Emit(ev)
+	}
+	if e.Lease != nil && leaseWorthy(ev) {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_ = e.Lease.Event(ctx, ev.Kind, ev.Message, map[string]string{"brokers": joinIDs(ev.Brokers),
+			"batch": fmt.Sprint(ev.Batch)})
+		cancel()
+	}
+}
+
+// leaseWorthy keeps the cluster's shared event log to the milestones other operators care about.
+func leaseWorthy(ev Event) bool {
+	switch ev.Kind {
+	case EventPlan, EventBatchStart, EventBatchDone, EventHalted, EventInterrupted, EventAborted, EventFinished:
+		return true
+	}
+	return false
+}
+
+func isClosed(ch <-chan struct{}) bool {
+	if ch == nil {
+		return false
+	}
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
+}
+
+func joinIDs(ids []int32) string {
+	s := make([]string, len(ids))
+	for i, id := range ids {
+		s[i] = fmt.Sprint(id)
+	}
+	return strings.Join(s, ",")
+}
