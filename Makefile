@@ -28,16 +28,26 @@ sandbox-down:
 	bash sandbox/down.sh
 
 sandbox-clean: sandbox-down
-	rm -rf .sandbox/hosts
+	SANDBOX_DIR=$(SANDBOX6) bash sandbox/down.sh
+	rm -rf .sandbox/hosts .sandbox6
 
 demo: build sandbox
 	bash sandbox/demo.sh
 
-# Everything: vet, unit tests, then the sandbox and the end-to-end tests against it.
+SANDBOX6 := $(CURDIR)/.sandbox6
+
+# Everything: vet, unit tests, then the 3-broker sandbox and the end-to-end tests against it,
+# then a 6-broker sandbox (racks a,b,c twice) for the rack-batch scenario. The second sandbox
+# replaces the first for a while (same addresses), so the 3-broker one is stopped in between.
 test: build vet
 	$(GO) test -count=1 ./...
 	bash sandbox/up.sh
-	KFLEET_E2E=$${KFLEET_E2E:-1} $(GO) test -count=1 -timeout 20m -tags e2e ./sandbox/e2e/...
+	KFLEET_E2E=$${KFLEET_E2E:-1} $(GO) test -count=1 -timeout 15m -tags e2e ./sandbox/e2e/...
+	bash sandbox/down.sh
+	SANDBOX_DIR=$(SANDBOX6) SANDBOX_BROKERS=6 bash sandbox/up.sh
+	SANDBOX_DIR=$(SANDBOX6) SANDBOX_BROKERS=6 KFLEET_E2E=$${KFLEET_E2E:-1} KFLEET_E2E_SIX=1 \
+		$(GO) test -count=1 -timeout 10m -tags e2e -run TestSixBrokerRackBatches -v ./sandbox/e2e/...
+	SANDBOX_DIR=$(SANDBOX6) bash sandbox/down.sh
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...

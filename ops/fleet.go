@@ -63,7 +63,7 @@ func collectCluster(ctx context.Context, c *inventory.Cluster, o FleetOptions) C
 		}()
 	}
 
-	snap, err := snapshotCluster(ctx, c, o.Kafka)
+	snap, lease, err := readCluster(ctx, c, o.Kafka)
 	wg.Wait()
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) {
@@ -71,17 +71,29 @@ func collectCluster(ctx context.Context, c *inventory.Cluster, o FleetOptions) C
 		}
 		return Unreachable(c, err)
 	}
-	return Assess(c, snap, procs, procErrs)
+	h := Assess(c, snap, procs, procErrs)
+	h.Lease = lease.LeaseHolder()
+	h.Events = lease.Events
+	return h
 }
 
-// snapshotCluster connects to one cluster, reads a snapshot and disconnects.
-func snapshotCluster(ctx context.Context, c *inventory.Cluster, ko KafkaOptions) (*Snapshot, error) {
+// readCluster connects to one cluster, reads a snapshot and its lease log, and disconnects. A
+// lease log that cannot be read is a warning: the cluster's health does not depend on it.
+func readCluster(ctx context.Context, c *inventory.Cluster, ko KafkaOptions) (*Snapshot, LeaseState, error) {
 	cl, err := NewKafkaClient(c, ko)
 	if err != nil {
-		return nil, &KafkaUnreachableError{Cluster: c.Name, Err: err}
+		return nil, LeaseState{}, &KafkaUnreachableError{Cluster: c.Name, Err: err}
 	}
 	defer cl.Close()
-	return TakeSnapshot(ctx, cl, c.Name)
+	snap, err := TakeSnapshot(ctx, cl, c.Name)
+	if err != nil {
+		return nil, LeaseState{}, err
+	}
+	lease, err := ReadLease(ctx, cl, c.Name)
+	if err != nil {
+		snap.Warnings = append(snap.Warnings, "lease log: "+err.Error())
+	}
+	return snap, lease, nil
 }
 
 // probeBrokers asks each broker's host about its Kafka process, a bounded number at a time.

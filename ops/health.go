@@ -21,6 +21,7 @@ type ClusterHealth struct {
 	Offline           int                `json:"offline" yaml:"offline"`
 	Reassigning       int                `json:"reassigning" yaml:"reassigning"`
 	Lease             *LeaseHolder       `json:"lease" yaml:"lease"`
+	Events            []OpEvent          `json:"events" yaml:"events"` // latest operation events, newest last
 	Versions          []string           `json:"versions" yaml:"versions"`
 	Brokers           []BrokerHealth     `json:"brokers" yaml:"brokers"`
 	Problems          []string           `json:"problems" yaml:"problems"`

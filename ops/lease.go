@@ -116,13 +116,13 @@ func heldError(cluster string, st LeaseState) *LeaseHeldError {
 
 // LeaseState is a cluster's lease as read from its ops log, with the latest operation events.
 type LeaseState struct {
-	Held    bool
-	Holder  string
-	Purpose string
-	OpID    string
-	Since   time.Time
-	Expires time.Time
-	Events  []OpEvent // the latest ones (last 24h), newest last, up to 20
+	Held    bool      `json:"held" yaml:"held"`
+	Holder  string    `json:"holder" yaml:"holder"`
+	Purpose string    `json:"purpose" yaml:"purpose"`
+	OpID    string    `json:"op_id" yaml:"op_id"`
+	Since   time.Time `json:"since" yaml:"since"`
+	Expires time.Time `json:"expires" yaml:"expires"`
+	Events  []OpEvent `json:"events" yaml:"events"` // the latest ones (last 24h), newest last, up to 20
 	nonce   string
 }
 
@@ -136,12 +136,12 @@ func (s LeaseState) LeaseHolder() *LeaseHolder {
 
 // OpEvent is one operation event in the ops log.
 type OpEvent struct {
-	Time    time.Time
-	OpID    string
-	Holder  string
-	Kind    string // started, batch-done, halted, finished, ...
-	Message string
-	Fields  map[string]string
+	Time    time.Time         `json:"time" yaml:"time"`
+	OpID    string            `json:"op_id" yaml:"op_id"`
+	Holder  string            `json:"holder" yaml:"holder"`
+	Kind    string            `json:"kind" yaml:"kind"` // plan, batch-start, batch-done, halted, finished, ...
+	Message string            `json:"message" yaml:"message"`
+	Fields  map[string]string `json:"fields,omitempty" yaml:"fields,omitempty"`
 }
 
 // LeaseHolderString names this process as a lease holder: "user@hostname pid N".

@@ -7,6 +7,7 @@ import (
 
 	"github.com/kfleet/kfleet/inventory"
 	"github.com/kfleet/kfleet/ops"
+	"github.com/kfleet/kfleet/rollout"
 )
 
 // Exit codes: the same for every command (SPEC section 4).
@@ -58,14 +59,23 @@ func exitCode(err error) int {
 		check     *checkFailed
 		intr      interrupted
 		coded     *codedError
+		gate      *rollout.GateRefusedError
+		held      *ops.LeaseHeldError
+		halt      *rollout.HaltError
+		softStop  *rollout.InterruptedError
+		aborted   *rollout.AbortedError
 	)
 	switch {
 	case err == nil:
 		return exitOK
 	case errors.As(err, &coded):
 		return coded.code
-	case errors.As(err, &intr):
+	case errors.As(err, &intr), errors.As(err, &softStop), errors.As(err, &aborted):
 		return exitInterrupted
+	case errors.As(err, &halt):
+		return exitFailed
+	case errors.As(err, &gate), errors.As(err, &held):
+		return exitTempFail
 	case errors.As(err, &invErr), errors.As(err, &invErrs), errors.As(err, &selErr), errors.As(err, &usage),
 		errors.As(err, &sshConfig):
 		return exitUsage

@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
 	"strings"
@@ -18,14 +19,28 @@ var (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	os.Exit(run(ctx, os.Args[1:], SystemIO()))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f := &Factory{IO: SystemIO(), soft: make(chan struct{})}
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sigs
+		if f.softStopEnabled.Load() {
+			// A rollout finishes bringing its current batch back before it stops.
+			close(f.soft)
+			fmt.Fprintln(f.IO.ErrOut, "kfleet: interrupt: finishing the current batch, then stopping; interrupt again to abort at once")
+			<-sigs
+			fmt.Fprintln(f.IO.ErrOut, "kfleet: second interrupt: aborting now")
+		}
+		cancel()
+	}()
+	os.Exit(run(ctx, os.Args[1:], f))
 }
 
 // run executes one command line and returns the process exit code.
-func run(ctx context.Context, args []string, io *IOStreams) int {
-	f := &Factory{IO: io}
+func run(ctx context.Context, args []string, f *Factory) int {
+	io := f.IO
 	root := NewRootCmd(f)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)

@@ -18,7 +18,7 @@ import (
 func runCLI(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
 	io, out, errOut := TestIO(false)
-	code := run(context.Background(), args, io)
+	code := run(context.Background(), args, &Factory{IO: io})
 	return out.String(), errOut.String(), code
 }
 

@@ -5,12 +5,15 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
+	"sync/atomic"
 
 	"github.com/spf13/cobra"
 
 	"github.com/kfleet/kfleet/inventory"
 	"github.com/kfleet/kfleet/ops"
+	"github.com/kfleet/kfleet/rollout"
 )
 
 // Factory carries what every command shares: streams, global flags, and lazily built clients.
@@ -23,8 +26,26 @@ type Factory struct {
 	Verbose       bool
 	NoColor       bool
 
+	StateDir      string
+	Yes           bool
+
 	logger *slog.Logger
 	ssh    *ops.SSHRunner
+
+	// soft is closed by the first interrupt when softStopEnabled: rollouts then finish the batch
+	// under way instead of dying mid-restart.
+	soft            chan struct{}
+	softStopEnabled atomic.Bool
+}
+
+// SoftStop turns the first interrupt into a request to stop after the current batch and returns
+// the channel that says so.
+func (f *Factory) SoftStop() <-chan struct{} {
+	if f.soft == nil {
+		f.soft = make(chan struct{})
+	}
+	f.softStopEnabled.Store(true)
+	return f.soft
 }
 
 // Inventory loads and validates the inventory named by -i.
@@ -98,6 +119,8 @@ Exit codes are documented in 'kfleet help exit-codes'.`,
 	pf.StringVarP(&f.Output, "output", "o", formatTable, "output format: table, json or yaml")
 	pf.BoolVarP(&f.Verbose, "verbose", "v", false, "more detail, and debug logs on stderr")
 	pf.BoolVar(&f.NoColor, "no-color", false, "no color (also NO_COLOR)")
+	pf.StringVar(&f.StateDir, "state-dir", rollout.DefaultStateDir(), "where operation journals are kept")
+	pf.BoolVarP(&f.Yes, "yes", "y", false, "do not ask for confirmation (required when stdin is not a terminal)")
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return usagef("%s\nSee '%s --help'.", err, cmd.CommandPath())
 	})
@@ -110,6 +133,10 @@ Exit codes are documented in 'kfleet help exit-codes'.`,
 		newInventoryCmd(f),
 		newStatusCmd(f),
 		newExecCmd(f),
+		newRestartCmd(f),
+		newHistoryCmd(f),
+		newResumeCmd(f),
+		newLeaseCmd(f),
 		&cobra.Command{
 			Use:   "exit-codes",
 			Short: "What kfleet's exit codes mean",
@@ -144,4 +171,27 @@ func newVersionCmd(f *Factory) *cobra.Command {
 			})
 		},
 	}
+}
+
+// OneCluster resolves -c to exactly one cluster: disruptive operations act on one at a time.
+func (f *Factory) OneCluster(verb string) (*inventory.Cluster, error) {
+	clusters, err := f.SelectedClusters()
+	if err != nil {
+		return nil, err
+	}
+	if len(clusters) != 1 {
+		names := make([]string, len(clusters))
+		for i, c := range clusters {
+			names[i] = c.Name
+		}
+		return nil, usagef("%s acts on one cluster at a time; pick one with -c (inventory has: %s)", verb, strings.Join(names, ", "))
+	}
+	return clusters[0], nil
+}
+
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
 }

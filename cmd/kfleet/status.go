@@ -228,7 +228,7 @@ func clusterRow(c ops.ClusterHealth) []string {
 	}
 	lease := "-"
 	if c.Lease != nil {
-		lease = c.Lease.Holder
+		lease = fmt.Sprintf("%s: %s", c.Lease.Holder, c.Lease.Purpose)
 	}
 	controller := "-"
 	if c.Controller >= 0 {
@@ -250,6 +250,12 @@ func printClusterNotes(w io.Writer, c ops.ClusterHealth, verbose bool) {
 		}
 		for _, p := range c.ProblemPartitions {
 			fmt.Fprintf(w, "    %s %s: leader %d, replicas %v, isr %v\n", p.Kind, p.Partition, p.Leader, p.Replicas, p.ISR)
+		}
+	}
+	if c.Lease != nil && len(c.Events) > 0 {
+		if e := c.Events[len(c.Events)-1]; e.OpID == c.Lease.OpID {
+			fmt.Fprintf(w, "\n%s: operation %s (%s) since %s: %s\n", c.Name, c.Lease.OpID, c.Lease.Purpose,
+				c.Lease.Since.Local().Format("15:04:05"), e.Message)
 		}
 	}
 	if verbose || len(c.Problems) > 0 {

@@ -9,7 +9,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,8 +23,9 @@ import (
 )
 
 var (
-	root      string // repository root
-	inventory string // .sandbox/fleet.yaml
+	root       string // repository root
+	sandboxDir string // $SANDBOX_DIR, else <root>/.sandbox
+	inventory  string // <sandboxDir>/fleet.yaml
 	kfleetBin string
 	skipWhy   string
 )
@@ -34,7 +37,11 @@ func TestMain(m *testing.M) {
 func setup(m *testing.M) int {
 	wd, _ := os.Getwd()
 	root = filepath.Clean(filepath.Join(wd, "..", ".."))
-	inventory = filepath.Join(root, ".sandbox", "fleet.yaml")
+	sandboxDir = os.Getenv("SANDBOX_DIR")
+	if sandboxDir == "" {
+		sandboxDir = filepath.Join(root, ".sandbox")
+	}
+	inventory = filepath.Join(sandboxDir, "fleet.yaml")
 	required := os.Getenv("KFLEET_E2E") == "1"
 
 	tmp, err := os.MkdirTemp("", "kfleet-e2e-")
@@ -52,7 +59,7 @@ func setup(m *testing.M) int {
 	}
 
 	if _, err := os.Stat(inventory); err != nil {
-		skipWhy = "sandbox not running (no .sandbox/fleet.yaml): run `make sandbox` first"
+		skipWhy = "sandbox not running (no " + inventory + "): run `make sandbox` first"
 	} else if err := waitHealthy(3 * time.Minute); err != nil {
 		skipWhy = "sandbox not healthy: " + err.Error()
 	}
@@ -208,10 +215,14 @@ func writeInventory(t *testing.T, inv map[string]any) string {
 	return p
 }
 
-// brokerPID reads the pid the sandbox's service script recorded for broker id.
+// brokerPID reads the pid the sandbox's service script recorded for broker id; 0 when the
+// broker is stopped (the script removes the file).
 func brokerPID(t *testing.T, id int) int {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(root, ".sandbox", "hosts", fmt.Sprint(id), "run", "kafka.pid"))
+	data, err := os.ReadFile(filepath.Join(sandboxDir, "hosts", fmt.Sprint(id), "run", "kafka.pid"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0
+	}
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,61 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"sync"
+
+	"github.com/kfleet/kfleet/rollout"
+)
+
+// eventPrinter shows a rollout's events: one JSON object per line with -o json|yaml (so CI logs
+// parse), readable progress lines otherwise.
+type eventPrinter struct {
+	mu     sync.Mutex
+	io     *IOStreams
+	format string
+}
+
+func newEventPrinter(io *IOStreams, format string) *eventPrinter {
+	return &eventPrinter{io: io, format: format}
+}
+
+func (p *eventPrinter) print(e rollout.Event) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	w := p.io.Out
+	if p.format != formatTable {
+		_ = json.NewEncoder(w).Encode(e)
+		return
+	}
+	ts := e.Time.Format("15:04:05")
+	switch e.Kind {
+	case rollout.EventPlan:
+		// The plan was printed before confirmation.
+	case rollout.EventBatchStart:
+		fmt.Fprintf(w, "\n%s batch %d/%d: broker(s) %s (%s)\n", ts, e.Batch, e.Batches, joinIDs(e.Brokers), e.Message)
+	case rollout.EventStep:
+		switch e.Status {
+		case rollout.StatusStarted:
+			if e.Step == rollout.StepGate {
+				return
+			}
+			fmt.Fprintf(w, "%s   %s ...\n", ts, e.Step)
+		case rollout.StatusOK:
+			if e.Step == rollout.StepGate {
+				fmt.Fprintf(w, "%s   safety gate open for broker(s) %s\n", ts, joinIDs(e.Brokers))
+			}
+		case rollout.StatusFailed:
+			fmt.Fprintf(w, "%s   %s FAILED: %s\n", ts, e.Step, e.Message)
+		}
+	case rollout.EventWaiting:
+		fmt.Fprintf(w, "%s   %s\n", ts, e.Message)
+	case rollout.EventBatchDone:
+		t := e.Timings
+		fmt.Fprintf(w, "%s   batch %d done in %.1fs (gate %.1fs, stop %.1fs, start %.1fs, catch-up %.1fs, confirm %.1fs)\n",
+			ts, e.Batch, t.Total, t.Gate, t.Stop, t.Start, t.CatchUp, t.Confirm)
+	case rollout.EventFinished:
+		fmt.Fprintf(w, "\n%s %s\n", ts, e.Message)
+	default: // halted, interrupted, aborted: the error itself is printed on exit
+	}
+}
