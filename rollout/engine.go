@@ -83,9 +83,9 @@ func (o *Options) Defaults() {
 type Engine struct {
 	Kafka   Kafka
 	Hosts   Hosts
-	Journal *Journal      // nil: nothing recorded (dry run)
-	Lease   LeaseSession  // nil: no lease (tests)
-	Emit    func(Event)   // progress sink; may be nil
+	Journal *Journal     // nil: nothing recorded (dry run)
+	Lease   LeaseSession // nil: no lease (tests)
+	Emit    func(Event)  // progress sink; may be nil
 	Opts    Options
 	now     func() time.Time
 	batches int

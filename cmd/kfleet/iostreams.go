@@ -4,9 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
-	"strings"
 	"io"
 	"os"
+	"strings"
 
 	"golang.org/x/term"
 )

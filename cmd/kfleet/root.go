@@ -26,8 +26,8 @@ type Factory struct {
 	Verbose       bool
 	NoColor       bool
 
-	StateDir      string
-	Yes           bool
+	StateDir string
+	Yes      bool
 
 	logger *slog.Logger
 	ssh    *ops.SSHRunner

@@ -26,8 +26,8 @@ var (
 	root       string // repository root
 	sandboxDir string // $SANDBOX_DIR, else <root>/.sandbox
 	inventory  string // <sandboxDir>/fleet.yaml
-	kfleetBin string
-	skipWhy   string
+	kfleetBin  string
+	skipWhy    string
 )
 
 func TestMain(m *testing.M) {
