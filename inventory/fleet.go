@@ -71,6 +71,8 @@ type Service struct {
 	Start  string `json:"start" yaml:"start"`
 	Stop   string `json:"stop" yaml:"stop"`
 	Status string `json:"status" yaml:"status"`
+	// BootID prints the host's boot id; patch run compares it to tell that a host rebooted.
+	BootID string `json:"boot_id" yaml:"boot_id"`
 }
 
 // Install says where Kafka lives on a broker host. Both are absolute paths on that host.

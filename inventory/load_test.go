@@ -41,7 +41,7 @@ func TestLoadResolvesEveryBroker(t *testing.T) {
 		HostKeyPolicy: HostKeyStrict, Bastion: jump, Sudo: true,
 		ConnectTimeout: 5 * time.Second, CommandTimeout: 10 * time.Minute,
 	}
-	payService := Service{Start: defaultStart, Stop: "sudo -n systemctl stop kafka --no-block", Status: defaultStatus}
+	payService := Service{Start: defaultStart, Stop: "sudo -n systemctl stop kafka --no-block", Status: defaultStatus, BootID: defaultBootID}
 	payInstall := Install{Root: "/opt/kafka", ConfigFile: "/opt/kafka/config/server.properties"}
 	// broker 3 overrides port and sudo, and the bastion's port only.
 	k3SSH := paySSH
@@ -122,7 +122,7 @@ clusters:
 	if !reflect.DeepEqual(b.SSH, want) {
 		t.Errorf("ssh = %+v, want %+v", b.SSH, want)
 	}
-	if want := (Service{"sudo -n systemctl start kafka", "sudo -n systemctl stop kafka", "systemctl is-active kafka"}); b.Service != want {
+	if want := (Service{"sudo -n systemctl start kafka", "sudo -n systemctl stop kafka", "systemctl is-active kafka", defaultBootID}); b.Service != want {
 		t.Errorf("service = %+v, want %+v", b.Service, want)
 	}
 	if want := (Install{"/opt/kafka", "/etc/kafka/server.properties"}); b.Install != want {
@@ -206,7 +206,7 @@ clusters:
 		t.Fatal(err)
 	}
 	b := fleet.Clusters[0].Brokers[0]
-	if want := (Service{Start: "start-kafka", Stop: "stop-kafka", Status: "check-kafka"}); b.Service != want {
+	if want := (Service{Start: "start-kafka", Stop: "stop-kafka", Status: "check-kafka", BootID: defaultBootID}); b.Service != want {
 		t.Errorf("service = %+v, want %+v", b.Service, want)
 	}
 	if want := (Install{Root: "/srv/kafka-b", ConfigFile: "/srv/kafka/config/server.properties"}); b.Install != want {

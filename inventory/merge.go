@@ -23,6 +23,7 @@ const (
 	defaultStart          = "sudo -n systemctl start kafka"
 	defaultStop           = "sudo -n systemctl stop kafka"
 	defaultStatus         = "systemctl is-active kafka"
+	defaultBootID         = "cat /proc/sys/kernel/random/boot_id"
 	defaultInstallRoot    = "/opt/kafka"
 	defaultConfigFile     = "/etc/kafka/server.properties"
 )
@@ -31,7 +32,7 @@ var (
 	hostSettingKeys = []string{"ssh", "service", "install"}
 	sshKeys         = []string{"user", "port", "identity_file", "known_hosts", "host_key_policy", "bastion", "sudo", "connect_timeout", "command_timeout"}
 	bastionKeys     = []string{"host", "port", "user", "identity_file"}
-	serviceKeys     = []string{"start", "stop", "status"}
+	serviceKeys     = []string{"start", "stop", "status", "boot_id"}
 	installKeys     = []string{"root", "config_file"}
 )
 
@@ -57,7 +58,7 @@ type bastionLayer struct {
 	path               string
 }
 
-type serviceLayer struct{ start, stop, status *string }
+type serviceLayer struct{ start, stop, status, bootID *string }
 
 type installLayer struct{ root, configFile *string }
 
@@ -128,6 +129,7 @@ func (d *decoder) serviceLayer(n *yaml.Node, path string) serviceLayer {
 		l.start = d.text(f.get("start"), join(path, "start"))
 		l.stop = d.text(f.get("stop"), join(path, "stop"))
 		l.status = d.text(f.get("status"), join(path, "status"))
+		l.bootID = d.text(f.get("boot_id"), join(path, "boot_id"))
 	}
 	return l
 }
@@ -175,6 +177,7 @@ func (l *layers) over(o layers) {
 	set(&l.service.start, o.service.start)
 	set(&l.service.stop, o.service.stop)
 	set(&l.service.status, o.service.status)
+	set(&l.service.bootID, o.service.bootID)
 	set(&l.install.root, o.install.root)
 	set(&l.install.configFile, o.install.configFile)
 }
@@ -232,6 +235,7 @@ func (l serviceLayer) resolve() Service {
 		Start:  or(l.start, defaultStart),
 		Stop:   or(l.stop, defaultStop),
 		Status: or(l.status, defaultStatus),
+		BootID: or(l.bootID, defaultBootID),
 	}
 }
 

@@ -101,7 +101,7 @@ type GateRefusedError struct {
 }
 
 func (e *GateRefusedError) Error() string {
-	what := fmt.Sprintf("cluster %s: not safe to stop broker(s) %s", e.Cluster, joinIDs(e.Brokers))
+	what := fmt.Sprintf("cluster %s: not safe to stop broker(s) %s", e.Cluster, JoinIDs(e.Brokers))
 	if !e.Never {
 		what += fmt.Sprintf(" (waited %s)", e.Waited.Round(time.Second))
 	}
@@ -120,9 +120,9 @@ type HaltError struct {
 }
 
 func (e *HaltError) Error() string {
-	msg := fmt.Sprintf("batch %d (broker %s): %s failed: %v", e.Batch, joinIDs(e.Brokers), e.Step, e.Err)
+	msg := fmt.Sprintf("batch %d (broker %s): %s failed: %v", e.Batch, JoinIDs(e.Brokers), e.Step, e.Err)
 	if len(e.Stopped) > 0 {
-		msg += fmt.Sprintf("; broker(s) %s left STOPPED", joinIDs(e.Stopped))
+		msg += fmt.Sprintf("; broker(s) %s left STOPPED", JoinIDs(e.Stopped))
 	}
 	return msg + fmt.Sprintf("; rollout halted, no further broker touched; fix the cause, then: kfleet resume %s", e.OpID)
 }
@@ -138,7 +138,7 @@ type InterruptedError struct {
 
 func (e *InterruptedError) Error() string {
 	return fmt.Sprintf("interrupted after brokers %s; no broker is stopped; %s left; continue with: kfleet resume %s",
-		joinIDs(e.Done), joinIDs(e.Left), e.OpID)
+		JoinIDs(e.Done), JoinIDs(e.Left), e.OpID)
 }
 
 // AbortedError says a second interrupt cut a batch short: it says what state it left.
@@ -150,7 +150,7 @@ type AbortedError struct {
 
 func (e *AbortedError) Error() string {
 	return fmt.Sprintf("aborted during %s of broker(s) %s: they may be stopped; check with kfleet status, then kfleet resume %s",
-		e.Step, joinIDs(e.Batch), e.OpID)
+		e.Step, JoinIDs(e.Batch), e.OpID)
 }
 
 // Plan returns the batches the engine would run now, for --dry-run and the confirmation.
@@ -318,7 +318,7 @@ func (e *Engine) runBatch(ctx context.Context, n int, batch Batch, snap *ops.Sna
 
 	stopAt := e.now()
 	e.emit(Event{Kind: EventStep, Batch: n, Brokers: ids, Step: StepStop, Status: StatusStarted, Before: before,
-		Message: "stopping broker(s) " + joinIDs(ids)})
+		Message: "stopping broker(s) " + JoinIDs(ids)})
 	if err := e.parallel(ctx, brokers, func(b *inventory.Broker) error {
 		return e.Hosts.Service(ctx, b, ops.ServiceStop)
 	}); err != nil {
@@ -326,7 +326,7 @@ func (e *Engine) runBatch(ctx context.Context, n int, batch Batch, snap *ops.Sna
 		return fail(StepStop, err, true)
 	}
 	if err := e.step(ctx, n, ids, StepConfirmStopped, func() error {
-		return e.waitStopped(ctx, brokers)
+		return e.waiter().Stopped(ctx, brokers, e.Opts.StopTimeout)
 	}); err != nil {
 		return fail(StepConfirmStopped, err, true)
 	}
@@ -354,7 +354,7 @@ func (e *Engine) runBatch(ctx context.Context, n int, batch Batch, snap *ops.Sna
 		return fail(StepStart, err, true)
 	}
 	if err := e.step(ctx, n, ids, StepConfirmStarted, func() error {
-		return e.waitStarted(ctx, brokers, before)
+		return e.waiter().Started(ctx, brokers, before, e.Opts.StartTimeout)
 	}); err != nil {
 		return fail(StepConfirmStarted, err, false)
 	}
@@ -363,7 +363,14 @@ func (e *Engine) runBatch(ctx context.Context, n int, batch Batch, snap *ops.Sna
 	var firstHealthy time.Time
 	if err := e.step(ctx, n, ids, StepHealthy, func() error {
 		var err error
-		firstHealthy, err = e.waitHealthy(ctx, n, ids)
+		urpEvery := time.Time{}
+		firstHealthy, err = e.waiter().Healthy(ctx, ids, e.Opts.HealthyPolls, e.Opts.HealthyTimeout, func(why string, urp int) {
+			if e.now().Sub(urpEvery) >= 2*time.Second {
+				e.emit(Event{Kind: EventWaiting, Batch: n, Brokers: ids, Step: StepHealthy, URP: &urp,
+					Message: "waiting for the cluster to be healthy: " + why})
+				urpEvery = e.now()
+			}
+		})
 		return err
 	}); err != nil {
 		return fail(StepHealthy, err, false)
@@ -393,7 +400,7 @@ func (e *Engine) runBatch(ctx context.Context, n int, batch Batch, snap *ops.Sna
 		HealthyAt: firstHealthy,
 	}
 	e.emit(Event{Kind: EventBatchDone, Batch: n, Brokers: ids, Timings: t,
-		Message: fmt.Sprintf("broker(s) %s restarted and the cluster is healthy (%.1fs)", joinIDs(ids), t.Total)})
+		Message: fmt.Sprintf("broker(s) %s restarted and the cluster is healthy (%.1fs)", JoinIDs(ids), t.Total)})
 	return nil
 }
 
@@ -408,131 +415,8 @@ func (e *Engine) step(ctx context.Context, n int, ids []int32, name string, fn f
 	return nil
 }
 
-// waitStopped polls until every broker's process is gone and the controller no longer counts
-// it as serving (fenced or unregistered).
-func (e *Engine) waitStopped(ctx context.Context, brokers []*inventory.Broker) error {
-	return e.poll(ctx, e.Opts.StopTimeout, "broker process gone and broker fenced", func() (bool, string, error) {
-		snap, err := e.Kafka.Snapshot(ctx)
-		if err != nil {
-			return false, "cluster unreadable: " + err.Error(), nil
-		}
-		var waiting []string
-		for _, b := range brokers {
-			p, err := e.Hosts.Process(ctx, b)
-			if err != nil {
-				return false, "", err
-			}
-			if p.Running {
-				waiting = append(waiting, fmt.Sprintf("broker %d: process %d still running", b.ID, p.PID))
-				continue
-			}
-			if kb, ok := snap.Broker(b.ID); ok && kb.Alive() {
-				waiting = append(waiting, fmt.Sprintf("broker %d: still registered and unfenced", b.ID))
-			}
-		}
-		return len(waiting) == 0, strings.Join(waiting, "; "), nil
-	})
-}
-
-// waitStarted polls until every broker runs a new process and is registered and unfenced.
-func (e *Engine) waitStarted(ctx context.Context, brokers []*inventory.Broker, before map[int32]ops.BrokerProcess) error {
-	return e.poll(ctx, e.Opts.StartTimeout, "new broker process registered and unfenced", func() (bool, string, error) {
-		snap, err := e.Kafka.Snapshot(ctx)
-		if err != nil {
-			return false, "cluster unreadable: " + err.Error(), nil
-		}
-		var waiting []string
-		for _, b := range brokers {
-			p, err := e.Hosts.Process(ctx, b)
-			if err != nil {
-				return false, "", err
-			}
-			old := before[b.ID]
-			switch kb, ok := snap.Broker(b.ID); {
-			case !p.Running:
-				waiting = append(waiting, fmt.Sprintf("broker %d: no process yet", b.ID))
-			case old.Running && p.PID == old.PID && p.StartTicks == old.StartTicks:
-				waiting = append(waiting, fmt.Sprintf("broker %d: still the old process %d", b.ID, p.PID))
-			case !ok:
-				waiting = append(waiting, fmt.Sprintf("broker %d: not registered yet", b.ID))
-			case kb.Fenced:
-				waiting = append(waiting, fmt.Sprintf("broker %d: registered, still fenced", b.ID))
-			}
-		}
-		return len(waiting) == 0, strings.Join(waiting, "; "), nil
-	})
-}
-
-// waitHealthy polls until nothing is under-replicated, under min ISR or offline for
-// HealthyPolls polls in a row, and returns when the first of them was seen.
-func (e *Engine) waitHealthy(ctx context.Context, n int, ids []int32) (time.Time, error) {
-	var first time.Time
-	streak := 0
-	lastSaid := time.Time{}
-	err := e.poll(ctx, e.Opts.HealthyTimeout, fmt.Sprintf("URP back to zero for %d polls", e.Opts.HealthyPolls), func() (bool, string, error) {
-		snap, err := e.Kafka.Snapshot(ctx)
-		if err != nil {
-			streak = 0
-			return false, "cluster unreadable: " + err.Error(), nil
-		}
-		c := snap.Counts
-		if c.UnderReplicated == 0 && c.UnderMinISR == 0 && c.Offline == 0 && allAlive(snap, ids) {
-			if streak == 0 {
-				first = e.now()
-			}
-			streak++
-			return streak >= e.Opts.HealthyPolls, "", nil
-		}
-		streak = 0
-		why := fmt.Sprintf("%d under-replicated, %d under min ISR, %d offline", c.UnderReplicated, c.UnderMinISR, c.Offline)
-		if probs := snap.Problems(3); len(probs) > 0 {
-			names := make([]string, len(probs))
-			for i, p := range probs {
-				names[i] = p.Partition
-			}
-			why += " (e.g. " + strings.Join(names, ", ") + ")"
-		}
-		if e.now().Sub(lastSaid) >= 2*time.Second {
-			urp := c.UnderReplicated
-			e.emit(Event{Kind: EventWaiting, Batch: n, Brokers: ids, Step: StepHealthy, URP: &urp,
-				Message: "waiting for the cluster to be healthy: " + why})
-			lastSaid = e.now()
-		}
-		return false, why, nil
-	})
-	return first, err
-}
-
-func allAlive(s *ops.Snapshot, ids []int32) bool {
-	for _, id := range ids {
-		if b, ok := s.Broker(id); !ok || !b.Alive() {
-			return false
-		}
-	}
-	return true
-}
-
-// poll calls check every Poll until it says done, fails, or timeout passes; the timeout error
-// says what it waited for and what it last saw.
-func (e *Engine) poll(ctx context.Context, timeout time.Duration, what string, check func() (bool, string, error)) error {
-	deadline := e.now().Add(timeout)
-	for {
-		ok, why, err := check()
-		if err != nil {
-			return err
-		}
-		if ok {
-			return nil
-		}
-		if e.now().After(deadline) {
-			return fmt.Errorf("%s: not reached within %s; last seen: %s", what, timeout, why)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(e.Opts.Poll):
-		}
-	}
+func (e *Engine) waiter() Waiter {
+	return Waiter{Kafka: e.Kafka, Hosts: e.Hosts, Poll: e.Opts.Poll, now: e.now}
 }
 
 // bringBack starts brokers after a failure between stop and start, so a halted rollout leaves
@@ -647,7 +531,7 @@ func (e *Engine) emit(ev Event) {
 	}
 	if e.Lease != nil && leaseWorthy(ev) {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		_ = e.Lease.Event(ctx, ev.Kind, ev.Message, map[string]string{"brokers": joinIDs(ev.Brokers),
+		_ = e.Lease.Event(ctx, ev.Kind, ev.Message, map[string]string{"brokers": JoinIDs(ev.Brokers),
 			"batch": fmt.Sprint(ev.Batch)})
 		cancel()
 	}
@@ -674,7 +558,8 @@ func isClosed(ch <-chan struct{}) bool {
 	}
 }
 
-func joinIDs(ids []int32) string {
+// JoinIDs renders broker ids as "1,2,3", the way kfleet's flags take them.
+func JoinIDs(ids []int32) string {
 	s := make([]string, len(ids))
 	for i, id := range ids {
 		s[i] = fmt.Sprint(id)

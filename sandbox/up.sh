@@ -180,6 +180,12 @@ setup_host() {
   if write_if_changed "$root/bin/kafka-service" "$(cat "$SANDBOX_SRC/host/kafka-service")"; then
     chmod 755 "$root/bin/kafka-service"
   fi
+  # The host's boot id (the inventory's service.boot_id reads it); simulate-reboot changes it.
+  [ -s "$root/run/boot_id" ] || cat /proc/sys/kernel/random/uuid >"$root/run/boot_id"
+  mkdir -p "$SANDBOX_DIR/bin"
+  if write_if_changed "$SANDBOX_DIR/bin/simulate-reboot" "$(cat "$SANDBOX_SRC/host/simulate-reboot")"; then
+    chmod 755 "$SANDBOX_DIR/bin/simulate-reboot"
+  fi
 
   if [ ! -f "$root/ssh/ssh_host_ed25519_key" ]; then
     rm -f "$root/ssh/ssh_host_ed25519_key.pub"
@@ -259,7 +265,8 @@ clusters:
         service:
           start: $root/bin/kafka-service start
           stop: $root/bin/kafka-service stop
-          status: $root/bin/kafka-service status"
+          status: $root/bin/kafka-service status
+          boot_id: cat $root/run/boot_id"
   done
   write_if_changed "$INVENTORY" "$y" || true
 }

@@ -33,7 +33,7 @@ func (p *eventPrinter) print(e rollout.Event) {
 	case rollout.EventPlan:
 		// The plan was printed before confirmation.
 	case rollout.EventBatchStart:
-		fmt.Fprintf(w, "\n%s batch %d/%d: broker(s) %s (%s)\n", ts, e.Batch, e.Batches, joinIDs(e.Brokers), e.Message)
+		fmt.Fprintf(w, "\n%s batch %d/%d: broker(s) %s (%s)\n", ts, e.Batch, e.Batches, rollout.JoinIDs(e.Brokers), e.Message)
 	case rollout.EventStep:
 		switch e.Status {
 		case rollout.StatusStarted:
@@ -43,7 +43,7 @@ func (p *eventPrinter) print(e rollout.Event) {
 			fmt.Fprintf(w, "%s   %s ...\n", ts, e.Step)
 		case rollout.StatusOK:
 			if e.Step == rollout.StepGate {
-				fmt.Fprintf(w, "%s   safety gate open for broker(s) %s\n", ts, joinIDs(e.Brokers))
+				fmt.Fprintf(w, "%s   safety gate open for broker(s) %s\n", ts, rollout.JoinIDs(e.Brokers))
 			}
 		case rollout.StatusFailed:
 			fmt.Fprintf(w, "%s   %s FAILED: %s\n", ts, e.Step, e.Message)

@@ -87,10 +87,10 @@ func resume(ctx context.Context, f *Factory, id string, inventoryGiven bool, dry
 	if st.Status == rollout.OpDone {
 		return usagef("operation %s is already done", id)
 	}
-	if st.Op.Kind != "restart" {
-		return usagef("operation %s is a %s; only restart operations can be resumed in this version", id, st.Op.Kind)
+	if st.Op.Kind != "restart" && st.Op.Kind != "patch" {
+		return usagef("operation %s is a %s; only restart and patch run operations can be resumed in this version", id, st.Op.Kind)
 	}
-	var args restartArgs
+	var args rolloutArgs
 	if err := json.Unmarshal(st.Op.Args, &args); err != nil {
 		return fmt.Errorf("operation %s: journal settings unreadable: %w", id, err)
 	}
@@ -115,7 +115,7 @@ func resume(ctx context.Context, f *Factory, id string, inventoryGiven bool, dry
 	if err != nil {
 		return err
 	}
-	return f.runRollout(ctx, rolloutRun{kind: st.Op.Kind, purpose: "resume " + id + ": restart brokers " + idList(brokers),
+	return f.runRollout(ctx, rolloutRun{kind: st.Op.Kind, purpose: "resume " + id + ": " + st.Op.Kind + " brokers " + idList(brokers),
 		cluster: c, brokers: brokers, opID: id, args: args, dryRun: dryRun, skip: skip, resuming: true})
 }
 

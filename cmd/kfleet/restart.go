@@ -11,11 +11,18 @@ import (
 
 	"github.com/kfleet/kfleet/inventory"
 	"github.com/kfleet/kfleet/ops"
+	"github.com/kfleet/kfleet/patch"
 	"github.com/kfleet/kfleet/rollout"
 )
 
-// restartArgs are restart's settings; they are recorded in the journal so resume replays them.
-type restartArgs struct {
+// rolloutArgs are a rolling operation's settings (restart, patch run); they are recorded in the
+// journal so resume replays them.
+type rolloutArgs struct {
+	// Patch run only: the command run on each stopped broker's host, and how long a reboot may take.
+	Command        string        `json:"command,omitempty"`
+	CommandTimeout time.Duration `json:"command_timeout,omitempty"`
+	RebootTimeout  time.Duration `json:"reboot_timeout,omitempty"`
+
 	MaxParallel      int           `json:"max_parallel"`
 	AllowUnavailable bool          `json:"allow_unavailable"`
 	GateTimeout      time.Duration `json:"gate_timeout"`
@@ -36,7 +43,7 @@ type restartOptions struct {
 	f           *Factory
 	brokerFlags []string
 	dryRun      bool
-	args        restartArgs
+	args        rolloutArgs
 }
 
 func newRestartCmd(f *Factory) *cobra.Command {
@@ -67,9 +74,60 @@ under way, then exits 130; a second aborts at once.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return o.run(cmd.Context()) },
 	}
+	o.flags(cmd)
+	return cmd
+}
+
+func (o *restartOptions) run(ctx context.Context) error {
+	c, brokers, err := o.prepare()
+	if err != nil {
+		return err
+	}
+	return o.f.runRollout(ctx, rolloutRun{
+		kind: "restart", purpose: "restart brokers " + idList(brokers), cluster: c, brokers: brokers,
+		opID: rollout.NewOpID(time.Now()), args: o.args, dryRun: o.dryRun,
+	})
+}
+
+// prepare checks the shared settings, resolves the cluster and brokers, and adds the inventory's
+// hooks to the flags' hooks.
+func (o *restartOptions) prepare() (*inventory.Cluster, []*inventory.Broker, error) {
+	a := &o.args
+	if a.MaxParallel < 1 {
+		return nil, nil, usagef("--max-parallel must be at least 1")
+	}
+	if a.HealthyPolls < 1 {
+		return nil, nil, usagef("--healthy-polls must be at least 1")
+	}
+	if a.Poll <= 0 || a.Poll > 10*time.Second {
+		return nil, nil, usagef("--poll-interval must be between 1ms and 10s")
+	}
+	c, err := o.f.OneCluster("this operation")
+	if err != nil {
+		return nil, nil, err
+	}
+	ids, err := inventory.ParseBrokerIDs(o.brokerFlags)
+	if err != nil {
+		return nil, nil, err
+	}
+	brokers, err := c.SelectBrokers(ids)
+	if err != nil {
+		return nil, nil, err
+	}
+	a.PreStop = append(append([]string{}, c.Hooks.PreStop...), a.PreStop...)
+	a.PostStop = append(append([]string{}, c.Hooks.PostStop...), a.PostStop...)
+	a.PostStart = append(append([]string{}, c.Hooks.PostStart...), a.PostStart...)
+	if a.HookTimeout == 0 {
+		a.HookTimeout = c.Hooks.Timeout
+	}
+	return c, brokers, nil
+}
+
+// flags registers the settings every rolling operation shares (restart, patch run).
+func (o *restartOptions) flags(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	a := &o.args
-	fl.StringArrayVar(&o.brokerFlags, "brokers", nil, "broker ids to restart, e.g. 1,2 or 4-6 (default: all)")
+	fl.StringArrayVar(&o.brokerFlags, "brokers", nil, "broker ids to roll, e.g. 1,2 or 4-6 (default: all)")
 	fl.IntVar(&a.MaxParallel, "max-parallel", 1, "most brokers down at once; batches are formed only from brokers that are safe together")
 	fl.BoolVar(&o.dryRun, "dry-run", false, "print the plan, the gate's verdict now and the timeouts; change nothing")
 	fl.BoolVar(&a.AllowUnavailable, "allow-unavailable", false, "accept partitions that cannot stay writable (replication factor <= min.insync.replicas)")
@@ -85,43 +143,6 @@ under way, then exits 130; a second aborts at once.`,
 	fl.DurationVar(&a.HookTimeout, "hook-timeout", 0, "how long one hook may run (default: the inventory's hooks.timeout, else 5m)")
 	fl.DurationVar(&a.LeaseTTL, "lease-ttl", 2*time.Minute, "cluster lease time-to-live (renewed while running)")
 	fl.DurationVar(&a.LeaseWait, "lease-wait", 0, "how long to wait for a held cluster lease before exiting 75")
-	return cmd
-}
-
-func (o *restartOptions) run(ctx context.Context) error {
-	a := &o.args
-	if a.MaxParallel < 1 {
-		return usagef("--max-parallel must be at least 1")
-	}
-	if a.HealthyPolls < 1 {
-		return usagef("--healthy-polls must be at least 1")
-	}
-	if a.Poll <= 0 || a.Poll > 10*time.Second {
-		return usagef("--poll-interval must be between 1ms and 10s")
-	}
-	c, err := o.f.OneCluster("restart")
-	if err != nil {
-		return err
-	}
-	ids, err := inventory.ParseBrokerIDs(o.brokerFlags)
-	if err != nil {
-		return err
-	}
-	brokers, err := c.SelectBrokers(ids)
-	if err != nil {
-		return err
-	}
-	a.PreStop = append(append([]string{}, c.Hooks.PreStop...), a.PreStop...)
-	a.PostStop = append(append([]string{}, c.Hooks.PostStop...), a.PostStop...)
-	a.PostStart = append(append([]string{}, c.Hooks.PostStart...), a.PostStart...)
-	if a.HookTimeout == 0 {
-		a.HookTimeout = c.Hooks.Timeout
-	}
-	opID := rollout.NewOpID(time.Now())
-	return o.f.runRollout(ctx, rolloutRun{
-		kind: "restart", purpose: "restart brokers " + idList(brokers), cluster: c, brokers: brokers,
-		opID: opID, args: *a, dryRun: o.dryRun,
-	})
 }
 
 // rolloutRun is one restart to plan, confirm and execute (new or resumed).
@@ -130,14 +151,14 @@ type rolloutRun struct {
 	cluster       *inventory.Cluster
 	brokers       []*inventory.Broker
 	opID          string
-	args          restartArgs
+	args          rolloutArgs
 	dryRun        bool
 	skip          map[int32]bool
 	resuming      bool
 }
 
-func (a restartArgs) options(r rolloutRun) rollout.Options {
-	return rollout.Options{
+func (a rolloutArgs) options(f *Factory, r rolloutRun) rollout.Options {
+	o := rollout.Options{
 		OpID: r.opID, Cluster: r.cluster, Brokers: r.brokers, MaxParallel: a.MaxParallel,
 		Gate:        ops.GateOptions{AllowUnavailable: a.AllowUnavailable},
 		GateTimeout: a.GateTimeout, StopTimeout: a.StopTimeout, StartTimeout: a.StartTimeout,
@@ -145,6 +166,14 @@ func (a restartArgs) options(r rolloutRun) rollout.Options {
 		Hooks: rollout.Hooks{PreStop: a.PreStop, PostStop: a.PostStop, PostStart: a.PostStart, Timeout: a.HookTimeout},
 		Skip:  r.skip,
 	}
+	if a.Command != "" {
+		hc := patch.HostCommand{SSH: f.SSH(), Command: a.Command, CommandTimeout: a.CommandTimeout, RebootTimeout: a.RebootTimeout,
+			Say: func(format string, args ...any) {
+				fmt.Fprintf(f.IO.ErrOut, time.Now().Format("15:04:05")+"   "+format+"\n", args...)
+			}}
+		o.Between = hc.Run
+	}
+	return o
 }
 
 // runRollout plans, shows the plan, asks, and executes under the lease with a journal.
@@ -157,7 +186,7 @@ func (f *Factory) runRollout(ctx context.Context, r rolloutRun) error {
 	printer := newEventPrinter(f.IO, f.Output)
 	ro := &rollout.Rollout{
 		Kind: r.kind, Purpose: r.purpose, Cluster: r.cluster, Client: cl,
-		Hosts: &ops.HostControl{SSH: f.SSH()}, Options: r.args.options(r), Args: r.args,
+		Hosts: &ops.HostControl{SSH: f.SSH()}, Options: r.args.options(f, r), Args: r.args,
 		StateDir: f.StateDir, InventoryPath: absPath(f.InventoryPath),
 		LeaseTTL: r.args.LeaseTTL, LeaseWait: r.args.LeaseWait, Emit: printer.print, Resuming: r.resuming,
 	}
@@ -199,7 +228,7 @@ type dryRun struct {
 	Cluster  string          `json:"cluster" yaml:"cluster"`
 	Batches  []rollout.Batch `json:"batches" yaml:"batches"`
 	GateNow  ops.GateResult  `json:"gate_now" yaml:"gate_now"`
-	Settings restartArgs     `json:"settings" yaml:"settings"`
+	Settings rolloutArgs     `json:"settings" yaml:"settings"`
 }
 
 func dryRunResult(r rolloutRun, plan []rollout.Batch, snap *ops.Snapshot) dryRun {
@@ -215,7 +244,7 @@ func printPlan(w io.Writer, r rolloutRun, plan []rollout.Batch, snap *ops.Snapsh
 		r.kind, r.cluster.Name, countPlan(plan), len(plan), r.args.MaxParallel)
 	t := newTable(w, "BATCH", "BROKERS", "WHY")
 	for i, b := range plan {
-		_ = t.Append([]string{cell(i + 1), joinIDs(b.Brokers), b.Why})
+		_ = t.Append([]string{cell(i + 1), rollout.JoinIDs(b.Brokers), b.Why})
 	}
 	_ = t.Render()
 	if len(plan) > 0 {
@@ -248,13 +277,5 @@ func idList(bs []*inventory.Broker) string {
 	for i, b := range bs {
 		ids[i] = b.ID
 	}
-	return joinIDs(ids)
-}
-
-func joinIDs(ids []int32) string {
-	s := make([]string, len(ids))
-	for i, id := range ids {
-		s[i] = fmt.Sprint(id)
-	}
-	return strings.Join(s, ",")
+	return rollout.JoinIDs(ids)
 }

@@ -137,6 +137,7 @@ Exit codes are documented in 'kfleet help exit-codes'.`,
 		newHistoryCmd(f),
 		newResumeCmd(f),
 		newLeaseCmd(f),
+		newPatchCmd(f),
 		&cobra.Command{
 			Use:   "exit-codes",
 			Short: "What kfleet's exit codes mean",

@@ -1,0 +1,267 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kfleet/kfleet/inventory"
+	"github.com/kfleet/kfleet/ops"
+	"github.com/kfleet/kfleet/patch"
+	"github.com/kfleet/kfleet/rollout"
+)
+
+func newPatchCmd(f *Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "patch",
+		Short: "Patching-system hook (pre/post/status) and a rolling host patch (run)",
+		Long: `A patching system asks 'kfleet patch pre --host H' before it takes a broker host down and calls
+'kfleet patch post --host H' when the host is back; 'patch status' shows who holds each cluster.
+'patch run' drives a rolling patch of a cluster itself. The contract (inputs, exit codes, JSON,
+lease and timeouts) is in docs/patch-hook.md.`,
+		Args: noArgs,
+	}
+	cmd.AddCommand(newPatchPreCmd(f), newPatchPostCmd(f), newPatchStatusCmd(f), newPatchRunCmd(f))
+	return cmd
+}
+
+// hookFor resolves --host to its cluster and brokers and connects to the cluster.
+func (f *Factory) hookFor(host string) (*patch.Hook, func(), error) {
+	if host == "" {
+		return nil, nil, usagef("--host is required")
+	}
+	fleet, err := f.Inventory()
+	if err != nil {
+		return nil, nil, err
+	}
+	c, brokers, err := patch.FindHost(fleet, host)
+	if err != nil {
+		return nil, nil, err
+	}
+	cl, err := ops.NewKafkaClient(c, ops.KafkaOptions{Logger: f.Logger()})
+	if err != nil {
+		return nil, nil, err
+	}
+	h := &patch.Hook{Cluster: c, Host: host, Brokers: brokers, Client: cl, Hosts: &ops.HostControl{SSH: f.SSH()},
+		Log: f.IO.ErrOut}
+	return h, cl.Close, nil
+}
+
+// printPatchResult prints a hook result: the JSON object with -o json|yaml, one line otherwise.
+func (f *Factory) printPatchResult(r patch.Result) error {
+	return render(f.IO.Out, f.Output, r, func(w io.Writer) error {
+		_, err := fmt.Fprintf(w, "%s: %s\n", r.Decision, r.Message)
+		for _, reason := range r.Reasons {
+			fmt.Fprintf(w, "  - %s\n", reason)
+		}
+		return err
+	})
+}
+
+func newPatchPreCmd(f *Factory) *cobra.Command {
+	var host string
+	var o patch.PreOptions
+	cmd := &cobra.Command{
+		Use:   "pre --host H",
+		Short: "May host H be taken down now? Takes the cluster lease, checks the gate, stops its broker(s)",
+		Long: `Find the broker(s) on host H, take the cluster's lease (purpose "patch H"; wait up to --wait for
+it), check the safety gate for them, and stop them gracefully (controlled shutdown, confirmed)
+unless --no-stop. Exit 0 means go ahead; the lease stays held until 'patch post --host H' (or
+--lease-ttl) ends it, so no other host of the cluster starts patching meanwhile.
+
+Exit 75: another operation holds the cluster (named), or the gate said no (the partitions at risk
+are named; the lease is released). Exit 1: stopping failed (the broker was started again). A retry
+of a pre that already said go for this host exits 0 without doing anything again.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			h, done, err := f.hookFor(host)
+			if err != nil {
+				return err
+			}
+			defer done()
+			r, err := h.Pre(cmd.Context(), o)
+			if perr := f.printPatchResult(r); perr != nil {
+				return perr
+			}
+			return quietIfJSON(f, err)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&host, "host", "", "the broker host about to be patched, as the inventory names it")
+	fl.DurationVar(&o.Wait, "wait", 0, "how long to wait for a cluster lease held by someone else before exiting 75")
+	fl.BoolVar(&o.NoStop, "no-stop", false, "check and hold the lease only; the patching system stops Kafka itself")
+	fl.DurationVar(&o.LeaseTTL, "lease-ttl", time.Hour, "how long the lease holds without post (at most 1h)")
+	fl.DurationVar(&o.StopTimeout, "stop-timeout", 5*time.Minute, "how long the broker(s) may take to stop")
+	fl.BoolVar(&o.Gate.AllowUnavailable, "allow-unavailable", false, "accept partitions that cannot stay writable (RF <= min ISR)")
+	return cmd
+}
+
+func newPatchPostCmd(f *Factory) *cobra.Command {
+	var host string
+	var o patch.PostOptions
+	cmd := &cobra.Command{
+		Use:   "post --host H",
+		Short: "Host H is back: start its broker(s), wait until healthy, release the lease",
+		Long: `Start the broker(s) on host H if they are not running, wait until they are registered and
+unfenced and nothing is under-replicated (bounded by --timeout), move leadership back to preferred
+replicas, and release the host's lease. Exit 0: healthy. Exit 1: not healthy in time; the lease
+stays held so no other host starts patching while this one is unhealthy (see 'patch status').
+
+Safe to call after a failed pre or when nothing is held: it then only verifies health, so it can
+be the patching system's "on exit" hook.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			h, done, err := f.hookFor(host)
+			if err != nil {
+				return err
+			}
+			defer done()
+			r, err := h.Post(cmd.Context(), o)
+			if perr := f.printPatchResult(r); perr != nil {
+				return perr
+			}
+			return quietIfJSON(f, err)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&host, "host", "", "the broker host that was patched")
+	fl.DurationVar(&o.Timeout, "timeout", 30*time.Minute, "how long to wait for the broker(s) and the cluster to be healthy")
+	fl.IntVar(&o.HealthyPolls, "healthy-polls", 3, "consecutive healthy polls that confirm")
+	return cmd
+}
+
+// patchLease is one row of patch status.
+type patchLease struct {
+	Cluster string           `json:"cluster" yaml:"cluster"`
+	Error   string           `json:"error,omitempty" yaml:"error,omitempty"`
+	Lease   *ops.LeaseHolder `json:"lease" yaml:"lease"`
+}
+
+func newPatchStatusCmd(f *Factory) *cobra.Command {
+	return &cobra.Command{
+		Use:   "status",
+		Short: "Per cluster: who holds the lease, for what, since when, expiring when",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			clusters, err := f.SelectedClusters()
+			if err != nil {
+				return err
+			}
+			rows := make([]patchLease, len(clusters))
+			for i, c := range clusters {
+				rows[i] = readPatchLease(cmd.Context(), f, c)
+			}
+			return render(f.IO.Out, f.Output, struct {
+				Clusters []patchLease `json:"clusters" yaml:"clusters"`
+			}{rows}, func(w io.Writer) error {
+				t := newTable(w, "CLUSTER", "HOLDER", "PURPOSE", "OP", "SINCE", "EXPIRES")
+				for _, r := range rows {
+					switch {
+					case r.Error != "":
+						_ = t.Append([]string{r.Cluster, "? " + r.Error, "", "", "", ""})
+					case r.Lease == nil:
+						_ = t.Append([]string{r.Cluster, "-", "", "", "", ""})
+					default:
+						_ = t.Append([]string{r.Cluster, r.Lease.Holder, r.Lease.Purpose, r.Lease.OpID,
+							r.Lease.Since.Local().Format(time.DateTime), r.Lease.Expires.Local().Format(time.DateTime)})
+					}
+				}
+				return t.Render()
+			})
+		},
+	}
+}
+
+func readPatchLease(ctx context.Context, f *Factory, c *inventory.Cluster) patchLease {
+	row := patchLease{Cluster: c.Name}
+	cl, err := ops.NewKafkaClient(c, ops.KafkaOptions{Logger: f.Logger()})
+	if err != nil {
+		row.Error = err.Error()
+		return row
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	st, err := ops.ReadLease(ctx, cl, c.Name)
+	if err != nil {
+		row.Error = err.Error()
+		return row
+	}
+	row.Lease = st.LeaseHolder()
+	return row
+}
+
+func newPatchRunCmd(f *Factory) *cobra.Command {
+	o := &restartOptions{f: f}
+	var hosts []string
+	cmd := &cobra.Command{
+		Use:   "run [--hosts H...] [--max-parallel N] -- CMD",
+		Short: "Rolling host patch: per batch gate, stop, run CMD on the host (reboot ok), start, wait healthy",
+		Long: `Patch the hosts of one cluster in batches on the rolling engine (the same gate, hooks,
+lease, journal, resume, --dry-run and JSON events as restart): gate -> stop the broker(s) -> run
+CMD on the host over SSH -> if the host reboots (the connection drops), wait until SSH answers
+again with a new boot id (the inventory's service.boot_id command) -> start the broker(s) -> wait
+healthy -> preferred leaders. CMD is a shell command line run by the remote shell.`,
+		Example: `  kfleet -c payments-prod patch run --max-parallel 2 --yes -- 'sudo apt-get -y upgrade && sudo reboot'`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if cmd.ArgsLenAtDash() != 0 || len(args) == 0 || strings.TrimSpace(strings.Join(args, " ")) == "" {
+				return usagef("patch run needs the command after --, e.g. kfleet patch run -- 'sudo apt-get -y upgrade'")
+			}
+			o.args.Command = args[0]
+			if len(args) > 1 {
+				o.args.Command = ops.ShellJoin(args...)
+			}
+			return o.runPatch(cmd.Context(), hosts)
+		},
+	}
+	o.flags(cmd)
+	cmd.Flags().StringArrayVar(&hosts, "hosts", nil, "hosts to patch (default: every broker host of the cluster)")
+	cmd.Flags().DurationVar(&o.args.RebootTimeout, "reboot-timeout", 15*time.Minute, "how long a host may take to come back after its connection dropped")
+	cmd.Flags().DurationVar(&o.args.CommandTimeout, "command-timeout", time.Hour, "how long CMD may run on one host")
+	return cmd
+}
+
+func (o *restartOptions) runPatch(ctx context.Context, hosts []string) error {
+	c, brokers, err := o.prepare()
+	if err != nil {
+		return err
+	}
+	if len(hosts) > 0 {
+		var keep []*inventory.Broker
+		for _, h := range hosts {
+			n := len(keep)
+			for _, b := range brokers {
+				if strings.EqualFold(b.Host, h) {
+					keep = append(keep, b)
+				}
+			}
+			if len(keep) == n {
+				return &inventory.SelectionError{Msg: fmt.Sprintf("host %s has no broker of cluster %s in the inventory", h, c.Name)}
+			}
+		}
+		brokers = keep
+	}
+	// The gate judges brokers; a host patch takes down everything on the host at once.
+	seen := map[string]int32{}
+	for _, b := range brokers {
+		if other, ok := seen[strings.ToLower(b.Host)]; ok {
+			return usagef("host %s carries brokers %d and %d: patch run handles one broker per host", b.Host, other, b.ID)
+		}
+		seen[strings.ToLower(b.Host)] = b.ID
+	}
+	return o.f.runRollout(ctx, rolloutRun{kind: "patch", purpose: "patch run: brokers " + idList(brokers), cluster: c,
+		brokers: brokers, opID: rollout.NewOpID(time.Now()), args: o.args, dryRun: o.dryRun})
+}
+
+// quietIfJSON keeps the exit code but not a second copy of the message when the result object
+// already carries it.
+func quietIfJSON(f *Factory, err error) error {
+	if err == nil || f.Output == formatTable {
+		return err
+	}
+	return &codedError{code: exitCode(err), msg: err.Error(), quiet: true}
+}

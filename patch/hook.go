@@ -1,0 +1,349 @@
+// Package patch is kfleet's side of host patching: the hook a patching system calls before and
+// after it patches a broker host (pre/post/status), and the rolling host patch kfleet drives
+// itself (run, on the rolling engine). It may import inventory, ops and rollout, never cmd/ or
+// tui/.
+package patch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/kfleet/kfleet/inventory"
+	"github.com/kfleet/kfleet/ops"
+	"github.com/kfleet/kfleet/rollout"
+)
+
+// Decisions a hook call reports.
+const (
+	DecisionGo       = "go"        // pre: safe; the broker(s) are stopped (or --no-stop)
+	DecisionRefused  = "refused"   // pre: the safety gate said no
+	DecisionHeld     = "held"      // pre: another operation holds the cluster
+	DecisionHealthy  = "healthy"   // post: back and healthy, lease released
+	DecisionNotReady = "unhealthy" // post: not healthy within the timeout; lease kept
+	DecisionFailed   = "failed"    // a step failed
+)
+
+// eventPreDone marks in the cluster's log that pre finished for a host, so a retried pre for
+// the same host succeeds while one still under way does not.
+const eventPreDone = "patch-pre-done"
+
+// Result is what pre, post and run report; -o json prints it as one object.
+type Result struct {
+	Decision string             `json:"decision" yaml:"decision"`
+	Host     string             `json:"host,omitempty" yaml:"host,omitempty"`
+	Cluster  string             `json:"cluster" yaml:"cluster"`
+	Brokers  []int32            `json:"brokers" yaml:"brokers"`
+	OpID     string             `json:"op_id,omitempty" yaml:"op_id,omitempty"`
+	Holder   string             `json:"holder,omitempty" yaml:"holder,omitempty"`
+	Reasons  []string           `json:"reasons,omitempty" yaml:"reasons,omitempty"`
+	Message  string             `json:"message" yaml:"message"`
+	Timings  map[string]float64 `json:"timings_s,omitempty" yaml:"timings_s,omitempty"`
+}
+
+// Hook runs pre and post for one host.
+type Hook struct {
+	Cluster *inventory.Cluster
+	Host    string
+	Brokers []*inventory.Broker // the brokers on Host
+	Client  *kgo.Client
+	Hosts   rollout.Hosts
+	Log     io.Writer // human progress (stderr)
+	Poll    time.Duration
+}
+
+// FindHost returns the cluster and brokers that live on host (matched case-insensitively).
+func FindHost(fleet *inventory.Fleet, host string) (*inventory.Cluster, []*inventory.Broker, error) {
+	var found *inventory.Cluster
+	var brokers []*inventory.Broker
+	for _, c := range fleet.Clusters {
+		for _, b := range c.Brokers {
+			if !strings.EqualFold(b.Host, host) {
+				continue
+			}
+			if found != nil && found != c {
+				return nil, nil, &inventory.SelectionError{Msg: fmt.Sprintf("host %s has brokers in clusters %s and %s; kfleet patches one cluster's host at a time", host, found.Name, c.Name)}
+			}
+			found = c
+			brokers = append(brokers, b)
+		}
+	}
+	if found == nil {
+		return nil, nil, &inventory.SelectionError{Msg: fmt.Sprintf("host %s is not in the inventory %s", host, fleet.File)}
+	}
+	return found, brokers, nil
+}
+
+// OpID names a host's patch operation; post finds pre's lease by it.
+func OpID(cluster, host string) string {
+	return "patch-" + cluster + "-" + strings.ToLower(host)
+}
+
+func (h *Hook) ids() []int32 {
+	ids := make([]int32, len(h.Brokers))
+	for i, b := range h.Brokers {
+		ids[i] = b.ID
+	}
+	return ids
+}
+
+func (h *Hook) result(decision, msg string) Result {
+	return Result{Decision: decision, Host: h.Host, Cluster: h.Cluster.Name, Brokers: h.ids(),
+		OpID: OpID(h.Cluster.Name, h.Host), Message: msg, Timings: map[string]float64{}}
+}
+
+func (h *Hook) say(format string, args ...any) {
+	if h.Log != nil {
+		fmt.Fprintf(h.Log, "%s kfleet patch: "+format+"\n", append([]any{time.Now().Format("15:04:05")}, args...)...)
+	}
+}
+
+func (h *Hook) admin() *ops.ClusterAdmin {
+	return &ops.ClusterAdmin{Name: h.Cluster.Name, Client: h.Client}
+}
+
+func (h *Hook) waiter() rollout.Waiter {
+	return rollout.Waiter{Kafka: h.admin(), Hosts: h.Hosts, Poll: h.Poll}
+}
+
+// PreOptions tunes pre.
+type PreOptions struct {
+	Wait        time.Duration // how long to wait for a held lease
+	NoStop      bool          // only check and hold the lease; the patch system stops Kafka itself
+	LeaseTTL    time.Duration // how long the lease outlives this call without post; default 1h
+	StopTimeout time.Duration // default 5m
+	Gate        ops.GateOptions
+}
+
+// Pre answers "may this host be taken down now?": it takes the cluster lease, checks the gate
+// for the host's brokers, and stops them. The lease stays held after Pre returns "go", until
+// Post (or its TTL) ends it. A refusal returns the Result and an error for the exit code:
+// *ops.LeaseHeldError or *rollout.GateRefusedError (75).
+func (h *Hook) Pre(ctx context.Context, o PreOptions) (Result, error) {
+	if o.LeaseTTL <= 0 {
+		o.LeaseTTL = time.Hour
+	}
+	if o.StopTimeout <= 0 {
+		o.StopTimeout = 5 * time.Minute
+	}
+	began := time.Now()
+	opID := OpID(h.Cluster.Name, h.Host)
+
+	// A retry of a pre that already said go for this host succeeds without touching anything.
+	st, err := ops.ReadLease(ctx, h.Client, h.Cluster.Name)
+	if err != nil {
+		return h.result(DecisionFailed, err.Error()), &ops.KafkaUnreachableError{Cluster: h.Cluster.Name, Err: err}
+	}
+	if st.Held && st.OpID == opID {
+		if preDone(st, opID) {
+			r := h.result(DecisionGo, fmt.Sprintf("already prepared: %s holds the lease for %q since %s", st.Holder, st.Purpose, st.Since.Local().Format("15:04:05")))
+			r.Holder = st.Holder
+			return r, nil
+		}
+	}
+
+	h.say("taking the lease of cluster %s for patch %s", h.Cluster.Name, h.Host)
+	lease, err := ops.AcquireLease(ctx, h.Client, h.Cluster.Name, ops.LeaseRequest{
+		Holder: ops.LeaseHolderString(), OpID: opID, Purpose: "patch " + h.Host, TTL: o.LeaseTTL, Wait: o.Wait,
+	})
+	var held *ops.LeaseHeldError
+	if errors.As(err, &held) {
+		r := h.result(DecisionHeld, err.Error())
+		r.Holder = held.Holder
+		return r, err
+	}
+	if err != nil {
+		return h.result(DecisionFailed, err.Error()), err
+	}
+	release := func() {
+		rctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		_ = lease.Release(rctx)
+	}
+
+	snap, err := h.admin().Snapshot(ctx)
+	if err != nil {
+		release()
+		return h.result(DecisionFailed, err.Error()), err
+	}
+	gate := ops.CheckGate(snap, h.ids(), time.Now(), o.Gate)
+	if !gate.OK {
+		release()
+		r := h.result(DecisionRefused, "not safe to take "+h.Host+" down now")
+		r.Reasons = gate.Reasons
+		return r, &rollout.GateRefusedError{Cluster: h.Cluster.Name, Brokers: h.ids(), Reasons: gate.Reasons, Never: true}
+	}
+	h.say("safety gate open for broker(s) %s on %s", rollout.JoinIDs(h.ids()), h.Host)
+
+	r := h.result(DecisionGo, "")
+	r.Holder = ops.LeaseHolderString()
+	if !o.NoStop {
+		stopAt := time.Now()
+		if err := h.stop(ctx, o.StopTimeout); err != nil {
+			release()
+			r.Decision, r.Message = DecisionFailed, err.Error()
+			return r, err
+		}
+		r.Timings["stop"] = time.Since(stopAt).Seconds()
+		r.Message = fmt.Sprintf("go ahead: broker(s) %s on %s stopped; call kfleet patch post --host %s when the host is back", rollout.JoinIDs(h.ids()), h.Host, h.Host)
+	} else {
+		r.Message = fmt.Sprintf("go ahead: broker(s) %s on %s may be stopped; call kfleet patch post --host %s when the host is back", rollout.JoinIDs(h.ids()), h.Host, h.Host)
+	}
+	ectx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := lease.Event(ectx, eventPreDone, r.Message, map[string]string{"host": h.Host, "brokers": rollout.JoinIDs(h.ids())}); err != nil {
+		// Without the record a retry could not tell this pre finished: undo it.
+		if !o.NoStop {
+			for _, b := range h.Brokers {
+				_ = h.Hosts.Service(context.WithoutCancel(ctx), b, ops.ServiceStart)
+			}
+		}
+		release()
+		r.Decision, r.Message = DecisionFailed, "recording the decision in the cluster's log: "+err.Error()
+		return r, err
+	}
+	r.Timings["total"] = time.Since(began).Seconds()
+	h.say("%s", r.Message)
+	return r, nil
+}
+
+func preDone(st ops.LeaseState, opID string) bool {
+	for _, e := range st.Events {
+		if e.OpID == opID && e.Kind == eventPreDone && !e.Time.Before(st.Since) {
+			return true
+		}
+	}
+	return false
+}
+
+// stop takes the host's brokers down gracefully and waits until they are gone; on failure it
+// starts them again.
+func (h *Hook) stop(ctx context.Context, timeout time.Duration) error {
+	h.say("stopping broker(s) %s (controlled shutdown)", rollout.JoinIDs(h.ids()))
+	var errs []error
+	for _, b := range h.Brokers {
+		if err := h.Hosts.Service(ctx, b, ops.ServiceStop); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	err := errors.Join(errs...)
+	if err == nil {
+		err = h.waiter().Stopped(ctx, h.Brokers, timeout)
+	}
+	if err != nil {
+		for _, b := range h.Brokers {
+			_ = h.Hosts.Service(context.WithoutCancel(ctx), b, ops.ServiceStart)
+		}
+		return fmt.Errorf("stopping broker(s) %s on %s: %w (started them again)", rollout.JoinIDs(h.ids()), h.Host, err)
+	}
+	return nil
+}
+
+// PostOptions tunes post.
+type PostOptions struct {
+	Timeout      time.Duration // until registered and URP zero; default 30m
+	HealthyPolls int           // default 3
+}
+
+// PostError says the host's brokers did not come back healthy in time; the lease stays held.
+type PostError struct {
+	Host string
+	Err  error
+}
+
+func (e *PostError) Error() string {
+	return fmt.Sprintf("host %s: not healthy: %v; a lease held for this host's patch stays held so no other host starts patching (see kfleet patch status)", e.Host, e.Err)
+}
+
+func (e *PostError) Unwrap() error { return e.Err }
+
+// Post brings the host's brokers back: starts any that is not running, waits until they are
+// registered and nothing is under-replicated, moves leadership back to preferred replicas and
+// releases the host's lease. It is safe to call when nothing is held: it then only verifies.
+func (h *Hook) Post(ctx context.Context, o PostOptions) (Result, error) {
+	if o.Timeout <= 0 {
+		o.Timeout = 30 * time.Minute
+	}
+	if o.HealthyPolls <= 0 {
+		o.HealthyPolls = 3
+	}
+	began := time.Now()
+	deadline := began.Add(o.Timeout)
+	r := h.result(DecisionHealthy, "")
+	for _, b := range h.Brokers {
+		p, err := h.Hosts.Process(ctx, b)
+		if err != nil {
+			return h.fail(r, err)
+		}
+		if !p.Running {
+			h.say("starting broker %d on %s", b.ID, h.Host)
+			if err := h.Hosts.Service(ctx, b, ops.ServiceStart); err != nil {
+				return h.fail(r, err)
+			}
+		}
+	}
+	h.say("waiting (up to %s) for broker(s) %s to register and the cluster to be healthy", o.Timeout, rollout.JoinIDs(h.ids()))
+	if err := h.waiter().Started(ctx, h.Brokers, nil, time.Until(deadline).Round(time.Second)); err != nil {
+		return h.fail(r, err)
+	}
+	r.Timings["registered"] = time.Since(began).Seconds()
+	if _, err := h.waiter().Healthy(ctx, h.ids(), o.HealthyPolls, time.Until(deadline).Round(time.Second), nil); err != nil {
+		return h.fail(r, err)
+	}
+	r.Timings["healthy"] = time.Since(began).Seconds()
+
+	snap, err := h.admin().Snapshot(ctx)
+	if err != nil {
+		return h.fail(r, err)
+	}
+	if parts := preferredOn(snap, h.ids()); len(parts) > 0 {
+		if err := h.admin().ElectPreferred(ctx, parts); err != nil {
+			return h.fail(r, err)
+		}
+	}
+
+	st, err := ops.ReadLease(ctx, h.Client, h.Cluster.Name)
+	if err != nil {
+		return h.fail(r, err)
+	}
+	opID := OpID(h.Cluster.Name, h.Host)
+	switch {
+	case st.Held && st.OpID == opID:
+		if _, err := ops.ForceReleaseLease(ctx, h.Client, h.Cluster.Name, ops.LeaseHolderString()); err != nil {
+			return h.fail(r, fmt.Errorf("releasing the lease: %w", err))
+		}
+		r.Message = fmt.Sprintf("broker(s) %s on %s back and the cluster healthy; lease released", rollout.JoinIDs(h.ids()), h.Host)
+	case st.Held:
+		r.Message = fmt.Sprintf("broker(s) %s on %s back and the cluster healthy; the lease is held by %s for %q, not by this host's patch", rollout.JoinIDs(h.ids()), h.Host, st.Holder, st.Purpose)
+	default:
+		r.Message = fmt.Sprintf("broker(s) %s on %s back and the cluster healthy; no lease was held", rollout.JoinIDs(h.ids()), h.Host)
+	}
+	r.Timings["total"] = time.Since(began).Seconds()
+	h.say("%s", r.Message)
+	return r, nil
+}
+
+func (h *Hook) fail(r Result, err error) (Result, error) {
+	perr := &PostError{Host: h.Host, Err: err}
+	r.Decision, r.Message = DecisionNotReady, perr.Error()
+	return r, perr
+}
+
+// preferredOn lists partitions whose preferred replica is one of ids but which another broker leads.
+func preferredOn(s *ops.Snapshot, ids []int32) map[string][]int32 {
+	out := map[string][]int32{}
+	for i := range s.Partitions {
+		p := &s.Partitions[i]
+		if len(p.Replicas) > 0 && slices.Contains(ids, p.Replicas[0]) && p.Leader != p.Replicas[0] {
+			t := s.Topics[p.Topic].Name
+			out[t] = append(out[t], p.ID)
+		}
+	}
+	return out
+}

@@ -1,0 +1,81 @@
+package patch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kfleet/kfleet/inventory"
+	"github.com/kfleet/kfleet/ops"
+)
+
+func TestFindHost(t *testing.T) {
+	fleet := &inventory.Fleet{File: "fleet.yaml", Clusters: []*inventory.Cluster{
+		{Name: "a", Brokers: []*inventory.Broker{{ID: 1, Host: "k1"}, {ID: 2, Host: "k2"}, {ID: 3, Host: "K2"}}},
+		{Name: "b", Brokers: []*inventory.Broker{{ID: 1, Host: "k9"}, {ID: 2, Host: "k1"}}},
+	}}
+	c, bs, err := FindHost(fleet, "k2")
+	if err != nil || c.Name != "a" || len(bs) != 2 {
+		t.Errorf("k2: %v %v %v (want cluster a, brokers 2 and 3 matched case-insensitively)", c, bs, err)
+	}
+	var sel *inventory.SelectionError
+	if _, _, err := FindHost(fleet, "k1"); !errors.As(err, &sel) || !strings.Contains(err.Error(), "clusters a and b") {
+		t.Errorf("k1 in two clusters: %v", err)
+	}
+	if _, _, err := FindHost(fleet, "nope"); !errors.As(err, &sel) || !strings.Contains(err.Error(), "not in the inventory fleet.yaml") {
+		t.Errorf("unknown host: %v", err)
+	}
+}
+
+func TestPreDoneOnlyCountsThisLease(t *testing.T) {
+	since := time.Unix(1000, 0)
+	op := OpID("c", "K1")
+	if op != "patch-c-k1" {
+		t.Fatalf("op id %q", op)
+	}
+	st := ops.LeaseState{Held: true, OpID: op, Since: since, Events: []ops.OpEvent{
+		{OpID: op, Kind: eventPreDone, Time: since.Add(-time.Hour)}, // an earlier patch of the host
+		{OpID: "other", Kind: eventPreDone, Time: since.Add(time.Second)},
+	}}
+	if preDone(st, op) {
+		t.Errorf("an earlier cycle's pre-done must not count")
+	}
+	st.Events = append(st.Events, ops.OpEvent{OpID: op, Kind: eventPreDone, Time: since.Add(2 * time.Second)})
+	if !preDone(st, op) {
+		t.Errorf("this cycle's pre-done should count")
+	}
+}
+
+func TestPreferredOn(t *testing.T) {
+	s := &ops.Snapshot{Topics: []ops.Topic{{Name: "t"}}, Partitions: []ops.Partition{
+		{Topic: 0, ID: 0, Leader: 2, Replicas: []int32{1, 2, 3}}, // preferred 1, led by 2: elect
+		{Topic: 0, ID: 1, Leader: 1, Replicas: []int32{1, 2, 3}}, // already preferred
+		{Topic: 0, ID: 2, Leader: 3, Replicas: []int32{2, 3, 1}}, // preferred 2: not ours
+	}}
+	got := preferredOn(s, []int32{1})
+	if len(got) != 1 || len(got["t"]) != 1 || got["t"][0] != 0 {
+		t.Errorf("preferredOn = %v, want t:[0]", got)
+	}
+}
+
+func TestDroppedConnection(t *testing.T) {
+	tests := []struct {
+		err  error
+		want bool
+	}{
+		{errors.New("host h: the command ended without an exit status (connection lost)"), true},
+		{&ops.HostKeyError{Host: "h"}, false},
+		{&ops.SSHConfigError{Host: "h"}, false},
+		{&ops.SSHCommandError{Host: "h", ExitCode: 1}, false},
+		{&ops.SSHCommandError{Host: "h", ExitCode: -1, Signal: "TERM"}, true},
+		{fmt.Errorf("command timed out after 1h0m0s on host h: %w", context.DeadlineExceeded), false},
+	}
+	for _, tt := range tests {
+		if got := droppedConnection(tt.err); got != tt.want {
+			t.Errorf("droppedConnection(%v) = %v", tt.err, got)
+		}
+	}
+}
