@@ -75,14 +75,28 @@ pid_alive() {
 
 # Pid of the sshd this sandbox started for host root $1, if it is running.
 sshd_pid() {
-  local root="$1" pid exe
-  pid="$(cat "$root/run/sshd.pid" 2>/dev/null)" || return 1
+  local root="$1" pid
+  pid="$(cat "$root/run/sshd.pid" 2>/dev/null)" || pid=""
+  if ! own_sshd "$root" "$pid"; then
+    # The pid file is gone but our listener may still hold the port: adopt it, or the next
+    # start would fail to bind and the host could never be managed again.
+    pid="$(pgrep -o -f -- "sshd -f $root/ssh/sshd_config")" || return 1
+    own_sshd "$root" "$pid" || return 1
+    printf '%s\n' "$pid" >"$root/run/sshd.pid"
+  fi
+  printf '%s' "$pid"
+}
+
+# own_sshd root pid: is pid a live /usr/sbin/sshd started with this host's config?
+own_sshd() {
+  local root="$1" pid="$2" exe cmd
   [[ "$pid" =~ ^[0-9]+$ ]] || return 1
   pid_alive "$pid" || return 1
   exe="$(readlink "/proc/$pid/exe" 2>/dev/null)" || return 1
   [ "${exe% (deleted)}" = /usr/sbin/sshd ] || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$root/ssh/sshd_config" || return 1
-  printf '%s' "$pid"
+  # No `| grep -q` here: under pipefail its early exit can fail the pipeline at random.
+  cmd="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" || return 1
+  [[ "$cmd" == *"$root/ssh/sshd_config"* ]]
 }
 
 # Serialises up.sh and down.sh runs on one SANDBOX_DIR (fd 9; never pass it to what they start).
