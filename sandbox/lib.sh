@@ -53,7 +53,9 @@ rel() {
   esac
 }
 
-host_ip() { printf '127.0.0.%d' "$((10 + $1))"; }
+# Host id N lives on 127.0.0.(SANDBOX_IP_BASE+N); another base lets a second sandbox run beside.
+SANDBOX_IP_BASE="${SANDBOX_IP_BASE:-10}"
+host_ip() { printf '127.0.0.%d' "$((SANDBOX_IP_BASE + $1))"; }
 host_rack() {
   local racks=(a b c)
   printf '%s' "${racks[$((($1 - 1) % 3))]}"

@@ -51,7 +51,24 @@ func (f *Factory) hookFor(host string) (*patch.Hook, func(), error) {
 	return h, cl.Close, nil
 }
 
-// printPatchResult prints a hook result: the JSON object with -o json|yaml, one line otherwise.
+// runHook runs pre or post for --host and prints its result: the JSON object with -o json|yaml
+// (the exit code still tells the outcome), one line otherwise.
+func (f *Factory) runHook(host string, call func(*patch.Hook) (patch.Result, error)) error {
+	h, done, err := f.hookFor(host)
+	if err != nil {
+		return err
+	}
+	defer done()
+	r, err := call(h)
+	if perr := f.printPatchResult(r); perr != nil {
+		return perr
+	}
+	if err == nil || f.Output == formatTable {
+		return err
+	}
+	return &codedError{code: exitCode(err), msg: err.Error(), quiet: true}
+}
+
 func (f *Factory) printPatchResult(r patch.Result) error {
 	return render(f.IO.Out, f.Output, r, func(w io.Writer) error {
 		_, err := fmt.Fprintf(w, "%s: %s\n", r.Decision, r.Message)
@@ -78,16 +95,7 @@ are named; the lease is released). Exit 1: stopping failed (the broker was start
 of a pre that already said go for this host exits 0 without doing anything again.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			h, done, err := f.hookFor(host)
-			if err != nil {
-				return err
-			}
-			defer done()
-			r, err := h.Pre(cmd.Context(), o)
-			if perr := f.printPatchResult(r); perr != nil {
-				return perr
-			}
-			return quietIfJSON(f, err)
+			return f.runHook(host, func(h *patch.Hook) (patch.Result, error) { return h.Pre(cmd.Context(), o) })
 		},
 	}
 	fl := cmd.Flags()
@@ -115,16 +123,7 @@ Safe to call after a failed pre or when nothing is held: it then only verifies h
 be the patching system's "on exit" hook.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			h, done, err := f.hookFor(host)
-			if err != nil {
-				return err
-			}
-			defer done()
-			r, err := h.Post(cmd.Context(), o)
-			if perr := f.printPatchResult(r); perr != nil {
-				return perr
-			}
-			return quietIfJSON(f, err)
+			return f.runHook(host, func(h *patch.Hook) (patch.Result, error) { return h.Post(cmd.Context(), o) })
 		},
 	}
 	fl := cmd.Flags()
@@ -255,13 +254,4 @@ func (o *restartOptions) runPatch(ctx context.Context, hosts []string) error {
 	}
 	return o.f.runRollout(ctx, rolloutRun{kind: "patch", purpose: "patch run: brokers " + idList(brokers), cluster: c,
 		brokers: brokers, opID: rollout.NewOpID(time.Now()), args: o.args, dryRun: o.dryRun})
-}
-
-// quietIfJSON keeps the exit code but not a second copy of the message when the result object
-// already carries it.
-func quietIfJSON(f *Factory, err error) error {
-	if err == nil || f.Output == formatTable {
-		return err
-	}
-	return &codedError{code: exitCode(err), msg: err.Error(), quiet: true}
 }

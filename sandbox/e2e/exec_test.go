@@ -27,7 +27,7 @@ func TestExecRunsOnEveryBrokerHost(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	for _, h := range []string{"127.0.0.11", "127.0.0.12", "127.0.0.13"} {
+	for _, h := range []string{hostIP(1), hostIP(2), hostIP(3)} {
 		if !strings.Contains(r.stdout, h+": ran on "+h) {
 			t.Errorf("stdout lacks a line from %s prefixed by its host:\n%s", h, r.stdout)
 		}
@@ -69,11 +69,11 @@ func TestExecArgvIsQuoted(t *testing.T) {
 
 func TestExecFailureExitsOne(t *testing.T) {
 	needSandbox(t)
-	r := kfleet(t, "exec", "--", `set -- $SSH_CONNECTION; [ "$3" != 127.0.0.12 ]`)
+	r := kfleet(t, "exec", "--", `set -- $SSH_CONNECTION; [ "$3" != `+hostIP(2)+` ]`)
 	if r.code != 1 {
 		t.Fatalf("exit %d, want 1\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	if !strings.Contains(r.stderr, "127.0.0.12 (cluster sandbox, broker 2): exited 1") {
+	if !strings.Contains(r.stderr, hostIP(2)+" (cluster sandbox, broker 2): exited 1") {
 		t.Errorf("summary does not name the failed host:\n%s", r.stderr)
 	}
 }
@@ -98,14 +98,14 @@ func TestExecWrongHostKeyRunsNothingThere(t *testing.T) {
 	var lines []string
 	replaced := false
 	for _, l := range strings.Split(strings.TrimSpace(string(known)), "\n") {
-		if strings.HasPrefix(l, "[127.0.0.12]:") {
+		if strings.HasPrefix(l, "["+hostIP(2)+"]:") {
 			l = strings.Fields(l)[0] + " " + strings.TrimSpace(string(ssh.MarshalAuthorizedKey(spk)))
 			replaced = true
 		}
 		lines = append(lines, l)
 	}
 	if !replaced {
-		t.Fatalf("no known_hosts line for 127.0.0.12 in %s", ssh0["known_hosts"])
+		t.Fatalf("no known_hosts line for %s in %s", hostIP(2), ssh0["known_hosts"])
 	}
 	kh := filepath.Join(t.TempDir(), "known_hosts")
 	if err := os.WriteFile(kh, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
@@ -119,13 +119,13 @@ func TestExecWrongHostKeyRunsNothingThere(t *testing.T) {
 	if r.code != 69 {
 		t.Fatalf("exit %d, want 69\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	if !strings.Contains(r.stderr, "host key") || !strings.Contains(r.stderr, "127.0.0.12") {
+	if !strings.Contains(r.stderr, "host key") || !strings.Contains(r.stderr, hostIP(2)) {
 		t.Errorf("stderr should name the host key problem and the host:\n%s", r.stderr)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "ran-on-127.0.0.12")); err == nil {
+	if _, err := os.Stat(filepath.Join(dir, "ran-on-"+hostIP(2))); err == nil {
 		t.Errorf("the command ran on the host whose key did not verify")
 	}
-	if _, err := os.Stat(filepath.Join(dir, "ran-on-127.0.0.11")); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, "ran-on-"+hostIP(1))); err != nil {
 		t.Errorf("the hosts with good keys should still run: %v", err)
 	}
 }

@@ -70,6 +70,15 @@ func setup(m *testing.M) int {
 	return m.Run()
 }
 
+// hostIP is sandbox host id's address: 127.0.0.(SANDBOX_IP_BASE+id), base 10 by default.
+func hostIP(id int) string {
+	base := 10
+	if v := os.Getenv("SANDBOX_IP_BASE"); v != "" {
+		fmt.Sscan(v, &base)
+	}
+	return fmt.Sprintf("127.0.0.%d", base+id)
+}
+
 // needSandbox skips (outside CI) when the sandbox is absent.
 func needSandbox(t *testing.T) {
 	t.Helper()
@@ -91,7 +100,7 @@ func kfleet(t *testing.T, args ...string) result {
 
 func kfleetCtx(t *testing.T, ctx context.Context, args ...string) result {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	ctx, cancel := context.WithTimeout(ctx, 8*time.Minute)
 	defer cancel()
 	if !hasFlag(args, "-i") {
 		args = append([]string{"-i", inventory}, args...)

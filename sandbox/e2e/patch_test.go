@@ -32,7 +32,7 @@ func parsePatch(t *testing.T, r result) patchResult {
 	return p
 }
 
-func host(id int) string { return fmt.Sprintf("127.0.0.%d", 10+id) }
+func host(id int) string { return hostIP(id) }
 
 // releasePatches makes sure no patch lease is left: post every host (it only verifies when
 // nothing is held) and heal.

@@ -34,7 +34,7 @@ func brokerPIDs(t *testing.T, n int) map[int]int {
 func bootstrap() []string {
 	var bs []string
 	for id := 1; id <= brokerCount(); id++ {
-		bs = append(bs, fmt.Sprintf("127.0.0.%d:9092", 10+id))
+		bs = append(bs, hostIP(id)+":9092")
 	}
 	return bs
 }
@@ -272,28 +272,11 @@ func TestRestartUnderLoadLosesNothing(t *testing.T) {
 	prod := produce(t, "e2e-restart")
 	time.Sleep(time.Second)
 
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, kfleetBin, "-i", inventory, "--state-dir", t.TempDir(), "restart", "--yes", "-o", "json")
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var out strings.Builder
-	sc := bufio.NewScanner(stdout)
-	for sc.Scan() {
-		out.WriteString(sc.Text() + "\n")
-	}
-	err = cmd.Wait()
+	r := kfleet(t, "--state-dir", t.TempDir(), "restart", "--yes", "-o", "json")
 	prod.finish(t, "e2e-restart")
 	obs.finish(t)
-	if err != nil {
-		t.Fatalf("restart: %v\n%s\n%s", err, out.String(), stderr.String())
+	if r.code != 0 {
+		t.Fatalf("restart: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 
 	after := brokerPIDs(t, n)
@@ -302,7 +285,7 @@ func TestRestartUnderLoadLosesNothing(t *testing.T) {
 			t.Errorf("broker %d still runs process %d", id, before[id])
 		}
 	}
-	evs := events(t, out.String())
+	evs := events(t, r.stdout)
 	if got := batchesDone(evs); len(got) != n {
 		t.Errorf("batches done = %v, want %d", got, n)
 	}
