@@ -33,6 +33,9 @@ type LeaseSession interface {
 	Event(ctx context.Context, kind, message string, fields map[string]string) error
 }
 
+// StepVerify is the check Options.Verify makes on started brokers.
+const StepVerify = "verify"
+
 // Options is one rolling operation.
 type Options struct {
 	OpID    string
@@ -53,6 +56,9 @@ type Options struct {
 	// Between runs on each stopped broker's host before it is started (deploy switches the
 	// release here). Nil for a plain restart.
 	Between func(ctx context.Context, b *inventory.Broker) error
+	// Verify runs on each started broker once it is registered, before the cluster is waited
+	// on (deploy confirms the process runs the new release here). Nil: nothing checked.
+	Verify func(ctx context.Context, b *inventory.Broker) error
 	// Skip holds brokers already done (resume).
 	Skip map[int32]bool
 }
@@ -89,6 +95,10 @@ type Engine struct {
 	Opts    Options
 	now     func() time.Time
 	batches int
+	// leaseEvents feeds the cluster's event log from a goroutine, off the rollout's critical path
+	// (a produce can stall for a second while the log's leader moves).
+	leaseEvents chan Event
+	leaseDone   chan struct{}
 }
 
 // GateRefusedError says the safety gate did not open: nothing in the refused batch was touched.
@@ -181,6 +191,11 @@ func (e *Engine) Run(ctx context.Context, soft <-chan struct{}) error {
 	e.Opts.Defaults()
 	if e.now == nil {
 		e.now = time.Now
+	}
+	if e.Lease != nil {
+		e.leaseEvents, e.leaseDone = make(chan Event, 256), make(chan struct{})
+		go e.feedLease()
+		defer e.drainLease()
 	}
 	plan, _, err := e.Plan(ctx)
 	if err != nil {
@@ -359,6 +374,13 @@ func (e *Engine) runBatch(ctx context.Context, n int, batch Batch, snap *ops.Sna
 		return fail(StepConfirmStarted, err, false)
 	}
 	registered := e.now()
+	if e.Opts.Verify != nil {
+		if err := e.step(ctx, n, ids, StepVerify, func() error {
+			return e.parallel(ctx, brokers, func(b *inventory.Broker) error { return e.Opts.Verify(ctx, b) })
+		}); err != nil {
+			return fail(StepVerify, err, false)
+		}
+	}
 
 	var firstHealthy time.Time
 	if err := e.step(ctx, n, ids, StepHealthy, func() error {
@@ -529,12 +551,32 @@ func (e *Engine) emit(ev Event) {
 	if e.Emit != nil {
 		e.Emit(ev)
 	}
-	if e.Lease != nil && leaseWorthy(ev) {
+	if e.leaseEvents != nil && leaseWorthy(ev) {
+		select {
+		case e.leaseEvents <- ev:
+		default: // the log is far behind; the journal still has every event
+		}
+	}
+}
+
+func (e *Engine) feedLease() {
+	defer close(e.leaseDone)
+	for ev := range e.leaseEvents {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		_ = e.Lease.Event(ctx, ev.Kind, ev.Message, map[string]string{"brokers": JoinIDs(ev.Brokers),
 			"batch": fmt.Sprint(ev.Batch)})
 		cancel()
 	}
+}
+
+// drainLease lets the last events (finished, halted) reach the log before the lease is released.
+func (e *Engine) drainLease() {
+	close(e.leaseEvents)
+	select {
+	case <-e.leaseDone:
+	case <-time.After(10 * time.Second):
+	}
+	e.leaseEvents = nil
 }
 
 // leaseWorthy keeps the cluster's shared event log to the milestones other operators care about.
