@@ -13,4 +13,4 @@ kfleet exec -- 'echo "$(hostname -s) via $(echo $SSH_CONNECTION | cut -d" " -f3)
 kfleet restart --dry-run
 kfleet restart --yes --state-dir "${SANDBOX_DIR:-.sandbox}/state"
 kfleet history --state-dir "${SANDBOX_DIR:-.sandbox}/state"
-kfleet status -v
+kfleet status --brokers 1-3
