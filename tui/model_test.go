@@ -1,0 +1,464 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/kfleet/kfleet/ops"
+)
+
+var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+func healthy(name string, brokers int) ops.ClusterHealth {
+	c := ops.ClusterHealth{Name: name, Healthy: true, Controller: 1, Partitions: 120, Versions: []string{"4.1.1"}, TakenAt: t0}
+	for id := 1; id <= brokers; id++ {
+		c.Brokers = append(c.Brokers, ops.BrokerHealth{ID: int32(id), Host: fmt.Sprintf("k%d.%s.example", id, name),
+			Rack: string(rune('a' + (id-1)%3)), Alive: true, Registered: true, InInventory: true, Version: "4.1.1",
+			Leaders: 40, Replicas: 120})
+	}
+	return c
+}
+
+func withDeadBroker(c ops.ClusterHealth, id int32, urp int) ops.ClusterHealth {
+	c.Brokers = append([]ops.BrokerHealth(nil), c.Brokers...)
+	for i := range c.Brokers {
+		if c.Brokers[i].ID == id {
+			c.Brokers[i].Alive, c.Brokers[i].Registered = false, false
+		}
+	}
+	c.Healthy = false
+	c.UnderReplicated = urp
+	c.Problems = []string{fmt.Sprintf("broker %d is not registered", id), fmt.Sprintf("%d partitions under-replicated", urp)}
+	c.ProblemPartitions = []ops.PartitionProblem{{Partition: "orders-7", Kind: ops.ProblemUnderReplicated, Leader: 1, Replicas: []int32{1, id, 3}, ISR: []int32{1, 3}}}
+	return c
+}
+
+func unreachable(name, err string) ops.ClusterHealth {
+	c := ops.ClusterHealth{Name: name, Error: err, Unreachable: true, Controller: -1, Problems: []string{err}}
+	for id := int32(1); id <= 3; id++ {
+		c.Brokers = append(c.Brokers, ops.BrokerHealth{ID: id, Host: "h", InInventory: true})
+	}
+	return c
+}
+
+// fleet is a small fleet with one cluster of each kind, deliberately listed in the wrong order.
+func fleet() []ops.ClusterHealth {
+	offline := healthy("billing", 3)
+	offline.Healthy, offline.Offline, offline.UnderMinISR = false, 2, 4
+	minISR := healthy("clicks", 3)
+	minISR.Healthy, minISR.UnderMinISR, minISR.UnderReplicated = false, 3, 3
+	return []ops.ClusterHealth{
+		healthy("alpha", 3),
+		withDeadBroker(healthy("orders", 3), 2, 17),
+		unreachable("zeta", "kafka: dial tcp 10.0.0.1:9092: connect: connection refused"),
+		minISR,
+		offline,
+	}
+}
+
+// newTestModel returns a model that has received data, sized to w x h.
+func newTestModel(t testing.TB, cs []ops.ClusterHealth, w, h int) *Model {
+	t.Helper()
+	m := New(context.Background(), Options{Source: func(context.Context) []ops.ClusterHealth { return cs },
+		Now: func() time.Time { return t0.Add(3 * time.Second) }})
+	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
+	m.Update(refreshedMsg{clusters: cs, started: t0, took: 250 * time.Millisecond})
+	return m
+}
+
+func press(m *Model, keys ...string) tea.Cmd {
+	var cmd tea.Cmd
+	for _, k := range keys {
+		var msg tea.KeyPressMsg
+		switch k {
+		case "enter":
+			msg = tea.KeyPressMsg{Code: tea.KeyEnter}
+		case "esc":
+			msg = tea.KeyPressMsg{Code: tea.KeyEscape}
+		case "down":
+			msg = tea.KeyPressMsg{Code: tea.KeyDown}
+		case "up":
+			msg = tea.KeyPressMsg{Code: tea.KeyUp}
+		case "backspace":
+			msg = tea.KeyPressMsg{Code: tea.KeyBackspace}
+		case "ctrl+c":
+			msg = tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
+		default:
+			r := []rune(k)[0]
+			msg = tea.KeyPressMsg{Code: r, Text: k}
+		}
+		_, cmd = m.Update(msg)
+	}
+	return cmd
+}
+
+func screenText(m *Model) string { return m.View().Content }
+
+func rowNames(m *Model) []string {
+	var names []string
+	for _, c := range m.fleet.rows {
+		names = append(names, c.Name)
+	}
+	return names
+}
+
+func TestFleetSortsWorstFirst(t *testing.T) {
+	m := newTestModel(t, fleet(), 120, 30)
+	got := strings.Join(rowNames(m), " ")
+	if want := "zeta billing clicks orders alpha"; got != want {
+		t.Fatalf("order %q, want %q", got, want)
+	}
+	// The screen lists them in the same order.
+	text := screenText(m)
+	last := -1
+	for _, n := range rowNames(m) {
+		i := strings.Index(text, "  "+n) // rows start with the marker column
+		if i < 0 {
+			i = strings.Index(text, "> "+n)
+		}
+		if i < last {
+			t.Fatalf("%s drawn out of order:\n%s", n, text)
+		}
+		last = i
+	}
+}
+
+func TestFleetRowShowsCounts(t *testing.T) {
+	m := newTestModel(t, fleet(), 120, 30)
+	line := findLine(t, screenText(m), "orders")
+	f := strings.Fields(line)
+	// CLUSTER BROKERS CTRL URP MINISR OFFLINE REASSIGN VERSIONS
+	if want := []string{"orders", "2/3", "1", "17", "0", "0", "0", "4.1.1", "-"}; strings.Join(f, " ") != strings.Join(want, " ") {
+		t.Fatalf("orders row %q, want fields %q", line, want)
+	}
+	if line := findLine(t, screenText(m), "alpha"); !strings.Contains(line, "3/3") {
+		t.Fatalf("alpha row %q lacks 3/3", line)
+	}
+}
+
+func TestUnreachableRowShowsItsError(t *testing.T) {
+	m := newTestModel(t, fleet(), 120, 30)
+	line := findLine(t, screenText(m), "zeta")
+	if !strings.Contains(line, "?/3") || !strings.Contains(line, "UNREACHABLE: kafka: dial tcp 10.0.0.1:9092: connect: connection refused") {
+		t.Fatalf("zeta row %q", line)
+	}
+	// Drilling into it shows the error too.
+	press(m, "enter")
+	if text := screenText(m); !strings.Contains(text, "error: kafka: dial tcp") {
+		t.Fatalf("cluster view of an unreachable cluster:\n%s", text)
+	}
+}
+
+func TestMixedVersionsAndOperationShown(t *testing.T) {
+	c := healthy("payments", 3)
+	c.Versions = []string{"4.0.0", "4.1.1"}
+	c.Lease = &ops.LeaseHolder{Holder: "alice@ops1 pid 42", Purpose: "restart", OpID: "op-1", Since: t0}
+	c.Events = []ops.OpEvent{
+		{Time: t0, OpID: "op-0", Kind: "finished", Message: "old op done"},
+		{Time: t0, OpID: "op-1", Kind: "batch-start", Message: "batch 2/3: brokers 2", Holder: "alice@ops1 pid 42"},
+		{Time: t0, OpID: "op-9", Kind: "note", Message: "someone else's"},
+	}
+	m := newTestModel(t, []ops.ClusterHealth{c}, 160, 30)
+	line := findLine(t, screenText(m), "payments")
+	for _, want := range []string{"MIXED 4.0.0,4.1.1", "restart by alice@ops1 pid 42: batch 2/3: brokers 2"} {
+		if !strings.Contains(line, want) {
+			t.Errorf("row %q lacks %q", line, want)
+		}
+	}
+}
+
+func TestDrillDownAndBack(t *testing.T) {
+	cs := fleet()
+	orders := &cs[1]
+	orders.Snapshot = &ops.Snapshot{
+		Topics:        []ops.Topic{{Name: "orders"}},
+		Partitions:    []ops.Partition{{Topic: 0, ID: 3, Leader: 1, Replicas: []int32{1, 2, 3, 4}, ISR: []int32{1, 3, 4}}},
+		Reassignments: []ops.Reassignment{{Topic: "orders", Partition: 3, Replicas: []int32{1, 2, 3, 4}, Adding: []int32{4}, Removing: []int32{2}}},
+	}
+	orders.Reassigning = 1
+	orders.Events = []ops.OpEvent{{Time: t0, OpID: "op-7", Kind: "plan", Message: "move 1 replica off broker 2", Holder: "bob@h pid 1"}}
+	m := newTestModel(t, cs, 100, 40)
+	press(m, "down", "down", "down") // zeta, billing, clicks, orders
+	if c, _ := m.fleet.current(); c.Name != "orders" {
+		t.Fatalf("cursor on %q", c.Name)
+	}
+	press(m, "enter")
+	if m.screen != screenCluster {
+		t.Fatal("enter did not open the cluster")
+	}
+	text := screenText(m)
+	for _, want := range []string{"orders  UNHEALTHY", "BROKERS", "ID  HOST", "NO", "PROBLEM PARTITIONS",
+		"orders-7   under-replicated", "REASSIGNMENTS IN FLIGHT (1)", "orders-3   1,2,3,4   4       2         1/1 added",
+		"OPERATION EVENTS", "op-7", "move 1 replica off broker 2"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("cluster view lacks %q:\n%s", want, text)
+		}
+	}
+	// A refresh while drilled in updates the cluster view in place.
+	cs2 := fleet()
+	cs2[1] = withDeadBroker(healthy("orders", 3), 2, 99)
+	m.Update(refreshedMsg{clusters: cs2, started: t0.Add(2 * time.Second)})
+	if text := screenText(m); !strings.Contains(text, "URP 99") {
+		t.Errorf("cluster view not refreshed:\n%s", text)
+	}
+	press(m, "esc")
+	if m.screen != screenFleet {
+		t.Fatal("esc did not go back")
+	}
+	if c, _ := m.fleet.current(); c.Name != "orders" {
+		t.Fatalf("cursor moved to %q after going back", c.Name)
+	}
+}
+
+func TestCursorFollowsClusterAcrossResort(t *testing.T) {
+	m := newTestModel(t, fleet(), 120, 30)
+	press(m, "down", "down", "down", "down") // alpha, last
+	if c, _ := m.fleet.current(); c.Name != "alpha" {
+		t.Fatalf("cursor on %q", c.Name)
+	}
+	cs := fleet()
+	cs[0] = unreachable("alpha", "timeout") // alpha becomes the worst
+	m.Update(refreshedMsg{clusters: cs, started: t0})
+	if c, _ := m.fleet.current(); c.Name != "alpha" || m.fleet.cursor != 0 {
+		t.Fatalf("cursor on %q at %d, want alpha at 0", c.Name, m.fleet.cursor)
+	}
+}
+
+func TestFilter(t *testing.T) {
+	m := newTestModel(t, fleet(), 120, 30)
+	press(m, "/", "o", "r")
+	if got := strings.Join(rowNames(m), " "); got != "orders" {
+		t.Fatalf("filter or: rows %q", got)
+	}
+	// While typing, q is text, not quit.
+	if cmd := press(m, "q"); cmd != nil {
+		t.Fatal("q quit while typing a filter")
+	}
+	if len(m.fleet.rows) != 0 || !strings.Contains(screenText(m), `no cluster name contains "orq"`) {
+		t.Fatalf("filter orq: %q\n%s", rowNames(m), screenText(m))
+	}
+	press(m, "backspace", "enter")
+	if m.fleet.filtering || m.fleet.filter != "or" {
+		t.Fatalf("enter should keep filter %q, filtering=%v", m.fleet.filter, m.fleet.filtering)
+	}
+	if text := screenText(m); !strings.Contains(text, `filter "or": 1 of 5 clusters`) {
+		t.Fatalf("footer does not show the filter:\n%s", text)
+	}
+	// Filter matching is case-insensitive and the cursor can open the match.
+	press(m, "enter")
+	if m.screen != screenCluster || m.cluster.name != "orders" {
+		t.Fatalf("enter on the filtered list opened %q", m.cluster.name)
+	}
+	press(m, "esc", "esc") // back, then clear the filter
+	if len(m.fleet.rows) != 5 || m.fleet.filter != "" {
+		t.Fatalf("esc did not clear the filter: %q", rowNames(m))
+	}
+	press(m, "/", "Z", "E", "esc")
+	if len(m.fleet.rows) != 5 {
+		t.Fatal("esc in the prompt should drop the filter")
+	}
+	press(m, "/", "Z", "E", "enter")
+	if got := strings.Join(rowNames(m), " "); got != "zeta" {
+		t.Fatalf("filter ZE: rows %q", got)
+	}
+}
+
+func TestRefreshIsNeverDoubled(t *testing.T) {
+	calls := 0
+	m := New(context.Background(), Options{Interval: time.Millisecond,
+		Source: func(context.Context) []ops.ClusterHealth { calls++; return fleet() }})
+	if cmd := m.Init(); cmd == nil || !m.refreshing {
+		t.Fatal("Init should start a refresh and the clock")
+	}
+	if cmd := press(m, "r"); cmd != nil {
+		t.Fatal("r while a refresh is in flight started another")
+	}
+	// A tick while collecting only re-arms the clock: a single command, not a batch of two.
+	_, cmd := m.Update(tickMsg(t0))
+	if _, isBatch := cmd().(tea.BatchMsg); isBatch {
+		t.Fatal("tick while collecting started another refresh")
+	}
+	m.Update(refreshedMsg{clusters: fleet(), started: t0})
+	if m.refreshing {
+		t.Fatal("still refreshing after the result came")
+	}
+	cmd = press(m, "r")
+	if cmd == nil || !m.refreshing {
+		t.Fatal("r did not refresh")
+	}
+	msg := cmd().(refreshedMsg)
+	if calls != 1 || len(msg.clusters) != 5 {
+		t.Fatalf("source called %d times, %d clusters", calls, len(msg.clusters))
+	}
+}
+
+func TestRefreshTimeoutKeepsOldData(t *testing.T) {
+	block := make(chan struct{})
+	defer close(block)
+	src := func(ctx context.Context) []ops.ClusterHealth { <-block; return nil } // ignores its deadline
+	m := New(context.Background(), Options{Source: src, Timeout: 50 * time.Millisecond})
+	m.Update(refreshedMsg{clusters: fleet(), started: t0})
+	cmd := press(m, "r")
+	start := time.Now()
+	msg := cmd().(refreshedMsg)
+	if msg.err == nil || time.Since(start) > 5*time.Second {
+		t.Fatalf("timeout not reported: %+v after %s", msg, time.Since(start))
+	}
+	m.Update(msg)
+	text := screenText(m)
+	if !strings.Contains(text, "refresh failed: collection did not finish within 50ms") || len(m.fleet.rows) != 5 {
+		t.Fatalf("after a timed-out refresh:\n%s", text)
+	}
+}
+
+func TestHelpAndQuit(t *testing.T) {
+	m := newTestModel(t, fleet(), 80, 24)
+	press(m, "?")
+	if text := screenText(m); !strings.Contains(text, "filter") || !strings.Contains(text, "page down") {
+		t.Fatalf("help:\n%s", text)
+	}
+	press(m, "?")
+	if m.showHelp {
+		t.Fatal("? did not close help")
+	}
+	for _, k := range []string{"q", "ctrl+c"} {
+		cmd := press(m, k)
+		if cmd == nil {
+			t.Fatalf("%s: no command", k)
+		}
+		if _, ok := cmd().(tea.QuitMsg); !ok {
+			t.Fatalf("%s did not quit", k)
+		}
+	}
+}
+
+func TestNoColorHasNoEscapes(t *testing.T) {
+	m := newTestModel(t, fleet(), 120, 30) // Options.Color is false
+	press(m, "down")
+	if text := screenText(m); strings.Contains(text, "\x1b") {
+		t.Fatalf("escape sequence without color: %q", text)
+	}
+	press(m, "enter")
+	if text := screenText(m); strings.Contains(text, "\x1b") {
+		t.Fatalf("escape sequence without color in the cluster view: %q", text)
+	}
+	c := New(context.Background(), Options{Color: true})
+	c.Update(tea.WindowSizeMsg{Width: 120, Height: 30})
+	c.Update(refreshedMsg{clusters: fleet(), started: t0})
+	if text := screenText(c); !strings.Contains(text, "\x1b[") {
+		t.Fatal("no styling with color on")
+	}
+}
+
+// manyClusters is a synthetic fleet of n clusters, some sick, some unreachable.
+func manyClusters(n int) []ops.ClusterHealth {
+	cs := make([]ops.ClusterHealth, n)
+	for i := range cs {
+		name := fmt.Sprintf("cluster-%03d-%s", i, []string{"payments", "orders", "clickstream-eu-west-1", "x"}[i%4])
+		switch {
+		case i%17 == 0:
+			cs[i] = unreachable(name, "kafka: "+strings.Repeat("no answer within 10s; ", 5))
+		case i%7 == 0:
+			cs[i] = withDeadBroker(healthy(name, 6), 2, i*13)
+		default:
+			cs[i] = healthy(name, 6)
+		}
+		if i%11 == 0 {
+			cs[i].Versions = []string{"3.9.1", "4.1.1"}
+			cs[i].Lease = &ops.LeaseHolder{Holder: "deploy-bot@ci-runner-17 pid 12345", Purpose: "deploy", OpID: "op-x"}
+			cs[i].Events = []ops.OpEvent{{OpID: "op-x", Kind: "batch-start", Message: "activating 4.1.1 on brokers 3,4 (rack c)"}}
+		}
+	}
+	return cs
+}
+
+func TestResizeFitsTheWindow(t *testing.T) {
+	cs := manyClusters(100)
+	for _, size := range [][2]int{{80, 24}, {200, 50}, {40, 10}, {120, 5}} {
+		w, h := size[0], size[1]
+		t.Run(fmt.Sprintf("%dx%d", w, h), func(t *testing.T) {
+			m := newTestModel(t, cs, 200, 50)
+			m.Update(tea.WindowSizeMsg{Width: w, Height: h}) // resized after data arrived
+			check := func(what string) {
+				t.Helper()
+				lines := strings.Split(screenText(m), "\n")
+				if len(lines) > h {
+					t.Fatalf("%s: %d lines in a %d-line window", what, len(lines), h)
+				}
+				for i, l := range lines {
+					if lw := ansi.StringWidth(l); lw > w {
+						t.Fatalf("%s: line %d is %d cells wide in a %d-cell window: %q", what, i, lw, w, l)
+					}
+				}
+			}
+			check("fleet")
+			// Scroll to the bottom: the cursor row stays on screen.
+			for range 99 {
+				press(m, "down")
+			}
+			check("fleet scrolled")
+			if !strings.Contains(screenText(m), "\n> ") {
+				t.Fatalf("cursor row not on screen:\n%s", screenText(m))
+			}
+			press(m, "enter")
+			check("cluster")
+			press(m, "G")
+			check("cluster scrolled")
+			press(m, "esc", "?")
+			check("help")
+		})
+	}
+}
+
+func TestSmallWindowShowsCountsAt80(t *testing.T) {
+	m := newTestModel(t, manyClusters(100), 80, 24)
+	text := screenText(m)
+	lines := strings.Split(text, "\n")
+	if len(lines) != 24 {
+		t.Fatalf("%d lines, want 24", len(lines))
+	}
+	// The header row and a sick cluster's counts survive the squeeze.
+	if !strings.Contains(text, "CLUSTER") || !strings.Contains(text, "BROKERS") || !strings.Contains(text, "URP") {
+		t.Fatalf("80x24 header:\n%s", text)
+	}
+	line := findLine(t, text, "cluster-098")
+	if f := strings.Fields(line); len(f) < 4 || f[1] != "5/6" || f[3] != "1274" {
+		t.Fatalf("80x24 row %q", line)
+	}
+}
+
+func findLine(t *testing.T, text, sub string) string {
+	t.Helper()
+	for _, l := range strings.Split(text, "\n") {
+		if strings.Contains(l, sub) && !strings.HasPrefix(strings.TrimSpace(l), "kfleet") {
+			return strings.TrimPrefix(strings.TrimPrefix(l, "> "), "  ")
+		}
+	}
+	t.Fatalf("no line with %q in:\n%s", sub, text)
+	return ""
+}
+
+func BenchmarkView100(b *testing.B) {
+	m := newTestModel(b, manyClusters(100), 200, 50)
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = m.View()
+	}
+}
+
+// BenchmarkUpdate100 is the cost of taking in one refresh of 100 clusters and drawing it.
+func BenchmarkUpdate100(b *testing.B) {
+	cs := manyClusters(100)
+	m := newTestModel(b, cs, 200, 50)
+	b.ReportAllocs()
+	for b.Loop() {
+		m.Update(refreshedMsg{clusters: cs, started: t0})
+		_ = m.View()
+	}
+}
