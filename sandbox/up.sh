@@ -48,14 +48,18 @@ write_if_changed() {
 }
 
 ensure_prerequisites() {
-  if [ ! -x /usr/sbin/sshd ]; then
-    say "installing openssh-server (apt-get update && apt-get install openssh-server)"
+  # openssh-server for the hosts; tmux for the end-to-end test of kfleet tui.
+  local missing=()
+  [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+  command -v tmux >/dev/null 2>&1 || missing+=(tmux)
+  if [ "${#missing[@]}" -gt 0 ]; then
+    say "installing ${missing[*]} (apt-get update && apt-get install ${missing[*]})"
     if ! is_root && ! sudo -n true 2>/dev/null; then
-      die "/usr/sbin/sshd is missing and sudo -n is not available; install openssh-server as root"
+      die "${missing[*]} missing and sudo -n is not available; install them as root"
     fi
-    as_root apt-get update -qq >/dev/null || die "apt-get update failed; install openssh-server by hand"
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssh-server >/dev/null ||
-      die "apt-get install openssh-server failed; install it by hand"
+    as_root apt-get update -qq >/dev/null || die "apt-get update failed; install ${missing[*]} by hand"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null ||
+      die "apt-get install ${missing[*]} failed; install them by hand"
     [ -x /usr/sbin/sshd ] || die "openssh-server is installed but /usr/sbin/sshd is missing"
   fi
   command -v ssh-keygen >/dev/null 2>&1 || die "ssh-keygen not found; install openssh-client"
