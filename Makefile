@@ -29,7 +29,8 @@ sandbox-down:
 
 sandbox-clean: sandbox-down
 	SANDBOX_DIR=$(SANDBOX6) bash sandbox/down.sh
-	rm -rf .sandbox/hosts .sandbox6
+	SANDBOX_DIR=$(CURDIR)/.sandbox-deploy SANDBOX_IP_BASE=30 bash sandbox/down.sh
+	rm -rf .sandbox/hosts .sandbox6 .sandbox-deploy
 
 demo: build sandbox
 	bash sandbox/demo.sh
@@ -37,17 +38,23 @@ demo: build sandbox
 SANDBOX6 := $(CURDIR)/.sandbox6
 
 # Everything: vet, unit tests, then the 3-broker sandbox and the end-to-end tests against it,
-# then a 6-broker sandbox (racks a,b,c twice) for the rack-batch scenario. The second sandbox
-# replaces the first for a while (same addresses), so the 3-broker one is stopped in between.
+# then a 6-broker sandbox (racks a,b,c twice) for the rack-batch and reassignment scenarios (it
+# takes the first one's addresses, so the 3-broker one is stopped in between), then the deploy
+# scenario, which brings up and removes its own sandbox on 127.0.0.31-33 (finalize cannot be
+# undone).
 test: build vet
 	$(GO) test -count=1 ./...
 	bash sandbox/up.sh
-	KFLEET_E2E=$${KFLEET_E2E:-1} $(GO) test -count=1 -timeout 15m -tags e2e ./sandbox/e2e/...
+	KFLEET_E2E=$${KFLEET_E2E:-1} $(GO) test -count=1 -timeout 20m -tags e2e ./sandbox/e2e/...
 	bash sandbox/down.sh
 	SANDBOX_DIR=$(SANDBOX6) SANDBOX_BROKERS=6 bash sandbox/up.sh
 	SANDBOX_DIR=$(SANDBOX6) SANDBOX_BROKERS=6 KFLEET_E2E=$${KFLEET_E2E:-1} KFLEET_E2E_SIX=1 \
 		$(GO) test -count=1 -timeout 10m -tags e2e -run TestSixBrokerRackBatches -v ./sandbox/e2e/...
+	SANDBOX_DIR=$(SANDBOX6) SANDBOX_BROKERS=6 KFLEET_E2E=$${KFLEET_E2E:-1} KFLEET_E2E_SIX=1 \
+		$(GO) test -count=1 -timeout 10m -tags e2e -run TestSixBrokerReassign -v ./sandbox/e2e/...
 	SANDBOX_DIR=$(SANDBOX6) bash sandbox/down.sh
+	KFLEET_E2E= KFLEET_E2E_DEPLOY=1 SANDBOX_DIR=$(CURDIR)/.sandbox-deploy SANDBOX_IP_BASE=30 \
+		$(GO) test -count=1 -timeout 30m -tags e2e -run TestDeploy -v ./sandbox/e2e/...
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...

@@ -9,29 +9,77 @@ import (
 
 var configKeys = []string{"dynamic", "static"}
 
-// config decodes the broker configuration a cluster should have. Values are kept as written
-// (8, true, 1.5 and "x" all become strings), which is how Kafka takes them.
-func (d *decoder) config(n *yaml.Node, path string) Config {
-	var c Config
-	f := d.mapping(n, path, configKeys)
-	if f == nil {
-		return c
+// Desired returns the broker configuration b should have: the cluster's dynamic and static
+// configs with b's own overrides on top, key by key. A key is dynamic or static for a broker,
+// never both (the loader refuses that).
+func (c *Cluster) Desired(b *Broker) Config {
+	out := Config{Dynamic: map[string]string{}, Static: map[string]string{}}
+	for k, v := range c.Config.Dynamic {
+		out.Dynamic[k] = v
 	}
-	c.Dynamic = d.configMap(f.get("dynamic"), join(path, "dynamic"))
-	c.Static = d.configMap(f.get("static"), join(path, "static"))
-	return c
+	for k, v := range c.Config.Static {
+		out.Static[k] = v
+	}
+	if b.Config != nil {
+		for k, v := range b.Config.Dynamic {
+			out.Dynamic[k] = v
+		}
+		for k, v := range b.Config.Static {
+			out.Static[k] = v
+		}
+	}
+	return out
 }
 
-func (d *decoder) configMap(n *yaml.Node, path string) map[string]string {
+// configKeyNodes remembers where each config key was written, to report keys that are both
+// dynamic and static.
+type configKeyNodes struct{ dynamic, static map[string]*yaml.Node }
+
+// config decodes the broker configuration a cluster (or, as overrides, a broker) should have.
+// Values are kept as written (8, true, 1.5 and "x" all become strings), which is how Kafka takes
+// them.
+func (d *decoder) config(n *yaml.Node, path string) (Config, configKeyNodes) {
+	var c Config
+	var at configKeyNodes
+	f := d.mapping(n, path, configKeys)
+	if f == nil {
+		return c, at
+	}
+	c.Dynamic, at.dynamic = d.configMap(f.get("dynamic"), join(path, "dynamic"))
+	c.Static, at.static = d.configMap(f.get("static"), join(path, "static"))
+	for name, key := range at.static {
+		if first, ok := at.dynamic[name]; ok {
+			d.errorf(key, join(join(path, "static"), name), "is also under dynamic (line %d); a config is applied one way: keep it under one of them", first.Line)
+		}
+	}
+	return c, at
+}
+
+// configClash reports a broker override that puts a key on the other side (dynamic or static)
+// than its cluster does.
+func (d *decoder) configClash(cluster, broker configKeyNodes, path string) {
+	for name, key := range broker.static {
+		if first, ok := cluster.dynamic[name]; ok {
+			d.errorf(key, join(join(path, "static"), name), "is dynamic for the cluster (line %d); a broker override stays on the same side: put it under dynamic", first.Line)
+		}
+	}
+	for name, key := range broker.dynamic {
+		if first, ok := cluster.static[name]; ok {
+			d.errorf(key, join(join(path, "dynamic"), name), "is static for the cluster (line %d); a broker override stays on the same side: put it under static", first.Line)
+		}
+	}
+}
+
+func (d *decoder) configMap(n *yaml.Node, path string) (map[string]string, map[string]*yaml.Node) {
 	if n == nil {
-		return nil
+		return nil, nil
 	}
 	if n = d.deref(n); isNull(n) {
-		return nil
+		return nil, nil
 	}
 	if n.Kind != yaml.MappingNode {
 		d.typeError(n, path, "a mapping of config name to value")
-		return nil
+		return nil, nil
 	}
 	out := map[string]string{}
 	seen := map[string]*yaml.Node{}
@@ -61,5 +109,5 @@ func (d *decoder) configMap(n *yaml.Node, path string) map[string]string {
 		}
 		out[name] = v.Value
 	}
-	return out
+	return out, seen
 }

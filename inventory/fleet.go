@@ -35,9 +35,11 @@ type Cluster struct {
 // Broker is one broker host with the settings that apply to it after merging defaults, its
 // cluster and its own entry.
 type Broker struct {
-	ID      int32   `json:"id" yaml:"id"`
-	Host    string  `json:"host" yaml:"host"`
-	Rack    string  `json:"rack,omitempty" yaml:"rack,omitempty"`
+	ID   int32  `json:"id" yaml:"id"`
+	Host string `json:"host" yaml:"host"`
+	Rack string `json:"rack,omitempty" yaml:"rack,omitempty"`
+	// Config holds this broker's own overrides only; Cluster.Desired merges them.
+	Config  *Config `json:"config,omitempty" yaml:"config,omitempty"`
 	SSH     SSH     `json:"ssh" yaml:"ssh"`
 	Service Service `json:"service" yaml:"service"`
 	Install Install `json:"install" yaml:"install"`

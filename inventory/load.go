@@ -22,7 +22,7 @@ var (
 	clusterKeys = []string{"name", "bootstrap", "kafka", "config", "ssh", "service", "install", "hooks", "brokers"}
 	// defaultsKeys are the host settings plus the cluster-wide hooks.
 	defaultsKeys = []string{"ssh", "service", "install", "hooks"}
-	brokerKeys   = []string{"id", "host", "rack", "ssh", "service", "install"}
+	brokerKeys   = []string{"id", "host", "rack", "config", "ssh", "service", "install"}
 )
 
 // DefaultPath is the inventory used when none is given: $KFLEET_INVENTORY, else ./fleet.yaml.
@@ -209,7 +209,8 @@ func (d *decoder) cluster(n *yaml.Node, path string, base layers, baseHooks hook
 	}
 	c.Bootstrap = d.bootstrap(d.required(f, "bootstrap"), join(path, "bootstrap"))
 	c.Kafka = d.kafka(f.get("kafka"), join(path, "kafka"))
-	c.Config = d.config(f.get("config"), join(path, "config"))
+	var configAt configKeyNodes
+	c.Config, configAt = d.config(f.get("config"), join(path, "config"))
 
 	hooks := baseHooks
 	hooks.over(d.hooksLayer(f.get("hooks"), join(path, "hooks")))
@@ -232,15 +233,16 @@ func (d *decoder) cluster(n *yaml.Node, path string, base layers, baseHooks hook
 	}
 	ids, hosts := map[int32]*yaml.Node{}, map[string]*yaml.Node{}
 	for j, item := range items {
-		if b := d.broker(item, index(bpath, j), settings, ids, hosts); b != nil {
+		if b := d.broker(item, index(bpath, j), settings, configAt, ids, hosts); b != nil {
 			c.Brokers = append(c.Brokers, b)
 		}
 	}
 	return c
 }
 
-// broker decodes one broker entry; ids and hosts hold those already seen in its cluster.
-func (d *decoder) broker(n *yaml.Node, path string, settings layers, ids map[int32]*yaml.Node, hosts map[string]*yaml.Node) *Broker {
+// broker decodes one broker entry; ids and hosts hold those already seen in its cluster, and
+// clusterConfig says where the cluster's config keys are, for overrides on the wrong side.
+func (d *decoder) broker(n *yaml.Node, path string, settings layers, clusterConfig configKeyNodes, ids map[int32]*yaml.Node, hosts map[string]*yaml.Node) *Broker {
 	n = d.deref(n)
 	if n.Kind != yaml.MappingNode {
 		d.typeError(n, path, "a mapping describing a broker")
@@ -272,6 +274,11 @@ func (d *decoder) broker(n *yaml.Node, path string, settings layers, ids map[int
 		}
 	}
 	b.Rack = or(d.str(f.get("rack"), join(path, "rack")), "")
+	cfg, configAt := d.config(f.get("config"), join(path, "config"))
+	if len(cfg.Dynamic)+len(cfg.Static) > 0 {
+		b.Config = &cfg
+	}
+	d.configClash(clusterConfig, configAt, join(path, "config"))
 
 	settings.over(d.layers(f, path))
 	b.SSH = d.resolveSSH(settings.ssh, b.Pos, join(path, "ssh"))

@@ -7,6 +7,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
 	"github.com/kfleet/kfleet/inventory"
 )
 
@@ -63,7 +67,7 @@ func collectCluster(ctx context.Context, c *inventory.Cluster, o FleetOptions) C
 		}()
 	}
 
-	snap, lease, err := readCluster(ctx, c, o.Kafka)
+	snap, lease, mv, err := readCluster(ctx, c, o.Kafka)
 	wg.Wait()
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) {
@@ -73,27 +77,54 @@ func collectCluster(ctx context.Context, c *inventory.Cluster, o FleetOptions) C
 	}
 	h := Assess(c, snap, procs, procErrs)
 	h.Lease = lease.LeaseHolder()
+	h.MetadataVersion = mv
 	h.Events = lease.Events
 	return h
 }
 
-// readCluster connects to one cluster, reads a snapshot and its lease log, and disconnects. A
-// lease log that cannot be read is a warning: the cluster's health does not depend on it.
-func readCluster(ctx context.Context, c *inventory.Cluster, ko KafkaOptions) (*Snapshot, LeaseState, error) {
+// readCluster connects to one cluster, reads a snapshot, its lease log and its finalized
+// metadata.version, and disconnects. A lease log or feature level that cannot be read is a
+// warning: the cluster's health does not depend on it.
+func readCluster(ctx context.Context, c *inventory.Cluster, ko KafkaOptions) (*Snapshot, LeaseState, *int16, error) {
 	cl, err := NewKafkaClient(c, ko)
 	if err != nil {
-		return nil, LeaseState{}, &KafkaUnreachableError{Cluster: c.Name, Err: err}
+		return nil, LeaseState{}, nil, &KafkaUnreachableError{Cluster: c.Name, Err: err}
 	}
 	defer cl.Close()
 	snap, err := TakeSnapshot(ctx, cl, c.Name)
 	if err != nil {
-		return nil, LeaseState{}, err
+		return nil, LeaseState{}, nil, err
 	}
 	lease, err := ReadLease(ctx, cl, c.Name)
 	if err != nil {
 		snap.Warnings = append(snap.Warnings, "lease log: "+err.Error())
 	}
-	return snap, lease, nil
+	mv, err := finalizedMetadataVersion(ctx, cl)
+	if err != nil {
+		snap.Warnings = append(snap.Warnings, "metadata.version: "+err.Error())
+	}
+	return snap, lease, mv, nil
+}
+
+// finalizedMetadataVersion asks one broker (ApiVersions) for the cluster's finalized
+// metadata.version level; nil when the cluster reports none.
+func finalizedMetadataVersion(ctx context.Context, cl *kgo.Client) (*int16, error) {
+	req := kmsg.NewPtrApiVersionsRequest()
+	req.ClientSoftwareName, req.ClientSoftwareVersion = "kfleet", "1"
+	resp, err := req.RequestWith(ctx, cl)
+	if err != nil {
+		return nil, err
+	}
+	if err := kerr.ErrorForCode(resp.ErrorCode); err != nil {
+		return nil, err
+	}
+	for _, f := range resp.FinalizedFeatures {
+		if f.Name == "metadata.version" {
+			v := f.MaxVersionLevel
+			return &v, nil
+		}
+	}
+	return nil, nil
 }
 
 // probeBrokers asks each broker's host about its Kafka process, a bounded number at a time.

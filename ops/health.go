@@ -23,6 +23,7 @@ type ClusterHealth struct {
 	Lease             *LeaseHolder       `json:"lease" yaml:"lease"`
 	Events            []OpEvent          `json:"events" yaml:"events"` // latest operation events, newest last
 	Versions          []string           `json:"versions" yaml:"versions"`
+	MetadataVersion   *int16             `json:"metadata_version" yaml:"metadata_version"` // finalized feature level; null: unknown
 	Brokers           []BrokerHealth     `json:"brokers" yaml:"brokers"`
 	Problems          []string           `json:"problems" yaml:"problems"`
 	ProblemPartitions []PartitionProblem `json:"problem_partitions" yaml:"problem_partitions"`

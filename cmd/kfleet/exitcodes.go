@@ -7,6 +7,7 @@ import (
 
 	"github.com/kfleet/kfleet/inventory"
 	"github.com/kfleet/kfleet/ops"
+	"github.com/kfleet/kfleet/reassign"
 	"github.com/kfleet/kfleet/rollout"
 )
 
@@ -64,24 +65,42 @@ func exitCode(err error) int {
 		halt      *rollout.HaltError
 		softStop  *rollout.InterruptedError
 		aborted   *rollout.AbortedError
+		// deploy
+		artifact *rollout.ArtifactError
+		conflict *rollout.StageConflictError
+		mixed    *rollout.MixedVersionsError
+		// reassign
+		impossible *reassign.ImpossibleError
+		invalid    *reassign.InvalidError
+		foreign    *reassign.ForeignError
+		rInterrupt *reassign.InterruptedError
+		rAborted   *reassign.AbortedError
+		// config apply
+		cfgRejected  *rollout.ConfigRejectedError
+		cfgPlacement *rollout.ConfigPlacementError
 	)
 	switch {
 	case err == nil:
 		return exitOK
 	case errors.As(err, &coded):
 		return coded.code
-	case errors.As(err, &intr), errors.As(err, &softStop), errors.As(err, &aborted):
+	case errors.As(err, &intr), errors.As(err, &softStop), errors.As(err, &aborted),
+		errors.As(err, &rInterrupt), errors.As(err, &rAborted):
 		return exitInterrupted
 	case errors.As(err, &halt):
 		return exitFailed
-	case errors.As(err, &gate), errors.As(err, &held):
+	case errors.As(err, &gate), errors.As(err, &held), errors.As(err, &foreign):
 		return exitTempFail
+	case errors.As(err, &mixed):
+		return exitTempFail
+	case errors.As(err, &artifact), errors.As(err, &conflict):
+		return exitUsage
 	case errors.As(err, &invErr), errors.As(err, &invErrs), errors.As(err, &selErr), errors.As(err, &usage),
-		errors.As(err, &sshConfig):
+		errors.As(err, &sshConfig), errors.As(err, &invalid), errors.As(err, &cfgRejected), errors.As(err, &cfgPlacement):
 		return exitUsage
 	case errors.As(err, &kafkaDown), errors.As(err, &hostDown), errors.As(err, &hostKey):
 		return exitUnreachable
-	case errors.As(err, &check):
+	case errors.As(err, &check), errors.As(err, &impossible):
 		return exitCheckFailed
 	}
 	return exitFailed

@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/kfleet/kfleet/ops"
+	"github.com/kfleet/kfleet/reassign"
 	"github.com/kfleet/kfleet/rollout"
 )
 
@@ -87,8 +89,11 @@ func resume(ctx context.Context, f *Factory, id string, inventoryGiven bool, dry
 	if st.Status == rollout.OpDone {
 		return usagef("operation %s is already done", id)
 	}
-	if st.Op.Kind != "restart" && st.Op.Kind != "patch" {
-		return usagef("operation %s is a %s; only restart and patch run operations can be resumed in this version", id, st.Op.Kind)
+	if st.Op.Kind == reassign.Kind {
+		return resumeReassign(ctx, f, st, inventoryGiven, dryRun)
+	}
+	if !slices.Contains([]string{"restart", "patch", "deploy", "rollback"}, st.Op.Kind) {
+		return usagef("operation %s is a %s; only restart, patch run, deploy and rollback operations can be resumed in this version", id, st.Op.Kind)
 	}
 	var args rolloutArgs
 	if err := json.Unmarshal(st.Op.Args, &args); err != nil {
@@ -111,12 +116,19 @@ func resume(ctx context.Context, f *Factory, id string, inventoryGiven bool, dry
 		return err
 	}
 	hosts := &ops.HostControl{SSH: f.SSH()}
-	skip, err := rollout.ResumeSkips(ctx, st, hosts, brokers)
-	if err != nil {
+	run := rolloutRun{kind: st.Op.Kind, purpose: "resume " + id + ": " + st.Op.Kind + " brokers " + idList(brokers),
+		cluster: c, brokers: brokers, opID: id, args: args, dryRun: dryRun, resuming: true}
+	if args.Release != "" {
+		// Deploy and rollback: a broker is done when it runs the release, not when it restarted.
+		if run.skip, err = deploySkips(ctx, f, brokers, args.Release); err != nil {
+			return err
+		}
+		return f.runDeploy(ctx, run)
+	}
+	if run.skip, err = rollout.ResumeSkips(ctx, st, hosts, brokers); err != nil {
 		return err
 	}
-	return f.runRollout(ctx, rolloutRun{kind: st.Op.Kind, purpose: "resume " + id + ": " + st.Op.Kind + " brokers " + idList(brokers),
-		cluster: c, brokers: brokers, opID: id, args: args, dryRun: dryRun, skip: skip, resuming: true})
+	return f.runRollout(ctx, run)
 }
 
 func truncateText(s string, n int) string {

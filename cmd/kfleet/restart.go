@@ -22,6 +22,10 @@ type rolloutArgs struct {
 	Command        string        `json:"command,omitempty"`
 	CommandTimeout time.Duration `json:"command_timeout,omitempty"`
 	RebootTimeout  time.Duration `json:"reboot_timeout,omitempty"`
+	// Deploy and rollback only: the release activated on each stopped broker, and how many
+	// releases retention keeps.
+	Release string `json:"release,omitempty"`
+	Keep    int    `json:"keep,omitempty"`
 
 	MaxParallel      int           `json:"max_parallel"`
 	AllowUnavailable bool          `json:"allow_unavailable"`
@@ -155,6 +159,8 @@ type rolloutRun struct {
 	dryRun        bool
 	skip          map[int32]bool
 	resuming      bool
+	// before runs once confirmed, before the lease is taken (deploy stages the release here).
+	before func(ctx context.Context) error
 }
 
 func (a rolloutArgs) options(f *Factory, r rolloutRun) rollout.Options {
@@ -172,6 +178,12 @@ func (a rolloutArgs) options(f *Factory, r rolloutRun) rollout.Options {
 				fmt.Fprintf(f.IO.ErrOut, time.Now().Format("15:04:05")+"   "+format+"\n", args...)
 			}}
 		o.Between = hc.Run
+	}
+	if a.Release != "" {
+		act := rollout.Activation{SSH: f.SSH(), Version: a.Release, Say: func(format string, args ...any) {
+			fmt.Fprintf(f.IO.ErrOut, time.Now().Format("15:04:05")+"   "+format+"\n", args...)
+		}}
+		o.Between, o.Verify = act.Switch, act.Verify
 	}
 	return o
 }
@@ -214,6 +226,11 @@ func (f *Factory) runRollout(ctx context.Context, r rolloutRun) error {
 		}
 		if !ok {
 			return usagef("not confirmed; nothing was changed")
+		}
+	}
+	if r.before != nil {
+		if err := r.before(ctx); err != nil {
+			return err
 		}
 	}
 	if f.Output == formatTable {

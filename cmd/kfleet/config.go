@@ -1,0 +1,324 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kfleet/kfleet/inventory"
+	"github.com/kfleet/kfleet/ops"
+	"github.com/kfleet/kfleet/rollout"
+)
+
+func newConfigCmd(f *Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "config",
+		Short: "Compare and propagate broker configs (dynamic through the Admin API, static through server.properties)",
+		Long: `The inventory is the source of truth for the broker configs it lists: config.dynamic and
+config.static of each cluster, with per-broker overrides under a broker's own config.
+
+'config diff' shows every key that differs on a broker and how it would be applied (read from
+Kafka's DescribeConfigs: per-broker dynamic, cluster-wide dynamic, or restart needed).
+'config apply' validates every dynamic value with Kafka first, then applies dynamic values live,
+edits server.properties on only the brokers whose file changes, and restarts only those brokers
+through the gated rolling engine. See docs/config.md.`,
+		Args: noArgs,
+	}
+	cmd.AddCommand(newConfigDiffCmd(f), newConfigApplyCmd(f))
+	return cmd
+}
+
+type configDiffOptions struct {
+	f           *Factory
+	brokerFlags []string
+}
+
+func newConfigDiffCmd(f *Factory) *cobra.Command {
+	o := &configDiffOptions{f: f}
+	cmd := &cobra.Command{
+		Use:   "diff",
+		Short: "Show broker configs that differ from the inventory (exit 3 when any does)",
+		Long: `For every selected broker, compare the inventory's desired configs with what runs:
+dynamic keys against DescribeConfigs (value, source and synonyms), static keys against the
+host's server.properties (and, once the file matches, against what the broker loaded at its
+last start). Each difference shows the live value and its source, the desired value and how it
+applies. Sensitive values are masked. Exit 3 when anything differs, 0 when nothing does.`,
+		Example: `  kfleet -c payments-prod config diff
+  kfleet -c payments-prod config diff --brokers 3 -o json`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return o.run(cmd.Context()) },
+	}
+	cmd.Flags().StringArrayVar(&o.brokerFlags, "brokers", nil, "broker ids to compare, e.g. 1,2 or 4-6 (default: all; needs one cluster)")
+	return cmd
+}
+
+func (o *configDiffOptions) run(ctx context.Context) error {
+	var clusters []*inventory.Cluster
+	if len(o.brokerFlags) > 0 {
+		c, err := o.f.OneCluster("--brokers")
+		if err != nil {
+			return err
+		}
+		clusters = []*inventory.Cluster{c}
+	} else {
+		var err error
+		if clusters, err = o.f.SelectedClusters(); err != nil {
+			return err
+		}
+	}
+	ids, err := inventory.ParseBrokerIDs(o.brokerFlags)
+	if err != nil {
+		return err
+	}
+	diffs := []rollout.ConfigDiff{}
+	compared := 0
+	for _, c := range clusters {
+		brokers, err := c.SelectBrokers(ids)
+		if err != nil {
+			return err
+		}
+		d, err := readConfigDiff(ctx, o.f, c, brokers)
+		if err != nil {
+			return err
+		}
+		diffs = append(diffs, d...)
+		compared += len(brokers)
+	}
+	if err := render(o.f.IO.Out, o.f.Output, diffs, func(w io.Writer) error {
+		if len(diffs) == 0 {
+			fmt.Fprintf(w, "no drift: %d broker(s) match the inventory\n", compared)
+			return nil
+		}
+		return printConfigDiffs(w, diffs)
+	}); err != nil {
+		return err
+	}
+	if len(diffs) > 0 {
+		return &checkFailed{msg: fmt.Sprintf("config drift: %d difference(s)", len(diffs))}
+	}
+	return nil
+}
+
+func readConfigDiff(ctx context.Context, f *Factory, c *inventory.Cluster, brokers []*inventory.Broker) ([]rollout.ConfigDiff, error) {
+	cl, err := ops.NewKafkaClient(c, ops.KafkaOptions{Logger: f.Logger()})
+	if err != nil {
+		return nil, err
+	}
+	defer cl.Close()
+	live, err := rollout.ReadLiveConfig(ctx, cl, f.SSH(), c, brokers)
+	if err != nil {
+		return nil, err
+	}
+	return rollout.DiffConfig(c, brokers, live), nil
+}
+
+// printConfigDiffs is the one table for config differences; notes follow it.
+func printConfigDiffs(w io.Writer, diffs []rollout.ConfigDiff) error {
+	t := newTable(w, "CLUSTER", "BROKER", "KEY", "LIVE", "SOURCE", "DESIRED", "DECLARED", "APPLY")
+	for _, d := range diffs {
+		if err := t.Append([]string{d.Cluster, cell(d.Broker), d.Key, liveCell(d.Live), d.LiveSource, d.Desired, d.Declared, d.Apply}); err != nil {
+			return err
+		}
+	}
+	if err := t.Render(); err != nil {
+		return err
+	}
+	seen := map[string]bool{}
+	for _, d := range diffs {
+		if n := fmt.Sprintf("%s: %s", d.Key, d.Note); d.Note != "" && !seen[n] {
+			seen[n] = true
+			fmt.Fprintf(w, "note: broker %d: %s\n", d.Broker, n)
+		}
+	}
+	return nil
+}
+
+func liveCell(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+type configApplyOptions struct {
+	restartOptions
+	verifyTimeout time.Duration
+}
+
+func newConfigApplyCmd(f *Factory) *cobra.Command {
+	o := &configApplyOptions{restartOptions: restartOptions{f: f}}
+	cmd := &cobra.Command{
+		Use:   "apply",
+		Short: "Make the brokers' configs match the inventory, the cheapest safe way",
+		Long: `Apply the inventory's broker configs to one cluster:
+
+  1. read what runs (DescribeConfigs with synonyms, server.properties over SSH) and diff;
+  2. refuse read-only keys placed under config.dynamic (move them to config.static);
+  3. validate every dynamic change with Kafka (validate-only IncrementalAlterConfigs): a
+     rejected value names broker, key and Kafka's reason, changes nothing anywhere, exits 2;
+  4. apply dynamic values: cluster-wide keys on the cluster default resource, per-broker
+     overrides on the broker's resource (no restart);
+  5. rewrite server.properties on only the brokers whose file changes (comments and order kept,
+     timestamped backup next to it, atomic replace) and restart only those brokers (and any whose
+     file changed since its last start) through the gated rolling engine, under the cluster lease;
+  6. read everything again and check that nothing differs.
+
+Running it again changes nothing and restarts nothing. --dry-run prints the keys, brokers, file
+diffs and restarts it would make, after validating with Kafka, and changes nothing.`,
+		Example: `  kfleet -c payments-prod config apply --dry-run
+  kfleet -c payments-prod config apply --yes -o json`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return o.run(cmd.Context()) },
+	}
+	o.flags(cmd)
+	cmd.Flags().DurationVar(&o.verifyTimeout, "verify-timeout", 30*time.Second, "how long to wait for applied values to show as live before failing")
+	return cmd
+}
+
+func (o *configApplyOptions) run(ctx context.Context) error {
+	f := o.f
+	c, brokers, err := o.prepare()
+	if err != nil {
+		return err
+	}
+	cl, err := ops.NewKafkaClient(c, ops.KafkaOptions{Logger: f.Logger()})
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	live, err := rollout.ReadLiveConfig(ctx, cl, f.SSH(), c, brokers)
+	if err != nil {
+		return err
+	}
+	plan := rollout.PlanConfig(c, brokers, live, rollout.DiffConfig(c, brokers, live))
+	if len(plan.Refused) > 0 {
+		return &rollout.ConfigPlacementError{Cluster: c.Name, Keys: plan.Refused}
+	}
+	if plan.ClusterWide() && len(brokers) < len(c.Brokers) {
+		return usagef("cluster %s: the plan changes cluster-wide dynamic defaults, which every broker inherits, "+
+			"but --brokers selects only %s; run without --brokers (or use config diff to see the changes); nothing was changed",
+			c.Name, idList(brokers))
+	}
+	if err := rollout.ValidateConfig(ctx, cl, plan); err != nil {
+		return err
+	}
+	for _, w := range plan.Warnings {
+		fmt.Fprintf(f.IO.ErrOut, "warning: %s\n", w)
+	}
+	opID := rollout.NewOpID(time.Now())
+	if o.dryRun {
+		if f.Output != formatTable {
+			return render(f.IO.Out, f.Output, plan, nil)
+		}
+		printConfigPlan(f.IO.Out, plan)
+		if len(plan.Restart) > 0 {
+			fmt.Fprintln(f.IO.Out)
+			return f.runRollout(ctx, o.restartRun(c, plan, opID, true))
+		}
+		return nil
+	}
+	if plan.Empty() {
+		if f.Output == formatTable {
+			fmt.Fprintf(f.IO.Out, "nothing to change: %d broker(s) of %s match the inventory\n", len(brokers), c.Name)
+		} else {
+			o.event(opID, "config-unchanged", nil, "nothing to change")
+		}
+		return nil
+	}
+	if f.Output == formatTable {
+		printConfigPlan(f.IO.Out, plan)
+	}
+	if !f.Yes {
+		ok, err := f.IO.Confirm(fmt.Sprintf("apply %d config change(s) to %s, restarting %d broker(s)?", len(plan.Changes), c.Name, len(plan.Restart)))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return usagef("not confirmed; nothing was changed")
+		}
+		// One confirmation covers the whole apply, the restarts included.
+		f.Yes = true
+	}
+	if err := rollout.ApplyDynamic(ctx, cl, plan); err != nil {
+		return err
+	}
+	if plan.Dynamic() {
+		o.event(opID, "config-dynamic", nil, "dynamic configs applied")
+	}
+	byID := map[int32]*inventory.Broker{}
+	for _, b := range brokers {
+		byID[b.ID] = b
+	}
+	now := time.Now()
+	for _, e := range plan.Files {
+		backup, err := rollout.WriteConfigFile(ctx, f.SSH(), byID[e.Broker], e, now)
+		if err != nil {
+			return err
+		}
+		o.event(opID, "config-file", []int32{e.Broker}, fmt.Sprintf("%s rewritten on %s (backup %s)", e.Path, e.Host, backup))
+	}
+	if len(plan.Restart) > 0 {
+		if err := f.runRollout(ctx, o.restartRun(c, plan, opID, false)); err != nil {
+			return err
+		}
+	}
+	left, err := rollout.WaitConfigApplied(ctx, cl, f.SSH(), c, brokers, o.verifyTimeout, 500*time.Millisecond)
+	if err != nil {
+		return err
+	}
+	if len(left) > 0 {
+		if f.Output == formatTable {
+			_ = printConfigDiffs(f.IO.ErrOut, left)
+		}
+		return fmt.Errorf("cluster %s: %d difference(s) remain after apply (see above); see kfleet config diff", c.Name, len(left))
+	}
+	o.event(opID, "config-verified", nil, fmt.Sprintf("%d broker(s) of %s match the inventory", len(brokers), c.Name))
+	return nil
+}
+
+// restartRun restarts the brokers whose server.properties changed. It is an ordinary restart
+// for the journal, so 'kfleet resume' can finish it.
+func (o *configApplyOptions) restartRun(c *inventory.Cluster, plan *rollout.ConfigPlan, opID string, dryRun bool) rolloutRun {
+	var brokers []*inventory.Broker
+	for _, b := range c.Brokers {
+		for _, id := range plan.Restart {
+			if b.ID == id {
+				brokers = append(brokers, b)
+			}
+		}
+	}
+	return rolloutRun{kind: "restart", purpose: "config apply: restart brokers " + idList(brokers) + " to load server.properties",
+		cluster: c, brokers: brokers, opID: opID, args: o.args, dryRun: dryRun}
+}
+
+// event reports one step of apply: a line on the terminal, or a JSON event.
+func (o *configApplyOptions) event(opID, kind string, brokers []int32, msg string) {
+	if o.f.Output == formatTable {
+		fmt.Fprintf(o.f.IO.Out, "%s %s\n", time.Now().Format("15:04:05"), msg)
+		return
+	}
+	newEventPrinter(o.f.IO, o.f.Output).print(rollout.Event{Time: time.Now().UTC(), Op: opID, Kind: kind, Brokers: brokers, Message: msg})
+}
+
+func printConfigPlan(w io.Writer, p *rollout.ConfigPlan) {
+	if p.Empty() {
+		fmt.Fprintf(w, "nothing to change on cluster %s\n", p.Cluster)
+		return
+	}
+	fmt.Fprintf(w, "config apply on cluster %s:\n", p.Cluster)
+	_ = printConfigDiffs(w, p.Changes)
+	for _, e := range p.Files {
+		fmt.Fprintf(w, "\nbroker %d (%s): %s\n", e.Broker, e.Host, e.Path)
+		for _, l := range e.Diff {
+			fmt.Fprintf(w, "  %s\n", l)
+		}
+	}
+	if len(p.Restart) > 0 {
+		fmt.Fprintf(w, "\nrestart: broker(s) %s, through the gated rolling engine\n", rollout.JoinIDs(p.Restart))
+	} else {
+		fmt.Fprintln(w, "\nrestart: none")
+	}
+}
