@@ -322,6 +322,7 @@ func TestRestartSecondContenderIsRefused(t *testing.T) {
 	if err := os.WriteFile(hook, []byte("#!/bin/sh\nsleep 4\nexit 1\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
+	kfleet(t, "lease", "release", "--force", "--yes") // no lease left over from an earlier run
 	first := exec.Command(kfleetBin, "-i", inventory, "--state-dir", t.TempDir(), "restart", "--yes", "--pre-stop-hook", hook)
 	var firstOut strings.Builder
 	first.Stdout, first.Stderr = &firstOut, &firstOut
@@ -333,7 +334,7 @@ func TestRestartSecondContenderIsRefused(t *testing.T) {
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		r := kfleet(t, "status", "--no-hosts", "-o", "json")
-		if strings.Contains(r.stdout, `"holder"`) {
+		if strings.Contains(r.stdout, `"purpose": "restart brokers`) {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -347,6 +348,17 @@ func TestRestartSecondContenderIsRefused(t *testing.T) {
 	}
 	if !strings.Contains(second.stderr, "lease held by") || !strings.Contains(second.stderr, "restart brokers") {
 		t.Errorf("refusal should name the holder and its purpose:\n%s", second.stderr)
+	}
+	// An operator breaks the lease: it names what it released, and the cluster is free.
+	rel := kfleet(t, "lease", "release", "--force", "--yes")
+	if rel.code != 0 || !strings.Contains(rel.stdout, "released the lease held by") || !strings.Contains(rel.stdout, "restart brokers") {
+		t.Errorf("lease release --force: exit %d\n%s%s", rel.code, rel.stdout, rel.stderr)
+	}
+	if st := kfleet(t, "status", "--no-hosts", "-o", "json"); !strings.Contains(st.stdout, `"lease": null`) {
+		t.Errorf("after the forced release status should show no lease:\n%s", st.stdout)
+	}
+	if noForce := kfleet(t, "lease", "release", "--yes"); noForce.code != 2 {
+		t.Errorf("lease release without --force: exit %d, want 2", noForce.code)
 	}
 	if err := first.Wait(); err == nil {
 		t.Errorf("the first restart's hook fails: it should have halted")
