@@ -10,7 +10,7 @@ LDFLAGS := -X main.version=$(VERSION) \
 KFLEET := bin/kfleet
 SANDBOX_INVENTORY := .sandbox/fleet.yaml
 
-.PHONY: build test unit e2e demo sandbox sandbox-down sandbox-clean bench vet fmt
+.PHONY: build test unit demo sandbox sandbox-down sandbox-clean bench vet docs release-check
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(KFLEET) ./cmd/kfleet
@@ -58,3 +58,13 @@ test: build vet
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# docs/commands/: one markdown page per command, generated from the commands' help. A unit test
+# fails when it is out of date.
+docs:
+	rm -f docs/commands/*.md
+	$(GO) run ./cmd/kfleet docs --markdown docs/commands
+
+# goreleaser check, a snapshot release build, and the built binary's injected version.
+release-check:
+	bash scripts/release-check.sh
