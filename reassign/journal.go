@@ -98,12 +98,12 @@ type journalLine struct {
 // journalPath is where rollout.CreateJournal puts an operation's journal.
 func journalPath(stateDir, id string) string { return filepath.Join(stateDir, "ops", id+".jsonl") }
 
-// Journal appends a reassignment's events to its operation journal, synced line by line. It
-// also notices a cancel requested by another process (kfleet reassign cancel) through it.
+// Journal appends a reassignment's events to its operation journal (rollout's journal file,
+// synced line by line). It also notices a cancel requested by another process (kfleet reassign
+// cancel) through it.
 type Journal struct {
+	j    *rollout.Journal
 	mu   sync.Mutex
-	f    *os.File
-	path string
 	seen int64 // bytes read back by CancelRequested
 }
 
@@ -113,54 +113,41 @@ func CreateJournal(stateDir string, rec rollout.OpRecord) (*Journal, error) {
 	if err != nil {
 		return nil, err
 	}
-	path := rj.Path()
-	rj.Close()
-	return openJournal(path)
+	return newJournal(rj), nil
 }
 
 // OpenJournal continues an existing operation's journal.
 func OpenJournal(stateDir, id string) (*Journal, error) {
-	return openJournal(journalPath(stateDir, id))
+	rj, err := rollout.ReopenJournal(stateDir, id)
+	if err != nil {
+		return nil, err
+	}
+	return newJournal(rj), nil
 }
 
-func openJournal(path string) (*Journal, error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("journal: %w", err)
-	}
-	j := &Journal{f: f, path: path}
-	if st, err := f.Stat(); err == nil {
+func newJournal(rj *rollout.Journal) *Journal {
+	j := &Journal{j: rj}
+	if st, err := os.Stat(rj.Path()); err == nil {
 		j.seen = st.Size() // a cancel requested before this run does not stop it
 	}
-	return j, nil
+	return j
 }
 
 // Path is where the journal is written.
-func (j *Journal) Path() string { return j.path }
+func (j *Journal) Path() string { return j.j.Path() }
 
 // Record appends one event.
-func (j *Journal) Record(e Event) error {
-	data, err := json.Marshal(journalLine{Event: &e})
-	if err != nil {
-		return err
-	}
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	if _, err := j.f.Write(append(data, '\n')); err != nil {
-		return fmt.Errorf("journal %s: %w", j.path, err)
-	}
-	return j.f.Sync()
-}
+func (j *Journal) Record(e Event) error { return j.j.Append(e) }
 
 // Close closes the file.
-func (j *Journal) Close() error { return j.f.Close() }
+func (j *Journal) Close() error { return j.j.Close() }
 
 // CancelRequested reads what was appended since the last call and reports whether someone
 // (kfleet reassign cancel, from another process) asked this operation to stop.
 func (j *Journal) CancelRequested() bool {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	f, err := os.Open(j.path)
+	f, err := os.Open(j.Path())
 	if err != nil {
 		return false
 	}

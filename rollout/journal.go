@@ -99,9 +99,17 @@ func ReopenJournal(stateDir, id string) (*Journal, error) {
 func (j *Journal) Path() string { return j.path }
 
 // Record appends one event.
-func (j *Journal) Record(e Event) error { return j.write(journalLine{Event: &e}) }
+func (j *Journal) Record(e Event) error { return j.Append(e) }
 
-func (j *Journal) write(l journalLine) error {
+// Append appends one event of an operation kind with events of its own (reassign): any value
+// that marshals to an object with the event keys (time, op, event, message) history reads.
+func (j *Journal) Append(event any) error {
+	return j.write(struct {
+		Event any `json:"event"`
+	}{event})
+}
+
+func (j *Journal) write(l any) error {
 	data, err := json.Marshal(l)
 	if err != nil {
 		return err
