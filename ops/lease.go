@@ -591,6 +591,29 @@ func (o *opsLog) abandon(k leaseKey, holder string) {
 }
 
 // lookup finds the topic's id and its partition's leader; false if the topic does not exist.
+// describeOpsTopic reads the topic's configs. Right after the topic is created a broker whose
+// metadata has not caught up answers UNKNOWN_TOPIC_OR_PARTITION: that is retried until ctx ends.
+func describeOpsTopic(ctx context.Context, adm *kadm.Client) (kadm.ResourceConfig, error) {
+	for {
+		rcs, err := adm.DescribeTopicConfigs(ctx, OpsTopic)
+		var rc kadm.ResourceConfig
+		if err == nil {
+			rc, err = rcs.On(OpsTopic, nil)
+		}
+		if err == nil {
+			err = rc.Err
+		}
+		if !errors.Is(err, kerr.UnknownTopicOrPartition) {
+			return rc, err
+		}
+		select {
+		case <-ctx.Done():
+			return rc, fmt.Errorf("%w (%w)", err, ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
 func (o *opsLog) lookup(ctx context.Context) (bool, error) {
 	for {
 		req := kmsg.NewPtrMetadataRequest()
@@ -679,14 +702,7 @@ func (o *opsLog) ensureTopic(ctx context.Context) error {
 			}
 		}
 	}
-	rcs, err := adm.DescribeTopicConfigs(ctx, OpsTopic)
-	if err != nil {
-		return fmt.Errorf("describing topic %s: %w", OpsTopic, err)
-	}
-	rc, err := rcs.On(OpsTopic, nil)
-	if err == nil {
-		err = rc.Err
-	}
+	rc, err := describeOpsTopic(ctx, adm)
 	if err != nil {
 		return fmt.Errorf("describing topic %s: %w", OpsTopic, err)
 	}
