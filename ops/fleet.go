@@ -88,7 +88,7 @@ func collectCluster(ctx context.Context, c *inventory.Cluster, o FleetOptions) C
 func readCluster(ctx context.Context, c *inventory.Cluster, ko KafkaOptions) (*Snapshot, LeaseState, *int16, error) {
 	cl, err := NewKafkaClient(c, ko)
 	if err != nil {
-		return nil, LeaseState{}, nil, &KafkaUnreachableError{Cluster: c.Name, Err: err}
+		return nil, LeaseState{}, nil, err
 	}
 	defer cl.Close()
 	snap, err := TakeSnapshot(ctx, cl, c.Name)

@@ -61,25 +61,50 @@ func NewKafkaClient(c *inventory.Cluster, o KafkaOptions) (*kgo.Client, error) {
 	if o.Logger != nil {
 		opts = append(opts, kgo.WithLogger(kafkaLogger{o.Logger}))
 	}
+	sec, err := KafkaSecurityOpts(c)
+	if err != nil {
+		return nil, err
+	}
+	cl, err := kgo.NewClient(append(opts, sec...)...)
+	if err != nil {
+		return nil, fmt.Errorf("cluster %s: %w", c.Name, err)
+	}
+	return cl, nil
+}
+
+// KafkaSettingsError says a cluster's TLS or SASL settings cannot be used as they are: a CA or
+// key file that cannot be read, a password variable that is not set. Nothing was sent to Kafka.
+type KafkaSettingsError struct {
+	Cluster string
+	Field   string // kafka.tls or kafka.sasl
+	Err     error
+}
+
+func (e *KafkaSettingsError) Error() string {
+	return fmt.Sprintf("cluster %s: %s: %v", e.Cluster, e.Field, e.Err)
+}
+
+func (e *KafkaSettingsError) Unwrap() error { return e.Err }
+
+// KafkaSecurityOpts are the client options for a cluster's TLS and SASL settings (none for a
+// plaintext cluster). Errors name the inventory field and file, never a password.
+func KafkaSecurityOpts(c *inventory.Cluster) ([]kgo.Opt, error) {
+	var opts []kgo.Opt
 	if c.Kafka.TLS != nil {
 		cfg, err := tlsConfig(c.Kafka.TLS)
 		if err != nil {
-			return nil, fmt.Errorf("cluster %s: kafka.tls: %w", c.Name, err)
+			return nil, &KafkaSettingsError{Cluster: c.Name, Field: "kafka.tls", Err: err}
 		}
 		opts = append(opts, kgo.DialTLSConfig(cfg))
 	}
 	if c.Kafka.SASL != nil {
 		mech, err := saslMechanism(c.Kafka.SASL)
 		if err != nil {
-			return nil, fmt.Errorf("cluster %s: kafka.sasl: %w", c.Name, err)
+			return nil, &KafkaSettingsError{Cluster: c.Name, Field: "kafka.sasl", Err: err}
 		}
 		opts = append(opts, kgo.SASL(mech))
 	}
-	cl, err := kgo.NewClient(opts...)
-	if err != nil {
-		return nil, fmt.Errorf("cluster %s: %w", c.Name, err)
-	}
-	return cl, nil
+	return opts, nil
 }
 
 func tlsConfig(t *inventory.TLS) (*tls.Config, error) {

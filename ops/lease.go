@@ -206,6 +206,9 @@ func AcquireLease(ctx context.Context, cl *kgo.Client, cluster string, req Lease
 	l, err := acquire(ctx, log, req)
 	if err != nil {
 		log.cl.Close()
+		if IsAuthorizationError(err) {
+			return nil, KafkaFailure(cluster, OpLease, err)
+		}
 		return nil, err
 	}
 	return l, nil

@@ -24,7 +24,12 @@ func TakeSnapshot(ctx context.Context, cl *kgo.Client, cluster string) (*Snapsho
 	mreq := kmsg.NewPtrMetadataRequest() // nil Topics: every topic
 	mresp, err := mreq.RequestWith(ctx, cl)
 	if err != nil {
-		return nil, &KafkaUnreachableError{Cluster: cluster, Err: err}
+		return nil, KafkaFailure(cluster, OpMetadata, err)
+	}
+	// A principal without Describe on every topic gets a metadata answer that silently leaves
+	// topics out, and the safety math would pass over their partitions.
+	if err := probeTopicVisibility(ctx, cl); err != nil {
+		return nil, KafkaFailure(cluster, OpMetadata, err)
 	}
 	in.Metadata = mresp
 	for _, t := range mresp.Topics {
@@ -41,6 +46,9 @@ func TakeSnapshot(ctx context.Context, cl *kgo.Client, cluster string) (*Snapsho
 	if err == nil {
 		err = withMessage(kerr.ErrorForCode(dresp.ErrorCode), dresp.ErrorMessage)
 	}
+	if IsAuthorizationError(err) {
+		return nil, KafkaFailure(cluster, OpDescribeCluster, err)
+	}
 	if err != nil {
 		in.Warnings = append(in.Warnings, "describe cluster (fenced brokers unknown): "+err.Error())
 	} else {
@@ -48,11 +56,18 @@ func TakeSnapshot(ctx context.Context, cl *kgo.Client, cluster string) (*Snapsho
 	}
 
 	in.MinISR, err = minISRByTopic(ctx, cl, mresp.Topics)
+	if IsAuthorizationError(err) {
+		// Without min.insync.replicas the gate cannot tell which partitions a stop would take
+		// below it.
+		return nil, KafkaFailure(cluster, OpTopicConfigs, err)
+	}
 	if err != nil {
 		in.Warnings = append(in.Warnings, "min.insync.replicas: "+err.Error())
 	}
 
-	if q, err := describeQuorum(ctx, cl); err != nil {
+	if q, err := describeQuorum(ctx, cl); IsAuthorizationError(err) {
+		return nil, KafkaFailure(cluster, OpDescribeCluster, err)
+	} else if err != nil {
 		in.Warnings = append(in.Warnings, "controller quorum: "+err.Error())
 	} else {
 		in.Quorum = q
@@ -61,16 +76,44 @@ func TakeSnapshot(ctx context.Context, cl *kgo.Client, cluster string) (*Snapsho
 	rreq := kmsg.NewPtrListPartitionReassignmentsRequest() // nil Topics: all reassignments
 	rreq.TimeoutMillis = 10_000
 	rresp, err := rreq.RequestWith(ctx, cl)
+	if err == nil {
+		err = withMessage(kerr.ErrorForCode(rresp.ErrorCode), rresp.ErrorMessage)
+	}
 	switch {
+	case IsAuthorizationError(err):
+		return nil, KafkaFailure(cluster, OpListReassignments, err)
 	case err != nil:
 		in.Warnings = append(in.Warnings, "reassignments: "+err.Error())
-	case rresp.ErrorCode != 0:
-		in.Warnings = append(in.Warnings, "reassignments: "+withMessage(kerr.ErrorForCode(rresp.ErrorCode), rresp.ErrorMessage).Error())
 	default:
 		in.Reassignments = rresp
 	}
 	return BuildSnapshot(in), nil
 }
+
+// probeTopicVisibility asks for the metadata of a topic name nobody uses. A principal allowed to
+// describe any topic hears that it does not exist; one that is not is refused, which means the
+// full metadata answer just read may be missing topics.
+func probeTopicVisibility(ctx context.Context, cl *kgo.Client) error {
+	req := kmsg.NewPtrMetadataRequest()
+	t := kmsg.NewMetadataRequestTopic()
+	t.Topic = kmsg.StringPtr(visibilityProbeTopic)
+	req.Topics = append(req.Topics, t)
+	req.AllowAutoTopicCreation = false
+	resp, err := req.RequestWith(ctx, cl)
+	if err != nil {
+		return err
+	}
+	for _, t := range resp.Topics {
+		if err := kerr.ErrorForCode(t.ErrorCode); IsAuthorizationError(err) {
+			return fmt.Errorf("describing a topic that does not exist (%s) was refused, so topics may be hidden: %w", visibilityProbeTopic, err)
+		}
+	}
+	return nil
+}
+
+// visibilityProbeTopic is a name no one creates; its metadata answer says whether the principal may
+// describe every topic.
+const visibilityProbeTopic = "__kfleet_visibility_probe_never_created"
 
 // minISRByTopic asks for the one config it needs; the broker answers with the effective value,
 // whether it comes from the topic, the cluster default or server.properties.

@@ -138,7 +138,8 @@ func (h *Hook) Pre(ctx context.Context, o PreOptions) (Result, error) {
 	// A retry of a pre that already said go for this host succeeds without touching anything.
 	st, err := ops.ReadLease(ctx, h.Client, h.Cluster.Name)
 	if err != nil {
-		return h.result(DecisionFailed, err.Error()), &ops.KafkaUnreachableError{Cluster: h.Cluster.Name, Err: err}
+		err = ops.KafkaFailure(h.Cluster.Name, ops.OpLease, err)
+		return h.result(DecisionFailed, err.Error()), err
 	}
 	if st.Held && st.OpID == opID {
 		if preDone(st, opID) {

@@ -148,7 +148,7 @@ func (a *Apply) Run(ctx context.Context, soft <-chan struct{}) (err error) {
 	// Checked again under the lease: what was in flight when the plan was shown may have changed.
 	live, err := a.Kafka.Reassigning(ctx, nil)
 	if err != nil {
-		return &ops.KafkaUnreachableError{Cluster: a.Cluster, Err: fmt.Errorf("listing reassignments: %w", err)}
+		return ops.KafkaFailure(a.Cluster, ops.OpListReassignments, err)
 	}
 	prior := Prior{}
 	if a.Resume != nil {

@@ -278,7 +278,7 @@ type resourceResult struct {
 func sendAlter(ctx context.Context, cl *kgo.Client, cluster string, req *kmsg.IncrementalAlterConfigsRequest) ([]resourceResult, error) {
 	resp, err := req.RequestWith(ctx, cl)
 	if err != nil {
-		return nil, &ops.KafkaUnreachableError{Cluster: cluster, Err: fmt.Errorf("IncrementalAlterConfigs: %w", err)}
+		return nil, ops.KafkaFailure(cluster, ops.OpAlterBrokerConfigs, err)
 	}
 	byName := map[string]kmsg.IncrementalAlterConfigsResponseResource{}
 	for _, r := range resp.Resources {
@@ -291,6 +291,9 @@ func sendAlter(ctx context.Context, cl *kgo.Client, cluster string, req *kmsg.In
 		switch {
 		case !ok:
 			res.err = "no answer for this resource"
+		case ops.IsAuthorizationError(kerr.ErrorForCode(got.ErrorCode)):
+			// Refused by an ACL, not by validation: the whole apply cannot proceed.
+			return nil, ops.KafkaFailure(cluster, ops.OpAlterBrokerConfigs, kerr.ErrorForCode(got.ErrorCode))
 		case got.ErrorCode != 0:
 			res.err = kerr.ErrorForCode(got.ErrorCode).Error()
 			if got.ErrorMessage != nil && *got.ErrorMessage != "" {

@@ -339,7 +339,7 @@ func describeBrokerConfigs(ctx context.Context, cl *kgo.Client, cluster string, 
 	}
 	resp, err := req.RequestWith(ctx, cl)
 	if err != nil {
-		return nil, &ops.KafkaUnreachableError{Cluster: cluster, Err: fmt.Errorf("describing broker configs: %w", err)}
+		return nil, ops.KafkaFailure(cluster, ops.OpBrokerConfigs, err)
 	}
 	out := map[string]map[string]LiveEntry{}
 	for _, r := range resp.Resources {
@@ -348,11 +348,13 @@ func describeBrokerConfigs(ctx context.Context, cl *kgo.Client, cluster string, 
 			if r.ResourceName != "" {
 				who = "broker " + r.ResourceName
 			}
-			msg := err.Error()
-			if r.ErrorMessage != nil && *r.ErrorMessage != "" {
-				msg += ": " + *r.ErrorMessage
+			if m := r.ErrorMessage; m != nil && *m != "" && !strings.Contains(err.Error(), *m) {
+				err = fmt.Errorf("%w: %s", err, *m)
 			}
-			return nil, fmt.Errorf("cluster %s: describing the configs of %s: %s", cluster, who, msg)
+			if ops.IsAuthorizationError(err) {
+				return nil, ops.KafkaFailure(cluster, ops.OpBrokerConfigs, fmt.Errorf("the configs of %s: %w", who, err))
+			}
+			return nil, fmt.Errorf("cluster %s: describing the configs of %s: %w", cluster, who, err)
 		}
 		entries := map[string]LiveEntry{}
 		for _, c := range r.Configs {

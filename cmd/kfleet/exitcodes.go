@@ -31,7 +31,7 @@ var exitCodes = []struct {
 	{exitFailed, "the operation failed part-way and needs attention (what was done is in the journal)"},
 	{exitUsage, "usage or inventory error; nothing was changed"},
 	{exitCheckFailed, "the check ran and found a problem (status unhealthy, config drift)"},
-	{exitUnreachable, "Kafka or a host could not be reached (or its host key did not verify); nothing was changed"},
+	{exitUnreachable, "Kafka or a host could not be reached, refused kfleet's credentials or ACLs, or a host key did not verify; nothing was changed"},
 	{exitTempFail, "refused for now, retry later: a safety gate said no, or the cluster lease is held"},
 	{exitInterrupted, "interrupted; the journal says where it stopped; `resume` continues"},
 }
@@ -54,7 +54,9 @@ func exitCode(err error) int {
 		selErr    *inventory.SelectionError
 		usage     *usageError
 		sshConfig *ops.SSHConfigError
+		kafkaConf *ops.KafkaSettingsError
 		kafkaDown *ops.KafkaUnreachableError
+		denied    *ops.KafkaDeniedError
 		hostDown  *ops.SSHUnreachableError
 		hostKey   *ops.HostKeyError
 		check     *checkFailed
@@ -96,9 +98,10 @@ func exitCode(err error) int {
 	case errors.As(err, &artifact), errors.As(err, &conflict):
 		return exitUsage
 	case errors.As(err, &invErr), errors.As(err, &invErrs), errors.As(err, &selErr), errors.As(err, &usage),
-		errors.As(err, &sshConfig), errors.As(err, &invalid), errors.As(err, &cfgRejected), errors.As(err, &cfgPlacement):
+		errors.As(err, &sshConfig), errors.As(err, &kafkaConf), errors.As(err, &invalid), errors.As(err, &cfgRejected), errors.As(err, &cfgPlacement):
 		return exitUsage
-	case errors.As(err, &kafkaDown), errors.As(err, &hostDown), errors.As(err, &hostKey):
+	case errors.As(err, &kafkaDown), errors.As(err, &denied), errors.As(err, &hostDown), errors.As(err, &hostKey),
+		ops.IsAuthorizationError(err):
 		return exitUnreachable
 	case errors.As(err, &check), errors.As(err, &impossible):
 		return exitCheckFailed

@@ -38,7 +38,7 @@ and you do not want to wait for the lease to expire. Needs --force and one clust
 			defer cl.Close()
 			st, err := ops.ReadLease(cmd.Context(), cl, c.Name)
 			if err != nil {
-				return &ops.KafkaUnreachableError{Cluster: c.Name, Err: err}
+				return ops.KafkaFailure(c.Name, ops.OpLease, err)
 			}
 			if !st.Held {
 				fmt.Fprintf(f.IO.ErrOut, "cluster %s: no lease is held\n", c.Name)

@@ -10,8 +10,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/twmb/franz-go/pkg/kerr"
+
 	"github.com/kfleet/kfleet/inventory"
 	"github.com/kfleet/kfleet/ops"
+	"github.com/kfleet/kfleet/rollout"
 )
 
 // runCLI runs one kfleet command line in-process and returns stdout, stderr and the exit code.
@@ -43,6 +46,10 @@ func TestExitCodeTable(t *testing.T) {
 		{fmt.Errorf("wrapped: %w", &inventory.SelectionError{Msg: "no cluster"}), 2},
 		{&checkFailed{"unhealthy"}, 3},
 		{&ops.KafkaUnreachableError{Cluster: "c", Err: errors.New("refused")}, 69},
+		{fmt.Errorf("x: %w", &ops.KafkaSettingsError{Cluster: "c", Field: "kafka.sasl", Err: errors.New("unset")}), 2},
+		{&ops.KafkaDeniedError{Cluster: "c", Op: ops.OpBrokerConfigs, Err: kerr.ClusterAuthorizationFailed}, 69},
+		{fmt.Errorf("lease: %w", kerr.TopicAuthorizationFailed), 69},
+		{&rollout.HaltError{Err: kerr.ClusterAuthorizationFailed}, 1},
 		{fmt.Errorf("exec: %w", &ops.HostKeyError{Host: "h"}), 69},
 		{&ops.SSHUnreachableError{Host: "h", Err: errors.New("refused")}, 69},
 		{&codedError{code: 75}, 75},

@@ -1,0 +1,111 @@
+package ops
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+)
+
+// KafkaOp is one request kfleet makes and the ACL a secured cluster checks before answering it,
+// so a refusal can say what to grant.
+type KafkaOp struct {
+	Request string // what kfleet asked, e.g. "DescribeConfigs of the brokers"
+	ACL     string // the operation on the resource, e.g. "DescribeConfigs on Cluster"
+}
+
+// The requests kfleet makes, with the ACL each needs (docs/security.md lists them all).
+var (
+	OpMetadata            = KafkaOp{"Metadata of every topic", "Describe on Topic:*"}
+	OpDescribeCluster     = KafkaOp{"DescribeCluster", "Describe on Cluster"}
+	OpTopicConfigs        = KafkaOp{"DescribeConfigs of the topics (min.insync.replicas)", "DescribeConfigs on Topic:*"}
+	OpBrokerConfigs       = KafkaOp{"DescribeConfigs of the brokers", "DescribeConfigs on Cluster"}
+	OpAlterBrokerConfigs  = KafkaOp{"IncrementalAlterConfigs of the brokers", "AlterConfigs on Cluster"}
+	OpListReassignments   = KafkaOp{"ListPartitionReassignments", "Describe on Cluster"}
+	OpAlterReassignments  = KafkaOp{"AlterPartitionReassignments", "Alter on Cluster"}
+	OpElectLeaders        = KafkaOp{"ElectLeaders", "Alter on Cluster"}
+	OpUpdateFeatures      = KafkaOp{"UpdateFeatures", "Alter on Cluster"}
+	OpLease               = KafkaOp{"the cluster lease in " + OpsTopic, "Create, Describe, DescribeConfigs, Write and Read on Topic:" + OpsTopic}
+	OpAlterReplicaConfigs = KafkaOp{"IncrementalAlterConfigs of the brokers (replication throttles)", "AlterConfigs on Cluster"}
+)
+
+// KafkaDeniedError says Kafka authenticated kfleet but its ACLs refused a request. Nothing was
+// changed by the refused request.
+type KafkaDeniedError struct {
+	Cluster string
+	Op      KafkaOp
+	Err     error
+}
+
+func (e *KafkaDeniedError) Error() string {
+	return fmt.Sprintf("cluster %s: Kafka denied %s (%v): the principal kfleet connects as (kafka.sasl.user) needs the ACL %s; grant it, or use an admin principal (docs/security.md)",
+		e.Cluster, e.Op.Request, e.Err, e.Op.ACL)
+}
+
+func (e *KafkaDeniedError) Unwrap() error { return e.Err }
+
+// KafkaFailure turns a failed request into the error kfleet reports: a *KafkaDeniedError when
+// an ACL refused it, else a *KafkaUnreachableError whose message says what went wrong in words an
+// operator can act on (authentication, TLS, wrong listener). It returns nil for a nil err and
+// leaves errors that are already one of those alone.
+func KafkaFailure(cluster string, op KafkaOp, err error) error {
+	if err == nil {
+		return nil
+	}
+	var denied *KafkaDeniedError
+	var down *KafkaUnreachableError
+	switch {
+	case errors.As(err, &denied), errors.As(err, &down):
+		return err
+	case IsAuthorizationError(err):
+		return &KafkaDeniedError{Cluster: cluster, Op: op, Err: err}
+	}
+	return &KafkaUnreachableError{Cluster: cluster, Err: explainConnError(err)}
+}
+
+// IsAuthorizationError reports whether err is one of Kafka's "not authorized" answers.
+func IsAuthorizationError(err error) bool {
+	return errors.Is(err, kerr.ClusterAuthorizationFailed) || errors.Is(err, kerr.TopicAuthorizationFailed) ||
+		errors.Is(err, kerr.GroupAuthorizationFailed) || errors.Is(err, kerr.TransactionalIDAuthorizationFailed) ||
+		errors.Is(err, kerr.DelegationTokenAuthorizationFailed)
+}
+
+// explainConnError prefixes what the failure means when it is one of the usual ways a secured
+// connection goes wrong. The original error stays wrapped (and in the message).
+func explainConnError(err error) error {
+	var (
+		unknownCA x509.UnknownAuthorityError
+		hostname  x509.HostnameError
+		invalid   x509.CertificateInvalidError
+		record    tls.RecordHeaderError
+		alert     tls.AlertError
+	)
+	msg := err.Error()
+	switch {
+	case errors.Is(err, kerr.SaslAuthenticationFailed):
+		return fmt.Errorf("authentication failed: the brokers rejected the SASL user name or password (check kafka.sasl.user and the password its password_env or password_file holds): %w", err)
+	case errors.Is(err, kerr.UnsupportedSaslMechanism):
+		return fmt.Errorf("authentication failed: the brokers do not accept this SASL mechanism (kafka.sasl.mechanism): %w", err)
+	case errors.Is(err, kerr.IllegalSaslState):
+		return fmt.Errorf("authentication failed: the listener does not expect SASL (is kafka.sasl set for a listener without it?): %w", err)
+	case errors.As(err, &unknownCA):
+		return fmt.Errorf("TLS handshake failed: the broker's certificate is not signed by a CA in kafka.tls.ca_file (or the system roots): %w", err)
+	case errors.As(err, &hostname):
+		return fmt.Errorf("TLS handshake failed: the broker's certificate is not valid for the address dialled (set kafka.tls.server_name to a name it holds): %w", err)
+	case errors.As(err, &invalid):
+		return fmt.Errorf("TLS handshake failed: the broker's certificate is not valid: %w", err)
+	case errors.As(err, &record):
+		return fmt.Errorf("TLS handshake failed: the listener does not speak TLS (remove kafka.tls, or use the SSL/SASL_SSL port): %w", err)
+	case errors.As(err, &alert):
+		return fmt.Errorf("TLS handshake failed: the broker refused the handshake (does the listener require a client certificate? kafka.tls.cert_file/key_file): %w", err)
+	case strings.Contains(msg, "tls: "):
+		return fmt.Errorf("TLS handshake failed: %w", err)
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(msg, "connection reset by peer"):
+		return fmt.Errorf("the broker closed the connection during the first request (a TLS or SASL listener reached without kafka.tls or kafka.sasl, or credentials it refused?): %w", err)
+	}
+	return err
+}
