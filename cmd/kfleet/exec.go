@@ -38,6 +38,7 @@ globs work: kfleet exec -- 'df -h | grep kafka'). Several arguments are an argv:
 so nothing in them is interpreted by the remote shell.
 
 Exit codes: 0 the command succeeded everywhere, 1 it failed (non-zero exit) on some host,
+2 some host's SSH settings cannot be used (an unreadable key or known_hosts; nothing ran there),
 69 some host could not be reached or its host key did not verify (nothing ran there).`,
 		Example: `  kfleet exec -- uptime
   kfleet -c payments-prod exec --brokers 1,3 -- 'df -h /var/lib/kafka'
@@ -141,6 +142,7 @@ func (o *execOptions) run(ctx context.Context) error {
 	results := o.f.SSH().RunAll(ctx, targets, command, o.concurrency, onLine)
 
 	rep := execReport{Command: command}
+	badSettings := 0
 	for i, r := range results {
 		er := execResult{Cluster: owner[i], Broker: owners[i].ID, Host: r.Target.Host, ExitCode: r.ExitCode,
 			DurationMS: r.Duration.Milliseconds()}
@@ -149,10 +151,16 @@ func (o *execOptions) run(ctx context.Context) error {
 		}
 		var down *ops.SSHUnreachableError
 		var key *ops.HostKeyError
+		var settings *ops.SSHConfigError
 		switch {
 		case r.Err != nil && (errors.As(r.Err, &down) || errors.As(r.Err, &key)):
 			er.Error, er.ExitCode = r.Err.Error(), -1
 			rep.Down++
+		case r.Err != nil && errors.As(r.Err, &settings):
+			// Nothing was run: the host's SSH settings (a key file, known_hosts) cannot be used.
+			er.Error, er.ExitCode = r.Err.Error(), -1
+			rep.Failed++
+			badSettings++
 		case r.Err != nil:
 			er.Error = r.Err.Error()
 			rep.Failed++
@@ -173,6 +181,9 @@ func (o *execOptions) run(ctx context.Context) error {
 	switch {
 	case ctx.Err() != nil:
 		return interrupted{ctx.Err()}
+	case badSettings > 0:
+		return &codedError{code: exitUsage, quiet: !structured,
+			msg: fmt.Sprintf("the SSH settings of %d of %d hosts cannot be used (nothing ran there)", badSettings, len(results))}
 	case rep.Down > 0:
 		return &codedError{code: exitUnreachable, quiet: !structured,
 			msg: fmt.Sprintf("%d of %d hosts unreachable or refused by host key check", rep.Down, len(results))}
