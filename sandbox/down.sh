@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Stops exactly what sandbox/up.sh started: each host's broker (through its service script) and its
-# sshd (through its pid file). Leaves data, configs and keys in place. Idempotent.
+# Stops exactly what sandbox/up.sh started: each host's broker (through its service script), its
+# sshd and the jump host's sshd if any (through their pid files). Leaves data, configs and keys
+# in place. Idempotent.
 #
 # Brokers stop in two parallel waves: broker-only hosts, then the KRaft controller hosts together.
 # Stopping the controllers one by one would leave the last one without a quorum, and its
@@ -54,25 +55,7 @@ stop_brokers() {
 }
 
 stop_sshd() {
-  local id="$1" root pid children deadline
-  root="$(host_root "$id")"
-  if ! pid="$(sshd_pid "$root")"; then
-    rm -f "$root/run/sshd.pid"
-    return 0
-  fi
-  # Its per-connection children (open sessions) too: they are what this sshd started.
-  children="$(ps -o pid= --ppid "$pid" 2>/dev/null | tr -s ' \n' ' ')" || true
-  # shellcheck disable=SC2086 # a list of pids
-  kill -TERM "$pid" $children 2>/dev/null || true
-  deadline=$((SECONDS + 10))
-  while pid_alive "$pid" && [ "$SECONDS" -lt "$deadline" ]; do
-    sleep 0.1
-  done
-  if pid_alive "$pid"; then
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  rm -f "$root/run/sshd.pid"
-  say "host $id: sshd stopped (was pid $pid)"
+  stop_sshd_at "$(host_root "$1")" "host $1"
 }
 
 failed=0
@@ -81,5 +64,7 @@ stop_brokers "${controllers[@]+"${controllers[@]}"}" || failed=1
 for id in "${brokers[@]+"${brokers[@]}"}" "${controllers[@]+"${controllers[@]}"}"; do
   stop_sshd "$id"
 done
+# The jump host (SANDBOX_BASTION=1), whether or not this run sets SANDBOX_BASTION.
+[ ! -d "$BASTION_ROOT" ] || stop_sshd_at "$BASTION_ROOT" bastion
 [ "$failed" -eq 0 ] || die "some brokers did not stop; see the messages above"
 say "down: $((${#brokers[@]} + ${#controllers[@]})) host(s) stopped; data kept in $(rel "$SANDBOX_DIR/hosts")"

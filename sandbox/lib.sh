@@ -8,6 +8,9 @@
 #   SANDBOX_KAFKA_VERSION       Kafka version the brokers run (default 4.1.1)
 #   SANDBOX_KAFKA_NEXT_VERSION  second release built for deployment tests (default 4.2.0)
 #   SANDBOX_WAIT_TIMEOUT        seconds up.sh waits for each readiness phase (default 120)
+#   SANDBOX_IP_BASE             host N lives on 127.0.0.(SANDBOX_IP_BASE+N) (default 10)
+#   SANDBOX_SECURITY            plaintext (default) or sasl_ssl: TLS, SASL users and ACLs (fixed per SANDBOX_DIR)
+#   SANDBOX_BASTION             1: hosts are reached over SSH through a jump host at host_ip 0 (default 0)
 
 SANDBOX_SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
 PROJECT_ROOT="$(dirname "$SANDBOX_SRC")"
@@ -21,11 +24,19 @@ SANDBOX_SSH_PORT="${SANDBOX_SSH_PORT:-2222}"
 SANDBOX_KAFKA_VERSION="${SANDBOX_KAFKA_VERSION:-4.1.1}"
 SANDBOX_KAFKA_NEXT_VERSION="${SANDBOX_KAFKA_NEXT_VERSION:-4.2.0}"
 SANDBOX_WAIT_TIMEOUT="${SANDBOX_WAIT_TIMEOUT:-120}"
+SANDBOX_SECURITY="${SANDBOX_SECURITY:-plaintext}"
+SANDBOX_BASTION="${SANDBOX_BASTION:-0}"
 SCALA_VERSION="2.13"
 KAFKA_PORT=9092
 CONTROLLER_PORT=9093
 SSH_DIR="$SANDBOX_DIR/ssh"
 ARTIFACTS_DIR="$SANDBOX_DIR/artifacts"
+# sasl_ssl mode: the CA, the generated passwords (and Kafka CLI client configs), the recorded mode.
+TLS_DIR="$SANDBOX_DIR/tls"
+SECRETS_DIR="$SANDBOX_DIR/secrets"
+SECURITY_FILE="$SANDBOX_DIR/security"
+# SANDBOX_BASTION=1: the jump host's own server-like root (ssh/, run/, logs/).
+BASTION_ROOT="$SANDBOX_DIR/bastion"
 
 say() { printf 'sandbox: %s\n' "$*"; }
 warn() { printf 'sandbox: warning: %s\n' "$*" >&2; }
@@ -101,6 +112,28 @@ own_sshd() {
   [[ "$cmd" == *"$root/ssh/sshd_config"* ]]
 }
 
+# stop_sshd_at root label: stops the sshd this sandbox started for root $1, and its
+# per-connection children (open sessions: they are what this sshd started). Idempotent.
+stop_sshd_at() {
+  local root="$1" label="$2" pid children deadline
+  if ! pid="$(sshd_pid "$root")"; then
+    rm -f "$root/run/sshd.pid"
+    return 0
+  fi
+  children="$(ps -o pid= --ppid "$pid" 2>/dev/null | tr -s ' \n' ' ')" || true
+  # shellcheck disable=SC2086 # a list of pids
+  kill -TERM "$pid" $children 2>/dev/null || true
+  deadline=$((SECONDS + 10))
+  while pid_alive "$pid" && [ "$SECONDS" -lt "$deadline" ]; do
+    sleep 0.1
+  done
+  if pid_alive "$pid"; then
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$root/run/sshd.pid"
+  say "$label: sshd stopped (was pid $pid)"
+}
+
 # Serialises up.sh and down.sh runs on one SANDBOX_DIR (fd 9; never pass it to what they start).
 lock_sandbox() {
   mkdir -p "$SANDBOX_DIR"
@@ -126,4 +159,15 @@ validate_settings() {
   for v in "$SANDBOX_KAFKA_VERSION" "$SANDBOX_KAFKA_NEXT_VERSION"; do
     [[ "$v" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "Kafka versions look like 4.1.1, got '$v'"
   done
+  case "$SANDBOX_SECURITY" in
+    plaintext | sasl_ssl) ;;
+    *) die "SANDBOX_SECURITY must be plaintext or sasl_ssl, got '$SANDBOX_SECURITY'" ;;
+  esac
+  case "$SANDBOX_BASTION" in
+    0 | 1) ;;
+    *) die "SANDBOX_BASTION must be 0 or 1, got '$SANDBOX_BASTION'" ;;
+  esac
+  if [ "$SANDBOX_BASTION" = 1 ] && { ! [[ "$SANDBOX_IP_BASE" =~ ^[0-9]+$ ]] || [ "$SANDBOX_IP_BASE" -lt 1 ]; }; then
+    die "SANDBOX_BASTION=1 puts the jump host on 127.0.0.(SANDBOX_IP_BASE): SANDBOX_IP_BASE must be 1 or more, got '$SANDBOX_IP_BASE'"
+  fi
 }
