@@ -10,7 +10,7 @@ LDFLAGS := -X main.version=$(VERSION) \
 KFLEET := bin/kfleet
 SANDBOX_INVENTORY := .sandbox/fleet.yaml
 
-.PHONY: build test unit demo sandbox sandbox-down sandbox-clean bench vet docs release-check
+.PHONY: build test unit demo sandbox sandbox-secure sandbox-down sandbox-clean bench vet docs release-check
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(KFLEET) ./cmd/kfleet
@@ -27,21 +27,30 @@ sandbox:
 sandbox-down:
 	bash sandbox/down.sh
 
+# The secured sandbox by itself (its inventory: .sandbox-secure/fleet.yaml).
+sandbox-secure:
+	$(SECURE_ENV) bash sandbox/up.sh
+
 sandbox-clean: sandbox-down
 	SANDBOX_DIR=$(SANDBOX6) bash sandbox/down.sh
 	SANDBOX_DIR=$(CURDIR)/.sandbox-deploy SANDBOX_IP_BASE=30 bash sandbox/down.sh
-	rm -rf .sandbox/hosts .sandbox6 .sandbox-deploy
+	$(SECURE_ENV) bash sandbox/down.sh
+	rm -rf .sandbox/hosts .sandbox6 .sandbox-deploy .sandbox-secure
 
 demo: build sandbox
 	bash sandbox/demo.sh
 
 SANDBOX6 := $(CURDIR)/.sandbox6
+# The secured sandbox: SASL_SSL brokers with ACLs, hosts behind a bastion sshd (127.0.0.50).
+SECURE_ENV := SANDBOX_DIR=$(CURDIR)/.sandbox-secure SANDBOX_IP_BASE=50 SANDBOX_BROKERS=4 \
+	SANDBOX_SECURITY=sasl_ssl SANDBOX_BASTION=1
 
 # Everything: vet, unit tests, then the 3-broker sandbox and the end-to-end tests against it,
 # then a 6-broker sandbox (racks a,b,c twice) for the rack-batch and reassignment scenarios (it
-# takes the first one's addresses, so the 3-broker one is stopped in between), then the deploy
-# scenario, which brings up and removes its own sandbox on 127.0.0.31-33 (finalize cannot be
-# undone).
+# takes the first one's addresses, so the 3-broker one is stopped in between), then the secured
+# sandbox (SASL_SSL, ACLs, bastion; the restart-under-load scenario runs again over it and the
+# secrets scan reads everything kfleet printed), then the deploy scenario, which brings up and
+# removes its own sandbox on 127.0.0.31-33 (finalize cannot be undone).
 test: build vet
 	$(GO) test -count=1 ./...
 	bash sandbox/up.sh
@@ -53,6 +62,10 @@ test: build vet
 	SANDBOX_DIR=$(SANDBOX6) SANDBOX_BROKERS=6 KFLEET_E2E=$${KFLEET_E2E:-1} KFLEET_E2E_SIX=1 \
 		$(GO) test -count=1 -timeout 10m -tags e2e -run TestSixBrokerReassign -v ./sandbox/e2e/...
 	SANDBOX_DIR=$(SANDBOX6) bash sandbox/down.sh
+	$(SECURE_ENV) bash sandbox/up.sh
+	$(SECURE_ENV) KFLEET_E2E=$${KFLEET_E2E:-1} KFLEET_E2E_SECURE=1 $(GO) test -count=1 -timeout 15m -tags e2e \
+		-run 'TestSecured|TestRestartUnderLoadLosesNothing' -v ./sandbox/e2e/...
+	$(SECURE_ENV) bash sandbox/down.sh
 	KFLEET_E2E= KFLEET_E2E_DEPLOY=1 SANDBOX_DIR=$(CURDIR)/.sandbox-deploy SANDBOX_IP_BASE=30 \
 		$(GO) test -count=1 -timeout 30m -tags e2e -run TestDeploy -v ./sandbox/e2e/...
 

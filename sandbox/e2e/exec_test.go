@@ -3,15 +3,11 @@
 package e2e
 
 import (
-	"crypto/ed25519"
-	"crypto/rand"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"golang.org/x/crypto/ssh"
 )
 
 // markerCmd touches a file named after the address the SSH connection arrived at, so a test can
@@ -82,35 +78,8 @@ func TestExecWrongHostKeyRunsNothingThere(t *testing.T) {
 	needSandbox(t)
 	inv := sandboxInventory(t)
 	ssh0 := inv["defaults"].(map[string]any)["ssh"].(map[string]any)
-	known, err := os.ReadFile(ssh0["known_hosts"].(string))
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Replace broker 2's host key with an impostor's.
-	pub, _, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	spk, err := ssh.NewPublicKey(pub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var lines []string
-	replaced := false
-	for _, l := range strings.Split(strings.TrimSpace(string(known)), "\n") {
-		if strings.HasPrefix(l, "["+hostIP(2)+"]:") {
-			l = strings.Fields(l)[0] + " " + strings.TrimSpace(string(ssh.MarshalAuthorizedKey(spk)))
-			replaced = true
-		}
-		lines = append(lines, l)
-	}
-	if !replaced {
-		t.Fatalf("no known_hosts line for %s in %s", hostIP(2), ssh0["known_hosts"])
-	}
-	kh := filepath.Join(t.TempDir(), "known_hosts")
-	if err := os.WriteFile(kh, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	// Broker 2's host key replaced by an impostor's.
+	kh := replaceHostKey(t, ssh0["known_hosts"].(string), "["+hostIP(2)+"]:2222")
 	ssh0["known_hosts"] = kh
 	path := writeInventory(t, inv)
 

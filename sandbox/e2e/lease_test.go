@@ -13,7 +13,6 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	inv "github.com/kfleet/kfleet/inventory"
 	"github.com/kfleet/kfleet/ops"
 )
 
@@ -22,15 +21,7 @@ import (
 func leaseClient(t *testing.T) *kgo.Client {
 	t.Helper()
 	needSandbox(t)
-	fleet, err := inv.Load(inventory)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cs, err := fleet.Select([]string{"sandbox"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cl, err := ops.NewKafkaClient(cs[0], ops.KafkaOptions{})
+	cl, err := ops.NewKafkaClient(sandboxCluster(t), ops.KafkaOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

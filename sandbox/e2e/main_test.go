@@ -15,11 +15,17 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kgo"
 	"gopkg.in/yaml.v3"
+
+	inv "github.com/kfleet/kfleet/inventory"
+	"github.com/kfleet/kfleet/ops"
 )
 
 var (
@@ -109,6 +115,7 @@ func kfleetCtx(t *testing.T, ctx context.Context, args ...string) result {
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err := cmd.Run()
+	transcript.add(args, out.String(), errOut.String())
 	code := 0
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()
@@ -116,6 +123,57 @@ func kfleetCtx(t *testing.T, ctx context.Context, args ...string) result {
 		t.Fatalf("kfleet %v: %v", args, err)
 	}
 	return result{out.String(), errOut.String(), code}
+}
+
+// transcript keeps everything every kfleet run of this test binary printed, for the secrets
+// scan (secure_test.go).
+var transcript outputLog
+
+type outputLog struct {
+	mu   sync.Mutex
+	runs []loggedRun
+}
+
+type loggedRun struct {
+	args           []string
+	stdout, stderr string
+}
+
+func (l *outputLog) add(args []string, stdout, stderr string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.runs = append(l.runs, loggedRun{slices.Clone(args), stdout, stderr})
+}
+
+func (l *outputLog) all() []loggedRun {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.runs)
+}
+
+// sandboxCluster is the sandbox cluster as kfleet loads it from the sandbox inventory.
+func sandboxCluster(t *testing.T) *inv.Cluster {
+	t.Helper()
+	fleet, err := inv.Load(inventory)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs, err := fleet.Select([]string{"sandbox"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cs[0]
+}
+
+// sandboxOpts are the franz-go options that reach the sandbox cluster as kfleet does: its
+// bootstrap servers plus the inventory's TLS and SASL settings (none on a plaintext sandbox).
+func sandboxOpts(t *testing.T) []kgo.Opt {
+	t.Helper()
+	sec, err := ops.KafkaSecurityOpts(sandboxCluster(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append([]kgo.Opt{kgo.SeedBrokers(bootstrap()...)}, sec...)
 }
 
 func hasFlag(args []string, f string) bool {
@@ -155,6 +213,7 @@ func runStatus(args ...string) (status, int, string, error) {
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err := cmd.Run()
+	transcript.add(cmd.Args[1:], out.String(), errOut.String())
 	code := 0
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()

@@ -283,8 +283,8 @@ func reassigning(cl *kgo.Client) ([]string, error) {
 // fillTopic writes size bytes per partition with acks=all, 1 KiB records.
 func fillTopic(t *testing.T, topic string, partitions int, size int) {
 	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(bootstrap()...), kgo.DefaultProduceTopic(topic),
-		kgo.RequiredAcks(kgo.AllISRAcks()), kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.ProducerLinger(5*time.Millisecond))
+	cl, err := kgo.NewClient(append(sandboxOpts(t), kgo.DefaultProduceTopic(topic),
+		kgo.RequiredAcks(kgo.AllISRAcks()), kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.ProducerLinger(5*time.Millisecond))...)
 	if err != nil {
 		t.Fatal(err)
 	}

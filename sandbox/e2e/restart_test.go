@@ -47,7 +47,7 @@ func brokerCount() int {
 
 func adminClient(t *testing.T) (*kgo.Client, *kadm.Client) {
 	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(bootstrap()...))
+	cl, err := kgo.NewClient(sandboxOpts(t)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,8 +152,8 @@ type producer struct {
 
 func produce(t *testing.T, topic string) *producer {
 	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(bootstrap()...), kgo.DefaultProduceTopic(topic),
-		kgo.RequiredAcks(kgo.AllISRAcks()), kgo.RecordDeliveryTimeout(60*time.Second))
+	cl, err := kgo.NewClient(append(sandboxOpts(t), kgo.DefaultProduceTopic(topic),
+		kgo.RequiredAcks(kgo.AllISRAcks()), kgo.RecordDeliveryTimeout(60*time.Second))...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,8 +198,8 @@ func (p *producer) finish(t *testing.T, topic string) {
 	if want == 0 {
 		t.Fatal("no record was acknowledged")
 	}
-	cons, err := kgo.NewClient(kgo.SeedBrokers(bootstrap()...), kgo.ConsumeTopics(topic),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	cons, err := kgo.NewClient(append(sandboxOpts(t), kgo.ConsumeTopics(topic),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))...)
 	if err != nil {
 		t.Fatal(err)
 	}
