@@ -82,7 +82,6 @@ func explainConnError(err error) error {
 		hostname  x509.HostnameError
 		invalid   x509.CertificateInvalidError
 		record    tls.RecordHeaderError
-		alert     tls.AlertError
 	)
 	msg := err.Error()
 	switch {
@@ -100,8 +99,9 @@ func explainConnError(err error) error {
 		return fmt.Errorf("TLS handshake failed: the broker's certificate is not valid: %w", err)
 	case errors.As(err, &record):
 		return fmt.Errorf("TLS handshake failed: the listener does not speak TLS (remove kafka.tls, or use the SSL/SASL_SSL port): %w", err)
-	case errors.As(err, &alert):
-		return fmt.Errorf("TLS handshake failed: the broker refused the handshake (does the listener require a client certificate? kafka.tls.cert_file/key_file): %w", err)
+	case strings.Contains(msg, "remote error: tls: certificate required"), strings.Contains(msg, "remote error: tls: bad certificate"):
+		// The broker's alert (crypto/tls does not export its type).
+		return fmt.Errorf("TLS handshake failed: the broker wants a client certificate it trusts (kafka.tls.cert_file and key_file): %w", err)
 	case strings.Contains(msg, "tls: "):
 		return fmt.Errorf("TLS handshake failed: %w", err)
 	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(msg, "connection reset by peer"):

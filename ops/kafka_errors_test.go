@@ -206,6 +206,39 @@ func TestTLSErrorsSayWhatToCheck(t *testing.T) {
 	}
 }
 
+// Mutual TLS: a listener that requires a client certificate accepts kafka.tls.cert_file/key_file
+// and refuses a client without one, saying what to set.
+func TestClientCertificate(t *testing.T) {
+	dir := t.TempDir()
+	ca, caKey := newCA(t, "kfleet test CA")
+	pool := x509.NewCertPool()
+	pool.AddCert(ca)
+	serverCert := newLeaf(t, ca, caKey, net.ParseIP("127.0.0.1"))
+	fc := securedFake(t, kfake.TLS(&tls.Config{Certificates: []tls.Certificate{serverCert}, MinVersion: tls.VersionTLS12,
+		ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: pool}))
+	caFile := writePEM(t, dir, "ca.pem", ca.Raw)
+	client := newLeaf(t, ca, caKey, net.ParseIP("127.0.0.1"))
+	certFile := writePEM(t, dir, "client.pem", client.Certificate[0])
+	der, err := x509.MarshalPKCS8PrivateKey(client.PrivateKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyFile := filepath.Join(dir, "client.key")
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	withCert := &inventory.TLS{CAFile: caFile, CertFile: certFile, KeyFile: keyFile}
+	if _, err := snapshotOf(t, securedCluster(t, fc.ListenAddrs(), "admin", fakeAdminPass, withCert)); err != nil {
+		t.Fatalf("with a client certificate: %v", err)
+	}
+	_, err = snapshotOf(t, securedCluster(t, fc.ListenAddrs(), "admin", fakeAdminPass, &inventory.TLS{CAFile: caFile}))
+	var down *KafkaUnreachableError
+	if !errors.As(err, &down) || !strings.Contains(err.Error(), "kafka.tls.cert_file") {
+		t.Fatalf("without a client certificate: got %T %v, want *KafkaUnreachableError naming kafka.tls.cert_file", err, err)
+	}
+}
+
 func TestBadCAFileIsNamed(t *testing.T) {
 	bad := filepath.Join(t.TempDir(), "ca.pem")
 	if err := os.WriteFile(bad, []byte("not a certificate\n"), 0o600); err != nil {
@@ -246,7 +279,7 @@ func newLeaf(t *testing.T, ca *x509.Certificate, caKey *ecdsa.PrivateKey, ip net
 	}
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "kafka-broker"},
 		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: []net.IP{ip}, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		IPAddresses: []net.IP{ip}, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
 		KeyUsage: x509.KeyUsageDigitalSignature}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
 	if err != nil {
