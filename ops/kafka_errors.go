@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // KafkaOp is one request kfleet makes and the ACL a secured cluster checks before answering it,
@@ -16,21 +17,24 @@ import (
 type KafkaOp struct {
 	Request string // what kfleet asked, e.g. "DescribeConfigs of the brokers"
 	ACL     string // the operation on the resource, e.g. "DescribeConfigs on Cluster"
+	// ClusterOp is the operation on the Cluster resource the request needs, for checking ahead
+	// (RequireClusterOps); 0 when the ACL is on another resource.
+	ClusterOp kmsg.ACLOperation
 }
 
 // The requests kfleet makes, with the ACL each needs (docs/security.md lists them all).
 var (
-	OpMetadata            = KafkaOp{"Metadata of every topic", "Describe on Topic:*"}
-	OpDescribeCluster     = KafkaOp{"DescribeCluster", "Describe on Cluster"}
-	OpTopicConfigs        = KafkaOp{"DescribeConfigs of the topics (min.insync.replicas)", "DescribeConfigs on Topic:*"}
-	OpBrokerConfigs       = KafkaOp{"DescribeConfigs of the brokers", "DescribeConfigs on Cluster"}
-	OpAlterBrokerConfigs  = KafkaOp{"IncrementalAlterConfigs of the brokers", "AlterConfigs on Cluster"}
-	OpListReassignments   = KafkaOp{"ListPartitionReassignments", "Describe on Cluster"}
-	OpAlterReassignments  = KafkaOp{"AlterPartitionReassignments", "Alter on Cluster"}
-	OpElectLeaders        = KafkaOp{"ElectLeaders", "Alter on Cluster"}
-	OpUpdateFeatures      = KafkaOp{"UpdateFeatures", "Alter on Cluster"}
-	OpLease               = KafkaOp{"the cluster lease in " + OpsTopic, "Create, Describe, DescribeConfigs, Write and Read on Topic:" + OpsTopic}
-	OpAlterReplicaConfigs = KafkaOp{"IncrementalAlterConfigs of the brokers (replication throttles)", "AlterConfigs on Cluster"}
+	OpMetadata            = KafkaOp{"Metadata of every topic", "Describe on Topic:*", 0}
+	OpDescribeCluster     = KafkaOp{"DescribeCluster", "Describe on Cluster", kmsg.ACLOperationDescribe}
+	OpTopicConfigs        = KafkaOp{"DescribeConfigs of the topics (min.insync.replicas)", "DescribeConfigs on Topic:*", 0}
+	OpBrokerConfigs       = KafkaOp{"DescribeConfigs of the brokers", "DescribeConfigs on Cluster", kmsg.ACLOperationDescribeConfigs}
+	OpAlterBrokerConfigs  = KafkaOp{"IncrementalAlterConfigs of the brokers", "AlterConfigs on Cluster", kmsg.ACLOperationAlterConfigs}
+	OpListReassignments   = KafkaOp{"ListPartitionReassignments", "Describe on Cluster", kmsg.ACLOperationDescribe}
+	OpAlterReassignments  = KafkaOp{"AlterPartitionReassignments", "Alter on Cluster", kmsg.ACLOperationAlter}
+	OpElectLeaders        = KafkaOp{"ElectLeaders (preferred leaders after each batch)", "Alter on Cluster", kmsg.ACLOperationAlter}
+	OpUpdateFeatures      = KafkaOp{"UpdateFeatures", "Alter on Cluster", kmsg.ACLOperationAlter}
+	OpLease               = KafkaOp{"the cluster lease in " + OpsTopic, "Create, Describe, DescribeConfigs, Write and Read on Topic:" + OpsTopic, 0}
+	OpAlterReplicaConfigs = KafkaOp{"IncrementalAlterConfigs of the brokers (replication throttles)", "AlterConfigs on Cluster", kmsg.ACLOperationAlterConfigs}
 )
 
 // KafkaDeniedError says Kafka authenticated kfleet but its ACLs refused a request. Nothing was

@@ -296,3 +296,29 @@ func writePEM(t *testing.T, dir, name string, der []byte) string {
 	}
 	return p
 }
+
+func TestRequireClusterOps(t *testing.T) {
+	fc := securedFake(t)
+	check := func(user, pass string, ops ...KafkaOp) error {
+		t.Helper()
+		cl, err := NewKafkaClient(securedCluster(t, fc.ListenAddrs(), user, pass, nil), KafkaOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer cl.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		return RequireClusterOps(ctx, cl, "secure", ops...)
+	}
+	if err := check("admin", fakeAdminPass, OpElectLeaders, OpAlterBrokerConfigs, OpBrokerConfigs); err != nil {
+		t.Errorf("a super user: %v", err)
+	}
+	if err := check("viewer", fakeViewerPass, OpDescribeCluster, OpLease, OpMetadata); err != nil {
+		t.Errorf("viewer for what it may do (and ops on other resources, not checked here): %v", err)
+	}
+	err := check("viewer", fakeViewerPass, OpDescribeCluster, OpElectLeaders)
+	var denied *KafkaDeniedError
+	if !errors.As(err, &denied) || denied.Op != OpElectLeaders || !strings.Contains(err.Error(), "Alter on Cluster") {
+		t.Errorf("viewer asking for ElectLeaders: got %T %v, want a denial naming Alter on Cluster", err, err)
+	}
+}

@@ -149,6 +149,11 @@ func (h *Hook) Pre(ctx context.Context, o PreOptions) (Result, error) {
 		}
 	}
 
+	// post elects the preferred leaders back: a principal that may not must be refused before the
+	// broker goes down.
+	if err := ops.RequireClusterOps(ctx, h.Client, h.Cluster.Name, ops.OpElectLeaders); err != nil {
+		return h.result(DecisionFailed, err.Error()), err
+	}
 	h.say("taking the lease of cluster %s for patch %s", h.Cluster.Name, h.Host)
 	lease, err := ops.AcquireLease(ctx, h.Client, h.Cluster.Name, ops.LeaseRequest{
 		Holder: ops.LeaseHolderString(), OpID: opID, Purpose: "patch " + h.Host, TTL: o.LeaseTTL, Wait: o.Wait,

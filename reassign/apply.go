@@ -130,6 +130,10 @@ func (a *Apply) Run(ctx context.Context, soft <-chan struct{}) (err error) {
 	st := a.Args.Settings
 	var lease LeaseSession
 	if a.Client != nil {
+		// Moves, throttles and their removal: all of it must be allowed before the first move.
+		if err := ops.RequireClusterOps(ctx, a.Client, a.Cluster, ops.OpAlterReassignments, ops.OpAlterReplicaConfigs); err != nil {
+			return err
+		}
 		l, err := ops.AcquireLease(ctx, a.Client, a.Cluster, ops.LeaseRequest{OpID: a.OpID, Purpose: a.Purpose,
 			TTL: st.LeaseTTL, Wait: st.LeaseWait})
 		if err != nil {

@@ -45,6 +45,11 @@ func (r *Rollout) Plan(ctx context.Context) ([]Batch, *ops.Snapshot, error) {
 // Execute takes the cluster lease, journals the operation and runs it. The lease is released
 // however the run ends.
 func (r *Rollout) Execute(ctx context.Context, soft <-chan struct{}) (err error) {
+	// Every batch ends with a preferred leader election: a principal that may not elect must be
+	// refused now, not after the first broker has restarted.
+	if err := ops.RequireClusterOps(ctx, r.Client, r.Cluster.Name, ops.OpElectLeaders); err != nil {
+		return err
+	}
 	lease, err := ops.AcquireLease(ctx, r.Client, r.Cluster.Name, ops.LeaseRequest{
 		Holder: ops.LeaseHolderString(), OpID: r.Options.OpID, Purpose: r.Purpose,
 		TTL: r.LeaseTTL, Wait: r.LeaseWait,

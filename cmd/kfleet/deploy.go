@@ -445,6 +445,9 @@ func finalize(ctx context.Context, f *Factory, dryRun bool, leaseWait time.Durat
 			return usagef("not confirmed; nothing was changed")
 		}
 	}
+	if err := ops.RequireClusterOps(ctx, cl, c.Name, ops.OpUpdateFeatures); err != nil {
+		return err
+	}
 	lease, err := ops.AcquireLease(ctx, cl, c.Name, ops.LeaseRequest{Holder: ops.LeaseHolderString(),
 		OpID: rollout.NewOpID(time.Now()), Purpose: fmt.Sprintf("deploy finalize: metadata.version %d -> %d", plan.From, plan.To),
 		TTL: 2 * time.Minute, Wait: leaseWait})

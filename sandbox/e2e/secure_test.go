@@ -178,13 +178,27 @@ func TestSecuredACLDenied(t *testing.T) {
 	if r.code != 69 || !strings.Contains(combined(r), "DescribeConfigs on Cluster") {
 		t.Errorf("config diff as viewer: exit %d, want 69 naming DescribeConfigs on Cluster\n%s", r.code, combined(r))
 	}
+	// Disruptive commands check the cluster ACLs they will need before changing anything.
 	before := brokerPIDs(t, brokerCount())
-	r = kfleet(t, "-i", viewer, "--state-dir", t.TempDir(), "restart", "--yes")
-	if r.code != 69 || !strings.Contains(combined(r), "Topic:__kfleet_ops") {
-		t.Errorf("restart as viewer: exit %d, want 69 naming the ACLs on __kfleet_ops\n%s", r.code, combined(r))
+	for _, tc := range []struct {
+		args []string
+		acl  string
+	}{
+		{[]string{"restart", "--yes"}, "Alter on Cluster"},
+		{[]string{"reassign", "apply", "--auto", "--yes", "--from-brokers", "1"}, "Alter on Cluster"},
+		// patch pre reads the lease first (a retried pre must succeed without changes).
+		{[]string{"patch", "pre", "--host", hostIP(1)}, "Read on Topic:__kfleet_ops"},
+	} {
+		r = kfleet(t, append([]string{"-i", viewer, "--state-dir", t.TempDir()}, tc.args...)...)
+		if r.code != 69 || !strings.Contains(combined(r), "needs the ACL") || !strings.Contains(combined(r), tc.acl) {
+			t.Errorf("%v as viewer: exit %d, want 69 naming %s\n%s", tc.args, r.code, tc.acl, combined(r))
+		}
 	}
 	if after := brokerPIDs(t, brokerCount()); !maps.Equal(before, after) {
-		t.Errorf("a refused restart changed broker processes: %v -> %v", before, after)
+		t.Errorf("refused commands changed broker processes: %v -> %v", before, after)
+	}
+	if held := kfleet(t, "status", "--no-hosts", "-o", "json"); !strings.Contains(held.stdout, `"lease": null`) {
+		t.Errorf("a refused command left the cluster lease held:\n%s", held.stdout)
 	}
 }
 
