@@ -1,6 +1,7 @@
 package ops
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -55,15 +56,17 @@ func (e *KafkaDeniedError) Unwrap() error { return e.Err }
 // KafkaFailure turns a failed request into the error kfleet reports: a *KafkaDeniedError when
 // an ACL refused it, else a *KafkaUnreachableError whose message says what went wrong in words an
 // operator can act on (authentication, TLS, wrong listener). It returns nil for a nil err and
-// leaves errors that are already one of those alone.
+// leaves alone errors that are already one of those, a *KafkaSettingsError and a cancellation.
 func KafkaFailure(cluster string, op KafkaOp, err error) error {
 	if err == nil {
 		return nil
 	}
 	var denied *KafkaDeniedError
 	var down *KafkaUnreachableError
+	var settings *KafkaSettingsError
 	switch {
-	case errors.As(err, &denied), errors.As(err, &down):
+	case errors.As(err, &denied), errors.As(err, &down), errors.As(err, &settings), errors.Is(err, context.Canceled):
+		// Already explained, or not Kafka's doing (an interrupt is reported as one).
 		return err
 	case IsAuthorizationError(err):
 		return &KafkaDeniedError{Cluster: cluster, Op: op, Err: err}

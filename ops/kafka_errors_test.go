@@ -138,6 +138,11 @@ func TestKafkaFailureExplains(t *testing.T) {
 	if again := KafkaFailure("c1", OpMetadata, err); again != err {
 		t.Errorf("KafkaFailure rewrapped an explained error: %v", again)
 	}
+	for _, keep := range []error{fmt.Errorf("stopping: %w", context.Canceled), &KafkaSettingsError{Cluster: "c1", Field: "kafka.sasl", Err: io.EOF}} {
+		if got := KafkaFailure("c1", OpMetadata, keep); got != keep {
+			t.Errorf("KafkaFailure(%v) = %v, want it unchanged", keep, got)
+		}
+	}
 	if KafkaFailure("c1", OpMetadata, nil) != nil {
 		t.Error("KafkaFailure(nil) is not nil")
 	}
