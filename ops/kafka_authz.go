@@ -42,3 +42,39 @@ func RequireClusterOps(ctx context.Context, cl *kgo.Client, cluster string, ops 
 
 // authorizedOpsUnknown is what a broker answers when it does not report authorized operations.
 const authorizedOpsUnknown = -2147483648
+
+// RequireTopicOps checks, the same way, that the principal may perform op on each of topics
+// (Metadata with the topics' authorized operations). It returns a *KafkaDeniedError naming the
+// first topic it may not, with what.ACL extended by that topic.
+func RequireTopicOps(ctx context.Context, cl *kgo.Client, cluster string, topics []string, op kmsg.ACLOperation, what KafkaOp) error {
+	if len(topics) == 0 {
+		return nil
+	}
+	req := kmsg.NewPtrMetadataRequest()
+	req.IncludeTopicAuthorizedOperations = true
+	for _, name := range topics {
+		t := kmsg.NewMetadataRequestTopic()
+		t.Topic = kmsg.StringPtr(name)
+		req.Topics = append(req.Topics, t)
+	}
+	resp, err := req.RequestWith(ctx, cl)
+	if err != nil {
+		return KafkaFailure(cluster, OpMetadata, err)
+	}
+	for _, t := range resp.Topics {
+		name := deref(t.Topic)
+		denied := what
+		denied.ACL = fmt.Sprintf("%s (refused for topic %s)", what.ACL, name)
+		err := kerr.ErrorForCode(t.ErrorCode)
+		switch {
+		case IsAuthorizationError(err):
+			return &KafkaDeniedError{Cluster: cluster, Op: denied, Err: err}
+		case err != nil, t.AuthorizedOperations == authorizedOpsUnknown:
+			continue // a missing topic is the plan's business; an old broker says nothing
+		case t.AuthorizedOperations&(1<<uint(op)) == 0:
+			return &KafkaDeniedError{Cluster: cluster, Op: denied,
+				Err: fmt.Errorf("%w: checked before changing anything", kerr.TopicAuthorizationFailed)}
+		}
+	}
+	return nil
+}

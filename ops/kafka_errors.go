@@ -36,6 +36,7 @@ var (
 	OpUpdateFeatures      = KafkaOp{"UpdateFeatures", "Alter on Cluster", kmsg.ACLOperationAlter}
 	OpLease               = KafkaOp{"the cluster lease in " + OpsTopic, "Create, Describe, DescribeConfigs, Write and Read on Topic:" + OpsTopic, 0}
 	OpAlterReplicaConfigs = KafkaOp{"IncrementalAlterConfigs of the brokers (replication throttles)", "AlterConfigs on Cluster", kmsg.ACLOperationAlterConfigs}
+	OpAlterTopicThrottles = KafkaOp{"IncrementalAlterConfigs of the moved topics (throttled replicas)", "AlterConfigs on each moved topic", 0}
 )
 
 // KafkaDeniedError says Kafka authenticated kfleet but its ACLs refused a request. Nothing was

@@ -22,6 +22,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/kfleet/kfleet/inventory"
@@ -306,13 +307,7 @@ func TestRequireClusterOps(t *testing.T) {
 	fc := securedFake(t)
 	check := func(user, pass string, ops ...KafkaOp) error {
 		t.Helper()
-		cl, err := NewKafkaClient(securedCluster(t, fc.ListenAddrs(), user, pass, nil), KafkaOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer cl.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
+		cl, ctx := fakeClient(t, fc, user, pass)
 		return RequireClusterOps(ctx, cl, "secure", ops...)
 	}
 	if err := check("admin", fakeAdminPass, OpElectLeaders, OpAlterBrokerConfigs, OpBrokerConfigs); err != nil {
@@ -326,4 +321,35 @@ func TestRequireClusterOps(t *testing.T) {
 	if !errors.As(err, &denied) || denied.Op != OpElectLeaders || !strings.Contains(err.Error(), "Alter on Cluster") {
 		t.Errorf("viewer asking for ElectLeaders: got %T %v, want a denial naming Alter on Cluster", err, err)
 	}
+}
+
+func TestRequireTopicOps(t *testing.T) {
+	fc := securedFake(t)
+	check := func(user, pass string) error {
+		t.Helper()
+		cl, ctx := fakeClient(t, fc, user, pass)
+		return RequireTopicOps(ctx, cl, "secure", []string{"orders"}, kmsg.ACLOperationAlterConfigs, OpAlterTopicThrottles)
+	}
+	if err := check("admin", fakeAdminPass); err != nil {
+		t.Errorf("a super user: %v", err)
+	}
+	err := check("viewer", fakeViewerPass)
+	var denied *KafkaDeniedError
+	if !errors.As(err, &denied) || !strings.Contains(err.Error(), "refused for topic orders") {
+		t.Errorf("viewer (no AlterConfigs on topics): got %T %v, want a denial naming topic orders", err, err)
+	}
+}
+
+// fakeClient is a client for the secured fake cluster as user, closed when the test ends, and a
+// context bounding one check.
+func fakeClient(t *testing.T, fc *kfake.Cluster, user, pass string) (*kgo.Client, context.Context) {
+	t.Helper()
+	cl, err := NewKafkaClient(securedCluster(t, fc.ListenAddrs(), user, pass, nil), KafkaOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cl.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Cleanup(cancel)
+	return cl, ctx
 }

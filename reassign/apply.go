@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/kfleet/kfleet/ops"
 	"github.com/kfleet/kfleet/rollout"
@@ -124,6 +125,16 @@ type Apply struct {
 	Resume *Resumed
 }
 
+// movedTopics lists the topics of moves once each, sorted.
+func movedTopics(moves []Move) []string {
+	var out []string
+	for _, m := range moves {
+		out = append(out, m.Topic)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
 // Run takes the lease, refuses when reassignments it did not start are in flight (unless
 // Additional), journals the operation and executes it. The lease is released however it ends.
 func (a *Apply) Run(ctx context.Context, soft <-chan struct{}) (err error) {
@@ -133,6 +144,11 @@ func (a *Apply) Run(ctx context.Context, soft <-chan struct{}) (err error) {
 		// Moves, throttles and their removal: all of it must be allowed before the first move.
 		if err := ops.RequireClusterOps(ctx, a.Client, a.Cluster, ops.OpAlterReassignments, ops.OpAlterReplicaConfigs); err != nil {
 			return err
+		}
+		if st.Throttle > 0 {
+			if err := ops.RequireTopicOps(ctx, a.Client, a.Cluster, movedTopics(a.Args.Moves), kmsg.ACLOperationAlterConfigs, ops.OpAlterTopicThrottles); err != nil {
+				return err
+			}
 		}
 		l, err := ops.AcquireLease(ctx, a.Client, a.Cluster, ops.LeaseRequest{OpID: a.OpID, Purpose: a.Purpose,
 			TTL: st.LeaseTTL, Wait: st.LeaseWait})

@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
@@ -11,6 +12,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"maps"
 	"math/big"
@@ -24,6 +26,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kadm"
 	"golang.org/x/crypto/ssh"
 )
 
@@ -199,6 +202,57 @@ func TestSecuredACLDenied(t *testing.T) {
 	}
 	if held := kfleet(t, "status", "--no-hosts", "-o", "json"); !strings.Contains(held.stdout, `"lease": null`) {
 		t.Errorf("a refused command left the cluster lease held:\n%s", held.stdout)
+	}
+}
+
+// reassign apply with a throttle needs AlterConfigs on every moved topic (the throttled-replica
+// lists), and says which topic it lacks before it moves or throttles anything. viewer is given
+// Alter and AlterConfigs on the cluster for this test only.
+func TestSecuredReassignChecksTopicACLs(t *testing.T) {
+	needSecured(t)
+	_, adm := adminClient(t)
+	grant := kadm.NewACLs().Allow("User:viewer").AllowHosts("*").Clusters().
+		Operations(kadm.OpAlter, kadm.OpAlterConfigs).ResourcePatternType(kadm.ACLPatternLiteral)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	res, err := adm.CreateACLs(ctx, grant)
+	if err == nil {
+		for _, r := range res {
+			err = errors.Join(err, r.Err)
+		}
+	}
+	if err != nil {
+		t.Fatalf("granting viewer Alter and AlterConfigs on the cluster: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if _, err := adm.DeleteACLs(ctx, grant); err != nil {
+			t.Errorf("removing viewer's test ACLs: %v", err)
+		}
+	})
+
+	viewer := asUser(t, "viewer", "SCRAM-SHA-512")
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		// ACLs reach every broker through the metadata log: retry while viewer still lacks Alter.
+		r := kfleet(t, "-i", viewer, "--state-dir", t.TempDir(), "reassign", "apply", "--auto", "--from-brokers", "1",
+			"--throttle", "1MB/s", "--yes")
+		if strings.Contains(combined(r), "Alter on Cluster") && time.Now().Before(deadline) {
+			time.Sleep(500 * time.Millisecond)
+			continue
+		}
+		if r.code != 69 || !strings.Contains(combined(r), "AlterConfigs on each moved topic (refused for topic ") {
+			t.Fatalf("reassign apply as viewer with AlterConfigs on the cluster only: exit %d, want 69 naming a topic\n%s", r.code, combined(r))
+		}
+		break
+	}
+	cl, _ := adminClient(t)
+	if moving, err := reassigning(cl); err != nil || len(moving) > 0 {
+		t.Errorf("after a refused reassign apply: reassignments in flight %v (%v)", moving, err)
+	}
+	if n := len(brokersWithRate(adm)); n > 0 {
+		t.Errorf("after a refused reassign apply: %d brokers carry a replication throttle rate", n)
 	}
 }
 
