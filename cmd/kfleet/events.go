@@ -3,31 +3,39 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"sync"
 
 	"github.com/kfleet/kfleet/rollout"
 )
 
-// eventPrinter shows a rollout's events: one JSON object per line with -o json|yaml (so CI logs
-// parse), readable progress lines otherwise.
-type eventPrinter struct {
+// eventPrinter shows an operation's events as they happen: one JSON object per line with
+// -o json|yaml (so CI logs parse), the readable line that line writes otherwise. Events may come
+// from several goroutines.
+type eventPrinter[E any] struct {
 	mu     sync.Mutex
 	io     *IOStreams
 	format string
+	line   func(w io.Writer, e E)
 }
 
-func newEventPrinter(io *IOStreams, format string) *eventPrinter {
-	return &eventPrinter{io: io, format: format}
-}
-
-func (p *eventPrinter) print(e rollout.Event) {
+func (p *eventPrinter[E]) print(e E) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	w := p.io.Out
 	if p.format != formatTable {
-		_ = json.NewEncoder(w).Encode(e)
+		_ = json.NewEncoder(p.io.Out).Encode(e)
 		return
 	}
+	p.line(p.io.Out, e)
+}
+
+// newEventPrinter prints a rollout's events.
+func newEventPrinter(streams *IOStreams, format string) *eventPrinter[rollout.Event] {
+	return &eventPrinter[rollout.Event]{io: streams, format: format, line: rolloutEventLine}
+}
+
+// rolloutEventLine writes a rollout event as readable progress.
+func rolloutEventLine(w io.Writer, e rollout.Event) {
 	ts := e.Time.Format("15:04:05")
 	switch e.Kind {
 	case rollout.EventPlan:

@@ -2,12 +2,10 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -462,26 +460,13 @@ func printDryRun(w io.Writer, d *reassign.DryRun) {
 	}
 }
 
-// reassignPrinter shows a reassignment's events: one JSON object per line with -o json|yaml,
-// readable lines otherwise.
-type reassignPrinter struct {
-	mu     sync.Mutex
-	io     *IOStreams
-	format string
+// newReassignPrinter prints a reassignment's events.
+func newReassignPrinter(streams *IOStreams, format string) *eventPrinter[reassign.Event] {
+	return &eventPrinter[reassign.Event]{io: streams, format: format, line: reassignEventLine}
 }
 
-func newReassignPrinter(io *IOStreams, format string) *reassignPrinter {
-	return &reassignPrinter{io: io, format: format}
-}
-
-func (p *reassignPrinter) print(e reassign.Event) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	w := p.io.Out
-	if p.format != formatTable {
-		_ = json.NewEncoder(w).Encode(e)
-		return
-	}
+// reassignEventLine writes a reassignment event as a readable line.
+func reassignEventLine(w io.Writer, e reassign.Event) {
 	ts := e.Time.Format("15:04:05")
 	switch e.Kind {
 	case reassign.EventProgress:
