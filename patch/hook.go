@@ -185,7 +185,7 @@ func (h *Hook) Pre(ctx context.Context, o PreOptions) (Result, error) {
 		r.Reasons = gate.Reasons
 		return r, &rollout.GateRefusedError{Cluster: h.Cluster.Name, Brokers: h.ids(), Reasons: gate.Reasons, Never: true}
 	}
-	h.say("safety gate open for broker(s) %s on %s", rollout.JoinIDs(h.ids()), h.Host)
+	h.say("safety gate open for broker(s) %s on %s", inventory.JoinIDs(h.ids()), h.Host)
 
 	r := h.result(DecisionGo, "")
 	r.Holder = ops.LeaseHolderString()
@@ -197,13 +197,13 @@ func (h *Hook) Pre(ctx context.Context, o PreOptions) (Result, error) {
 			return r, err
 		}
 		r.Timings["stop"] = time.Since(stopAt).Seconds()
-		r.Message = fmt.Sprintf("go ahead: broker(s) %s on %s stopped; call kfleet patch post --host %s when the host is back", rollout.JoinIDs(h.ids()), h.Host, h.Host)
+		r.Message = fmt.Sprintf("go ahead: broker(s) %s on %s stopped; call kfleet patch post --host %s when the host is back", inventory.JoinIDs(h.ids()), h.Host, h.Host)
 	} else {
-		r.Message = fmt.Sprintf("go ahead: broker(s) %s on %s may be stopped; call kfleet patch post --host %s when the host is back", rollout.JoinIDs(h.ids()), h.Host, h.Host)
+		r.Message = fmt.Sprintf("go ahead: broker(s) %s on %s may be stopped; call kfleet patch post --host %s when the host is back", inventory.JoinIDs(h.ids()), h.Host, h.Host)
 	}
 	ectx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	if err := lease.Event(ectx, eventPreDone, r.Message, map[string]string{"host": h.Host, "brokers": rollout.JoinIDs(h.ids())}); err != nil {
+	if err := lease.Event(ectx, eventPreDone, r.Message, map[string]string{"host": h.Host, "brokers": inventory.JoinIDs(h.ids())}); err != nil {
 		// Without the record a retry could not tell this pre finished: undo it.
 		if !o.NoStop {
 			for _, b := range h.Brokers {
@@ -231,7 +231,7 @@ func preDone(st ops.LeaseState, opID string) bool {
 // stop takes the host's brokers down gracefully and waits until they are gone; on failure it
 // starts them again.
 func (h *Hook) stop(ctx context.Context, timeout time.Duration) error {
-	h.say("stopping broker(s) %s (controlled shutdown)", rollout.JoinIDs(h.ids()))
+	h.say("stopping broker(s) %s (controlled shutdown)", inventory.JoinIDs(h.ids()))
 	var errs []error
 	for _, b := range h.Brokers {
 		if err := h.Hosts.Service(ctx, b, ops.ServiceStop); err != nil {
@@ -246,7 +246,7 @@ func (h *Hook) stop(ctx context.Context, timeout time.Duration) error {
 		for _, b := range h.Brokers {
 			_ = h.Hosts.Service(context.WithoutCancel(ctx), b, ops.ServiceStart)
 		}
-		return fmt.Errorf("stopping broker(s) %s on %s: %w (started them again)", rollout.JoinIDs(h.ids()), h.Host, err)
+		return fmt.Errorf("stopping broker(s) %s on %s: %w (started them again)", inventory.JoinIDs(h.ids()), h.Host, err)
 	}
 	return nil
 }
@@ -294,7 +294,7 @@ func (h *Hook) Post(ctx context.Context, o PostOptions) (Result, error) {
 			}
 		}
 	}
-	h.say("waiting (up to %s) for broker(s) %s to register and the cluster to be healthy", o.Timeout, rollout.JoinIDs(h.ids()))
+	h.say("waiting (up to %s) for broker(s) %s to register and the cluster to be healthy", o.Timeout, inventory.JoinIDs(h.ids()))
 	if err := h.waiter().Started(ctx, h.Brokers, nil, time.Until(deadline).Round(time.Second)); err != nil {
 		return h.fail(r, err)
 	}
@@ -324,11 +324,11 @@ func (h *Hook) Post(ctx context.Context, o PostOptions) (Result, error) {
 		if _, err := ops.ForceReleaseLease(ctx, h.Client, h.Cluster.Name, ops.LeaseHolderString()); err != nil {
 			return h.fail(r, fmt.Errorf("releasing the lease: %w", err))
 		}
-		r.Message = fmt.Sprintf("broker(s) %s on %s back and the cluster healthy; lease released", rollout.JoinIDs(h.ids()), h.Host)
+		r.Message = fmt.Sprintf("broker(s) %s on %s back and the cluster healthy; lease released", inventory.JoinIDs(h.ids()), h.Host)
 	case st.Held:
-		r.Message = fmt.Sprintf("broker(s) %s on %s back and the cluster healthy; the lease is held by %s for %q, not by this host's patch", rollout.JoinIDs(h.ids()), h.Host, st.Holder, st.Purpose)
+		r.Message = fmt.Sprintf("broker(s) %s on %s back and the cluster healthy; the lease is held by %s for %q, not by this host's patch", inventory.JoinIDs(h.ids()), h.Host, st.Holder, st.Purpose)
 	default:
-		r.Message = fmt.Sprintf("broker(s) %s on %s back and the cluster healthy; no lease was held", rollout.JoinIDs(h.ids()), h.Host)
+		r.Message = fmt.Sprintf("broker(s) %s on %s back and the cluster healthy; no lease was held", inventory.JoinIDs(h.ids()), h.Host)
 	}
 	r.Timings["total"] = time.Since(began).Seconds()
 	h.say("%s", r.Message)

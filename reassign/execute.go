@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/kfleet/kfleet/inventory"
 )
 
 // LeaseSession is the held cluster lease: the executor starts no move once it is lost, and
@@ -333,7 +335,7 @@ func (e *Executor) submit(ctx context.Context, ts []*tracked, thr *Throttler) er
 	for _, i := range idx {
 		t := pt[i]
 		if down := slices.DeleteFunc(t.m.Adding(), e.isAlive); len(down) > 0 {
-			t.state, t.err = stateFailed, fmt.Sprintf("%s: new replica broker(s) %s are not serving", t.m, joinIDs(down))
+			t.state, t.err = stateFailed, fmt.Sprintf("%s: new replica broker(s) %s are not serving", t.m, inventory.JoinIDs(down))
 			failed = append(failed, t.m.TopicPartition)
 			e.emit(Event{Kind: EventSubmitFailed, Partitions: []TopicPartition{t.m.TopicPartition}, Message: t.err})
 			continue

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kfleet/kfleet/inventory"
 	"github.com/kfleet/kfleet/ops"
 )
 
@@ -400,7 +401,7 @@ func PlanMoves(in PlanInput) (*Plan, error) {
 		plan.ReplicasLost += lost
 		if p.IsOffline() {
 			plan.Impossible = append(plan.Impossible, Impossible{TopicPartition: tp, Replicas: p.Replicas, Broker: -1,
-				Reason: fmt.Sprintf("offline: no leader to copy from; bring back one of brokers %s first", joinIDs(p.Replicas))})
+				Reason: fmt.Sprintf("offline: no leader to copy from; bring back one of brokers %s first", inventory.JoinIDs(p.Replicas))})
 			continue
 		}
 		target := slices.Clone(p.Replicas)
@@ -494,12 +495,4 @@ func rackNote(tier int, hasRacks bool, from int32, lostRack, toRack string) stri
 		return fmt.Sprintf("no eligible broker in %s nor in a rack the partition does not use; rack %s now holds two of its replicas", where, toRack)
 	}
 	return ""
-}
-
-func joinIDs(ids []int32) string {
-	s := make([]string, len(ids))
-	for i, id := range ids {
-		s[i] = strconv.Itoa(int(id))
-	}
-	return strings.Join(s, ",")
 }

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/kfleet/kfleet/inventory"
 )
 
 // Kafka's replication throttle configs: the throttled-replica lists are topic configs, the
@@ -52,7 +54,7 @@ func (t Throttles) Summary() string {
 	}
 	s := fmt.Sprintf("%d throttled-replica entries on %d topic(s)", len(t.Entries), len(topics))
 	if len(t.Brokers) > 0 {
-		s += "; rate on broker(s) " + joinIDs(t.Brokers)
+		s += "; rate on broker(s) " + inventory.JoinIDs(t.Brokers)
 	}
 	return s
 }
@@ -288,7 +290,7 @@ func (t *Throttler) Release(ctx context.Context, finished []TopicPartition, need
 	t.record("throttle-removed", ch)
 	if len(down) > 0 {
 		slices.Sort(down)
-		errs = append(errs, fmt.Errorf("broker(s) %s are down and keep kfleet's throttle rate until they are back (then kfleet reassign cancel or resume removes it)", joinIDs(down)))
+		errs = append(errs, fmt.Errorf("broker(s) %s are down and keep kfleet's throttle rate until they are back (then kfleet reassign cancel or resume removes it)", inventory.JoinIDs(down)))
 	}
 	return errors.Join(errs...)
 }

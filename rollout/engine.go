@@ -111,7 +111,7 @@ type GateRefusedError struct {
 }
 
 func (e *GateRefusedError) Error() string {
-	what := fmt.Sprintf("cluster %s: not safe to stop broker(s) %s", e.Cluster, JoinIDs(e.Brokers))
+	what := fmt.Sprintf("cluster %s: not safe to stop broker(s) %s", e.Cluster, inventory.JoinIDs(e.Brokers))
 	if !e.Never {
 		what += fmt.Sprintf(" (waited %s)", e.Waited.Round(time.Second))
 	}
@@ -130,9 +130,9 @@ type HaltError struct {
 }
 
 func (e *HaltError) Error() string {
-	msg := fmt.Sprintf("batch %d (broker %s): %s failed: %v", e.Batch, JoinIDs(e.Brokers), e.Step, e.Err)
+	msg := fmt.Sprintf("batch %d (broker %s): %s failed: %v", e.Batch, inventory.JoinIDs(e.Brokers), e.Step, e.Err)
 	if len(e.Stopped) > 0 {
-		msg += fmt.Sprintf("; broker(s) %s left STOPPED", JoinIDs(e.Stopped))
+		msg += fmt.Sprintf("; broker(s) %s left STOPPED", inventory.JoinIDs(e.Stopped))
 	}
 	return msg + fmt.Sprintf("; rollout halted, no further broker touched; fix the cause, then: kfleet resume %s", e.OpID)
 }
@@ -148,7 +148,7 @@ type InterruptedError struct {
 
 func (e *InterruptedError) Error() string {
 	return fmt.Sprintf("interrupted after brokers %s; no broker is stopped; %s left; continue with: kfleet resume %s",
-		JoinIDs(e.Done), JoinIDs(e.Left), e.OpID)
+		inventory.JoinIDs(e.Done), inventory.JoinIDs(e.Left), e.OpID)
 }
 
 // AbortedError says a second interrupt cut a batch short: it says what state it left.
@@ -160,7 +160,7 @@ type AbortedError struct {
 
 func (e *AbortedError) Error() string {
 	return fmt.Sprintf("aborted during %s of broker(s) %s: they may be stopped; check with kfleet status, then kfleet resume %s",
-		e.Step, JoinIDs(e.Batch), e.OpID)
+		e.Step, inventory.JoinIDs(e.Batch), e.OpID)
 }
 
 // Plan returns the batches the engine would run now, for --dry-run and the confirmation.
@@ -333,7 +333,7 @@ func (e *Engine) runBatch(ctx context.Context, n int, batch Batch, snap *ops.Sna
 
 	stopAt := e.now()
 	e.emit(Event{Kind: EventStep, Batch: n, Brokers: ids, Step: StepStop, Status: StatusStarted, Before: before,
-		Message: "stopping broker(s) " + JoinIDs(ids)})
+		Message: "stopping broker(s) " + inventory.JoinIDs(ids)})
 	if err := e.parallel(ctx, brokers, func(b *inventory.Broker) error {
 		return e.Hosts.Service(ctx, b, ops.ServiceStop)
 	}); err != nil {
@@ -422,7 +422,7 @@ func (e *Engine) runBatch(ctx context.Context, n int, batch Batch, snap *ops.Sna
 		HealthyAt: firstHealthy,
 	}
 	e.emit(Event{Kind: EventBatchDone, Batch: n, Brokers: ids, Timings: t,
-		Message: fmt.Sprintf("broker(s) %s restarted and the cluster is healthy (%.1fs)", JoinIDs(ids), t.Total)})
+		Message: fmt.Sprintf("broker(s) %s restarted and the cluster is healthy (%.1fs)", inventory.JoinIDs(ids), t.Total)})
 	return nil
 }
 
@@ -563,7 +563,7 @@ func (e *Engine) feedLease() {
 	defer close(e.leaseDone)
 	for ev := range e.leaseEvents {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		_ = e.Lease.Event(ctx, ev.Kind, ev.Message, map[string]string{"brokers": JoinIDs(ev.Brokers),
+		_ = e.Lease.Event(ctx, ev.Kind, ev.Message, map[string]string{"brokers": inventory.JoinIDs(ev.Brokers),
 			"batch": fmt.Sprint(ev.Batch)})
 		cancel()
 	}
@@ -598,13 +598,4 @@ func isClosed(ch <-chan struct{}) bool {
 	default:
 		return false
 	}
-}
-
-// JoinIDs renders broker ids as "1,2,3", the way kfleet's flags take them.
-func JoinIDs(ids []int32) string {
-	s := make([]string, len(ids))
-	for i, id := range ids {
-		s[i] = fmt.Sprint(id)
-	}
-	return strings.Join(s, ",")
 }

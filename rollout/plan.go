@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/kfleet/kfleet/inventory"
 	"github.com/kfleet/kfleet/ops"
 )
 
@@ -63,7 +63,7 @@ func PlanBatches(in PlanInput) ([]Batch, error) {
 		slices.Sort(unknown)
 		one := len(unknown) == 1
 		return nil, fmt.Errorf("plan batches: %s %s %s not registered with cluster %s; check the inventory, or start %s first",
-			planVerb(one, "broker", "brokers"), planIDs(unknown), planVerb(one, "is", "are"), s.Cluster,
+			planVerb(one, "broker", "brokers"), inventory.JoinIDs(unknown), planVerb(one, "is", "are"), s.Cluster,
 			planVerb(one, "it", "them"))
 	}
 
@@ -129,7 +129,7 @@ func planWhy(batch []int32, rack map[int32]string, alone ops.GateResult, othersL
 		prefix = planVerb(len(racks) == 1, "rack ", "racks ") + strings.Join(racks, ",") + ": "
 	}
 	if len(batch) > 1 {
-		why := prefix + "brokers " + planIDs(batch) + " pass the gate together"
+		why := prefix + "brokers " + inventory.JoinIDs(batch) + " pass the gate together"
 		switch {
 		case len(batch) == maxParallel:
 			return why + fmt.Sprintf(" (max parallel %d)", maxParallel)
@@ -138,7 +138,7 @@ func planWhy(batch []int32, rack map[int32]string, alone ops.GateResult, othersL
 		}
 		return why + "; no broker left to add"
 	}
-	why := prefix + "broker " + planIDs(batch)
+	why := prefix + "broker " + inventory.JoinIDs(batch)
 	switch {
 	case !alone.OK:
 		reason := "no reason given"
@@ -160,12 +160,4 @@ func planVerb(one bool, singular, plural string) string {
 		return singular
 	}
 	return plural
-}
-
-func planIDs(ids []int32) string {
-	s := make([]string, len(ids))
-	for i, id := range ids {
-		s[i] = strconv.Itoa(int(id))
-	}
-	return strings.Join(s, ",")
 }

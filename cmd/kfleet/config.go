@@ -11,6 +11,7 @@ import (
 	"github.com/kfleet/kfleet/inventory"
 	"github.com/kfleet/kfleet/ops"
 	"github.com/kfleet/kfleet/rollout"
+	"github.com/kfleet/kfleet/rollout/brokerconfig"
 )
 
 func newConfigCmd(f *Factory) *cobra.Command {
@@ -73,7 +74,7 @@ func (o *configDiffOptions) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	diffs := []rollout.ConfigDiff{}
+	diffs := []brokerconfig.Diff{}
 	compared := 0
 	for _, c := range clusters {
 		brokers, err := c.SelectBrokers(ids)
@@ -102,21 +103,21 @@ func (o *configDiffOptions) run(ctx context.Context) error {
 	return nil
 }
 
-func readConfigDiff(ctx context.Context, f *Factory, c *inventory.Cluster, brokers []*inventory.Broker) ([]rollout.ConfigDiff, error) {
+func readConfigDiff(ctx context.Context, f *Factory, c *inventory.Cluster, brokers []*inventory.Broker) ([]brokerconfig.Diff, error) {
 	cl, err := ops.NewKafkaClient(c, ops.KafkaOptions{Logger: f.Logger()})
 	if err != nil {
 		return nil, err
 	}
 	defer cl.Close()
-	live, err := rollout.ReadLiveConfig(ctx, cl, f.SSH(), c, brokers)
+	live, err := brokerconfig.ReadLive(ctx, cl, f.SSH(), c, brokers)
 	if err != nil {
 		return nil, err
 	}
-	return rollout.DiffConfig(c, brokers, live), nil
+	return brokerconfig.Compare(c, brokers, live), nil
 }
 
 // printConfigDiffs is the one table for config differences; notes follow it.
-func printConfigDiffs(w io.Writer, diffs []rollout.ConfigDiff) error {
+func printConfigDiffs(w io.Writer, diffs []brokerconfig.Diff) error {
 	t := newTable(w, "CLUSTER", "BROKER", "KEY", "LIVE", "SOURCE", "DESIRED", "DECLARED", "APPLY")
 	for _, d := range diffs {
 		if err := t.Append([]string{d.Cluster, cell(d.Broker), d.Key, liveCell(d.Live), d.LiveSource, d.Desired, d.Declared, d.Apply}); err != nil {
@@ -189,20 +190,20 @@ func (o *configApplyOptions) run(ctx context.Context) error {
 		return err
 	}
 	defer cl.Close()
-	live, err := rollout.ReadLiveConfig(ctx, cl, f.SSH(), c, brokers)
+	live, err := brokerconfig.ReadLive(ctx, cl, f.SSH(), c, brokers)
 	if err != nil {
 		return err
 	}
-	plan := rollout.PlanConfig(c, brokers, live, rollout.DiffConfig(c, brokers, live))
+	plan := brokerconfig.PlanChanges(c, brokers, live, brokerconfig.Compare(c, brokers, live))
 	if len(plan.Refused) > 0 {
-		return &rollout.ConfigPlacementError{Cluster: c.Name, Keys: plan.Refused}
+		return &brokerconfig.PlacementError{Cluster: c.Name, Keys: plan.Refused}
 	}
 	if plan.ClusterWide() && len(brokers) < len(c.Brokers) {
 		return usagef("cluster %s: the plan changes cluster-wide dynamic defaults, which every broker inherits, "+
 			"but --brokers selects only %s; run without --brokers (or use config diff to see the changes); nothing was changed",
 			c.Name, idList(brokers))
 	}
-	if err := rollout.ValidateConfig(ctx, cl, plan); err != nil {
+	if err := brokerconfig.Validate(ctx, cl, plan); err != nil {
 		return err
 	}
 	for _, w := range plan.Warnings {
@@ -242,7 +243,7 @@ func (o *configApplyOptions) run(ctx context.Context) error {
 		// One confirmation covers the whole apply, the restarts included.
 		f.Yes = true
 	}
-	if err := rollout.ApplyDynamic(ctx, cl, plan); err != nil {
+	if err := brokerconfig.ApplyDynamic(ctx, cl, plan); err != nil {
 		return err
 	}
 	if plan.Dynamic() {
@@ -254,7 +255,7 @@ func (o *configApplyOptions) run(ctx context.Context) error {
 	}
 	now := time.Now()
 	for _, e := range plan.Files {
-		backup, err := rollout.WriteConfigFile(ctx, f.SSH(), byID[e.Broker], e, now)
+		backup, err := brokerconfig.WriteConfigFile(ctx, f.SSH(), byID[e.Broker], e, now)
 		if err != nil {
 			return err
 		}
@@ -265,7 +266,7 @@ func (o *configApplyOptions) run(ctx context.Context) error {
 			return err
 		}
 	}
-	left, err := rollout.WaitConfigApplied(ctx, cl, f.SSH(), c, brokers, o.verifyTimeout, 500*time.Millisecond)
+	left, err := brokerconfig.WaitApplied(ctx, cl, f.SSH(), c, brokers, o.verifyTimeout, 500*time.Millisecond)
 	if err != nil {
 		return err
 	}
@@ -281,7 +282,7 @@ func (o *configApplyOptions) run(ctx context.Context) error {
 
 // restartRun restarts the brokers whose server.properties changed. It is an ordinary restart
 // for the journal, so 'kfleet resume' can finish it.
-func (o *configApplyOptions) restartRun(c *inventory.Cluster, plan *rollout.ConfigPlan, opID string, dryRun bool) rolloutRun {
+func (o *configApplyOptions) restartRun(c *inventory.Cluster, plan *brokerconfig.Plan, opID string, dryRun bool) rolloutRun {
 	var brokers []*inventory.Broker
 	for _, b := range c.Brokers {
 		for _, id := range plan.Restart {
@@ -303,7 +304,7 @@ func (o *configApplyOptions) event(opID, kind string, brokers []int32, msg strin
 	newEventPrinter(o.f.IO, o.f.Output).print(rollout.Event{Time: time.Now().UTC(), Op: opID, Kind: kind, Brokers: brokers, Message: msg})
 }
 
-func printConfigPlan(w io.Writer, p *rollout.ConfigPlan) {
+func printConfigPlan(w io.Writer, p *brokerconfig.Plan) {
 	if p.Empty() {
 		fmt.Fprintf(w, "nothing to change on cluster %s\n", p.Cluster)
 		return
@@ -317,7 +318,7 @@ func printConfigPlan(w io.Writer, p *rollout.ConfigPlan) {
 		}
 	}
 	if len(p.Restart) > 0 {
-		fmt.Fprintf(w, "\nrestart: broker(s) %s, through the gated rolling engine\n", rollout.JoinIDs(p.Restart))
+		fmt.Fprintf(w, "\nrestart: broker(s) %s, through the gated rolling engine\n", inventory.JoinIDs(p.Restart))
 	} else {
 		fmt.Fprintln(w, "\nrestart: none")
 	}

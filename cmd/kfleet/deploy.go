@@ -15,6 +15,7 @@ import (
 	"github.com/kfleet/kfleet/inventory"
 	"github.com/kfleet/kfleet/ops"
 	"github.com/kfleet/kfleet/rollout"
+	"github.com/kfleet/kfleet/rollout/deploy"
 )
 
 type deployOptions struct {
@@ -77,7 +78,7 @@ func (o *deployOptions) run(ctx context.Context) error {
 	if o.stageParallel < 1 {
 		return usagef("--stage-parallel must be at least 1")
 	}
-	a, err := rollout.InspectArtifact(o.artifact, o.version, o.sha256)
+	a, err := deploy.InspectArtifact(o.artifact, o.version, o.sha256)
 	if err != nil {
 		return err
 	}
@@ -86,30 +87,30 @@ func (o *deployOptions) run(ctx context.Context) error {
 		return err
 	}
 	fmt.Fprintf(f.IO.ErrOut, "artifact %s: Kafka %s, %s, SHA-256 %s\n", a.Path, a.Version, byteSize(a.Size), a.SHA256)
-	states, procs, err := rollout.ProbeBrokers(ctx, f.SSH(), brokers, a.Version)
+	states, procs, err := deploy.ProbeBrokers(ctx, f.SSH(), brokers, a.Version)
 	if err != nil {
 		return err
 	}
-	plan := rollout.PlanActivation(a.Version, brokers, states, procs)
+	plan := deploy.PlanActivation(a.Version, brokers, states, procs)
 	var toStage []*inventory.Broker
-	var stageStates []rollout.HostRelease
+	var stageStates []deploy.HostRelease
 	for i, b := range brokers {
 		if !slices.Contains(plan.Activated, b.ID) {
 			toStage = append(toStage, b)
 			stageStates = append(stageStates, states[i])
 		}
 	}
-	plan.Stage = rollout.PlanStage(a, toStage, stageStates)
+	plan.Stage = deploy.PlanStage(a, toStage, stageStates)
 	o.printPlan(c, &a, plan)
 	for _, s := range plan.Stage {
-		if s.Action == rollout.StageConflict {
-			return &rollout.StageConflictError{Steps: conflicts(plan.Stage)}
+		if s.Action == deploy.StageConflict {
+			return &deploy.StageConflictError{Steps: conflicts(plan.Stage)}
 		}
 	}
 
 	args := o.args
 	args.Release = a.Version
-	stager := &rollout.Stager{SSH: f.SSH(), Concurrency: o.stageParallel, Timeout: o.stageTimeout,
+	stager := &deploy.Stager{SSH: f.SSH(), Concurrency: o.stageParallel, Timeout: o.stageTimeout,
 		Progress: newStagePrinter(f).print}
 	return f.runDeploy(ctx, rolloutRun{
 		kind: "deploy", purpose: fmt.Sprintf("deploy Kafka %s to brokers %s", a.Version, idList(brokers)),
@@ -121,10 +122,10 @@ func (o *deployOptions) run(ctx context.Context) error {
 	})
 }
 
-func conflicts(steps []rollout.StageStep) []rollout.StageStep {
-	var out []rollout.StageStep
+func conflicts(steps []deploy.StageStep) []deploy.StageStep {
+	var out []deploy.StageStep
 	for _, s := range steps {
-		if s.Action == rollout.StageConflict {
+		if s.Action == deploy.StageConflict {
 			out = append(out, s)
 		}
 	}
@@ -132,10 +133,10 @@ func conflicts(steps []rollout.StageStep) []rollout.StageStep {
 }
 
 // stage uploads to the hosts that need it and says how long it took.
-func stage(ctx context.Context, f *Factory, s *rollout.Stager, a rollout.Artifact, plan []rollout.StageStep) error {
+func stage(ctx context.Context, f *Factory, s *deploy.Stager, a deploy.Artifact, plan []deploy.StageStep) error {
 	n := 0
 	for _, st := range plan {
-		if st.Action == rollout.StageUpload {
+		if st.Action == deploy.StageUpload {
 			n++
 		}
 	}
@@ -163,7 +164,7 @@ func (f *Factory) runDeploy(ctx context.Context, r rolloutRun) error {
 	if r.dryRun || r.kind != "deploy" || r.args.Keep <= 0 {
 		return nil
 	}
-	ret := rollout.Retention{SSH: f.SSH(), Keep: r.args.Keep, Say: func(format string, args ...any) {
+	ret := deploy.Retention{SSH: f.SSH(), Keep: r.args.Keep, Say: func(format string, args ...any) {
 		fmt.Fprintf(f.IO.ErrOut, format+"\n", args...)
 	}}
 	if err := ret.Prune(ctx, r.brokers, r.args.Release); err != nil {
@@ -176,26 +177,26 @@ func (f *Factory) runDeploy(ctx context.Context, r rolloutRun) error {
 // deploySkips is resume's skip set for deploy and rollback: the brokers that already run the
 // release from releases/<V>, whatever the journal says.
 func deploySkips(ctx context.Context, f *Factory, brokers []*inventory.Broker, version string) (map[int32]bool, error) {
-	states, procs, err := rollout.ProbeBrokers(ctx, f.SSH(), brokers, version)
+	states, procs, err := deploy.ProbeBrokers(ctx, f.SSH(), brokers, version)
 	if err != nil {
 		return nil, err
 	}
-	return rollout.PlanActivation(version, brokers, states, procs).Skip(), nil
+	return deploy.PlanActivation(version, brokers, states, procs).Skip(), nil
 }
 
 // printPlan shows the stage and activation plans before the engine's batch plan.
-func (o *deployOptions) printPlan(c *inventory.Cluster, a *rollout.Artifact, p rollout.DeployPlan) {
+func (o *deployOptions) printPlan(c *inventory.Cluster, a *deploy.Artifact, p deploy.Plan) {
 	printDeployPlan(o.f, c, a, p)
 }
 
-func printDeployPlan(f *Factory, c *inventory.Cluster, a *rollout.Artifact, p rollout.DeployPlan) {
+func printDeployPlan(f *Factory, c *inventory.Cluster, a *deploy.Artifact, p deploy.Plan) {
 	w := f.IO.Out
 	if f.Output != formatTable {
 		_ = json.NewEncoder(w).Encode(struct {
-			Event    string             `json:"event"`
-			Cluster  string             `json:"cluster"`
-			Artifact *rollout.Artifact  `json:"artifact,omitempty"`
-			Plan     rollout.DeployPlan `json:"plan"`
+			Event    string           `json:"event"`
+			Cluster  string           `json:"cluster"`
+			Artifact *deploy.Artifact `json:"artifact,omitempty"`
+			Plan     deploy.Plan      `json:"plan"`
 		}{"deploy-plan", c.Name, a, p})
 		return
 	}
@@ -206,16 +207,16 @@ func printDeployPlan(f *Factory, c *inventory.Cluster, a *rollout.Artifact, p ro
 		fmt.Fprintf(w, "stage Kafka %s on cluster %s:\n", p.Version, c.Name)
 		t := newTable(w, "HOST", "BROKERS", "ACTION", "WHY")
 		for _, s := range p.Stage {
-			_ = t.Append([]string{s.Host, rollout.JoinIDs(s.Brokers), s.Action, s.Why})
+			_ = t.Append([]string{s.Host, inventory.JoinIDs(s.Brokers), s.Action, s.Why})
 		}
 		_ = t.Render()
 	}
 	if len(p.Activated) > 0 {
-		fmt.Fprintf(w, "already running Kafka %s from releases/%s (skipped): broker(s) %s\n", p.Version, p.Version, rollout.JoinIDs(p.Activated))
+		fmt.Fprintf(w, "already running Kafka %s from releases/%s (skipped): broker(s) %s\n", p.Version, p.Version, inventory.JoinIDs(p.Activated))
 	}
 	if len(p.Activate) > 0 {
 		fmt.Fprintf(w, "activate Kafka %s on broker(s) %s: stop -> current -> releases/%s -> start -> confirm version -> wait healthy\n",
-			p.Version, rollout.JoinIDs(p.Activate), p.Version)
+			p.Version, inventory.JoinIDs(p.Activate), p.Version)
 	}
 }
 
@@ -228,7 +229,7 @@ type stagePrinter struct {
 
 func newStagePrinter(f *Factory) *stagePrinter { return &stagePrinter{f: f, last: map[string]int64{}} }
 
-func (p *stagePrinter) print(s rollout.StageProgress) {
+func (p *stagePrinter) print(s deploy.StageProgress) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	steps := int64(4)
@@ -246,7 +247,7 @@ func (p *stagePrinter) print(s rollout.StageProgress) {
 		_ = json.NewEncoder(p.f.IO.Out).Encode(struct {
 			Event string    `json:"event"`
 			Time  time.Time `json:"time"`
-			rollout.StageProgress
+			deploy.StageProgress
 		}{"stage", time.Now(), s})
 		return
 	}
@@ -302,7 +303,7 @@ roll back before 'deploy finalize', never after.`,
 func (o *rollbackOptions) run(ctx context.Context) error {
 	f := o.f
 	if o.to != "" {
-		if err := rollout.ValidVersion(o.to); err != nil {
+		if err := deploy.ValidVersion(o.to); err != nil {
 			return usagef("--to: %v", err)
 		}
 	}
@@ -310,17 +311,17 @@ func (o *rollbackOptions) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	states, _, err := rollout.ProbeBrokers(ctx, f.SSH(), brokers, o.to)
+	states, _, err := deploy.ProbeBrokers(ctx, f.SSH(), brokers, o.to)
 	if err != nil {
 		return err
 	}
 	target := o.to
 	if target == "" {
-		if target, err = rollout.RollbackTarget(states); err != nil {
+		if target, err = deploy.RollbackTarget(states); err != nil {
 			return usagef("cluster %s: cannot tell which release to roll back to: %v", c.Name, err)
 		}
 	}
-	states, procs, err := rollout.ProbeBrokers(ctx, f.SSH(), brokers, target)
+	states, procs, err := deploy.ProbeBrokers(ctx, f.SSH(), brokers, target)
 	if err != nil {
 		return err
 	}
@@ -333,7 +334,7 @@ func (o *rollbackOptions) run(ctx context.Context) error {
 	if len(missing) > 0 {
 		return usagef("releases/%s is not on %s; stage it with kfleet deploy --artifact instead", target, strings.Join(missing, ", "))
 	}
-	plan := rollout.PlanActivation(target, brokers, states, procs)
+	plan := deploy.PlanActivation(target, brokers, states, procs)
 	printDeployPlan(f, c, nil, plan)
 	args := o.args
 	args.Release = target
@@ -370,7 +371,7 @@ the change without making it. Other features (kraft.version, group.version, ...)
 
 // finalizeResult is what finalize prints with -o json|yaml.
 type finalizeResult struct {
-	rollout.FinalizePlan
+	deploy.FinalizePlan
 	DryRun    bool `json:"dry_run" yaml:"dry_run"`
 	Finalized bool `json:"finalized" yaml:"finalized"`
 }
@@ -380,7 +381,7 @@ func finalize(ctx context.Context, f *Factory, dryRun bool, leaseWait time.Durat
 	if err != nil {
 		return err
 	}
-	versions, err := rollout.RunningVersions(ctx, f.SSH(), c.Brokers)
+	versions, err := deploy.RunningVersions(ctx, f.SSH(), c.Brokers)
 	if err != nil {
 		return err
 	}
@@ -402,11 +403,11 @@ func finalize(ctx context.Context, f *Factory, dryRun bool, leaseWait time.Durat
 			ids = append(ids, b.ID)
 		}
 	}
-	mv, err := rollout.ReadMetadataVersions(ctx, cl, ids)
+	mv, err := deploy.ReadMetadataVersions(ctx, cl, ids)
 	if err != nil {
 		return fmt.Errorf("cluster %s: %w", c.Name, err)
 	}
-	plan, err := rollout.PlanFinalize(c.Name, c.Brokers, versions, mv)
+	plan, err := deploy.PlanFinalize(c.Name, c.Brokers, versions, mv)
 	if err != nil {
 		return err
 	}
@@ -430,7 +431,7 @@ func finalize(ctx context.Context, f *Factory, dryRun bool, leaseWait time.Durat
 		return show()
 	}
 	if dryRun {
-		if err := rollout.Finalize(ctx, cl, plan, true); err != nil {
+		if err := deploy.Finalize(ctx, cl, plan, true); err != nil {
 			return err
 		}
 		return show()
@@ -460,13 +461,13 @@ func finalize(ctx context.Context, f *Factory, dryRun bool, leaseWait time.Durat
 		_ = lease.Release(rctx)
 	}()
 	// Re-check under the lease: a broker may have been rolled since.
-	if versions, err = rollout.RunningVersions(ctx, f.SSH(), c.Brokers); err != nil {
+	if versions, err = deploy.RunningVersions(ctx, f.SSH(), c.Brokers); err != nil {
 		return err
 	}
-	if _, err := rollout.PlanFinalize(c.Name, c.Brokers, versions, mv); err != nil {
+	if _, err := deploy.PlanFinalize(c.Name, c.Brokers, versions, mv); err != nil {
 		return err
 	}
-	if err := rollout.Finalize(ctx, cl, plan, false); err != nil {
+	if err := deploy.Finalize(ctx, cl, plan, false); err != nil {
 		return err
 	}
 	res.Finalized = true

@@ -6,6 +6,7 @@ import (
 	"io"
 	"sync"
 
+	"github.com/kfleet/kfleet/inventory"
 	"github.com/kfleet/kfleet/rollout"
 )
 
@@ -41,7 +42,7 @@ func rolloutEventLine(w io.Writer, e rollout.Event) {
 	case rollout.EventPlan:
 		// The plan was printed before confirmation.
 	case rollout.EventBatchStart:
-		fmt.Fprintf(w, "\n%s batch %d/%d: broker(s) %s (%s)\n", ts, e.Batch, e.Batches, rollout.JoinIDs(e.Brokers), e.Message)
+		fmt.Fprintf(w, "\n%s batch %d/%d: broker(s) %s (%s)\n", ts, e.Batch, e.Batches, inventory.JoinIDs(e.Brokers), e.Message)
 	case rollout.EventStep:
 		switch e.Status {
 		case rollout.StatusStarted:
@@ -51,7 +52,7 @@ func rolloutEventLine(w io.Writer, e rollout.Event) {
 			fmt.Fprintf(w, "%s   %s ...\n", ts, e.Step)
 		case rollout.StatusOK:
 			if e.Step == rollout.StepGate {
-				fmt.Fprintf(w, "%s   safety gate open for broker(s) %s\n", ts, rollout.JoinIDs(e.Brokers))
+				fmt.Fprintf(w, "%s   safety gate open for broker(s) %s\n", ts, inventory.JoinIDs(e.Brokers))
 			}
 		case rollout.StatusFailed:
 			fmt.Fprintf(w, "%s   %s FAILED: %s\n", ts, e.Step, e.Message)

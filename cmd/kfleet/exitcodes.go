@@ -9,6 +9,8 @@ import (
 	"github.com/kfleet/kfleet/ops"
 	"github.com/kfleet/kfleet/reassign"
 	"github.com/kfleet/kfleet/rollout"
+	"github.com/kfleet/kfleet/rollout/brokerconfig"
+	"github.com/kfleet/kfleet/rollout/deploy"
 )
 
 // Exit codes: the same for every command (SPEC section 4).
@@ -68,9 +70,9 @@ func exitCode(err error) int {
 		softStop  *rollout.InterruptedError
 		aborted   *rollout.AbortedError
 		// deploy
-		artifact *rollout.ArtifactError
-		conflict *rollout.StageConflictError
-		mixed    *rollout.MixedVersionsError
+		artifact *deploy.ArtifactError
+		conflict *deploy.StageConflictError
+		mixed    *deploy.MixedVersionsError
 		// reassign
 		impossible *reassign.ImpossibleError
 		invalid    *reassign.InvalidError
@@ -78,8 +80,8 @@ func exitCode(err error) int {
 		rInterrupt *reassign.InterruptedError
 		rAborted   *reassign.AbortedError
 		// config apply
-		cfgRejected  *rollout.ConfigRejectedError
-		cfgPlacement *rollout.ConfigPlacementError
+		cfgRejected  *brokerconfig.RejectedError
+		cfgPlacement *brokerconfig.PlacementError
 	)
 	switch {
 	case err == nil:

@@ -13,6 +13,7 @@ import (
 	"github.com/kfleet/kfleet/ops"
 	"github.com/kfleet/kfleet/patch"
 	"github.com/kfleet/kfleet/rollout"
+	"github.com/kfleet/kfleet/rollout/deploy"
 )
 
 // rolloutArgs are a rolling operation's settings (restart, patch run); they are recorded in the
@@ -180,7 +181,7 @@ func (a rolloutArgs) options(f *Factory, r rolloutRun) rollout.Options {
 		o.Between = hc.Run
 	}
 	if a.Release != "" {
-		act := rollout.Activation{SSH: f.SSH(), Version: a.Release, Say: func(format string, args ...any) {
+		act := deploy.Activation{SSH: f.SSH(), Version: a.Release, Say: func(format string, args ...any) {
 			fmt.Fprintf(f.IO.ErrOut, time.Now().Format("15:04:05")+"   "+format+"\n", args...)
 		}}
 		o.Between, o.Verify = act.Switch, act.Verify
@@ -261,7 +262,7 @@ func printPlan(w io.Writer, r rolloutRun, plan []rollout.Batch, snap *ops.Snapsh
 		r.kind, r.cluster.Name, countPlan(plan), len(plan), r.args.MaxParallel)
 	t := newTable(w, "BATCH", "BROKERS", "WHY")
 	for i, b := range plan {
-		_ = t.Append([]string{cell(i + 1), rollout.JoinIDs(b.Brokers), b.Why})
+		_ = t.Append([]string{cell(i + 1), inventory.JoinIDs(b.Brokers), b.Why})
 	}
 	_ = t.Render()
 	if len(plan) > 0 {
@@ -294,5 +295,5 @@ func idList(bs []*inventory.Broker) string {
 	for i, b := range bs {
 		ids[i] = b.ID
 	}
-	return rollout.JoinIDs(ids)
+	return inventory.JoinIDs(ids)
 }

@@ -15,7 +15,7 @@ import (
 
 	inv "github.com/kfleet/kfleet/inventory"
 	"github.com/kfleet/kfleet/ops"
-	"github.com/kfleet/kfleet/rollout"
+	"github.com/kfleet/kfleet/rollout/deploy"
 )
 
 // The deploy scenario ends with `deploy finalize`, which cannot be undone, so it runs on a
@@ -315,7 +315,7 @@ func measureStaging(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := rollout.InspectArtifact(artifact(deployNew), "", "")
+	a, err := deploy.InspectArtifact(artifact(deployNew), "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -333,9 +333,9 @@ func measureStaging(t *testing.T) {
 		for _, par := range []int{1, n} {
 			art := a
 			art.Version = fmt.Sprintf("%s-bench-%d-%d", a.Version, n, par)
-			plan := rollout.PlanStage(art, bs, make([]rollout.HostRelease, n))
+			plan := deploy.PlanStage(art, bs, make([]deploy.HostRelease, n))
 			began := time.Now()
-			st := &rollout.Stager{SSH: r, Concurrency: par}
+			st := &deploy.Stager{SSH: r, Concurrency: par}
 			if err := st.Stage(context.Background(), art, plan); err != nil {
 				t.Fatal(err)
 			}

@@ -1,4 +1,4 @@
-package rollout
+package deploy
 
 import (
 	"context"
@@ -105,7 +105,7 @@ type StageError struct {
 func (e *StageError) Error() string {
 	parts := make([]string, len(e.Failures))
 	for i, f := range e.Failures {
-		parts[i] = fmt.Sprintf("host %s (broker %s): %v", f.Host, JoinIDs(f.Brokers), f.Err)
+		parts[i] = fmt.Sprintf("host %s (broker %s): %v", f.Host, inventory.JoinIDs(f.Brokers), f.Err)
 	}
 	return fmt.Sprintf("staging release %s failed on %d host(s): %s; no broker was stopped and nothing was activated",
 		e.Version, len(e.Failures), strings.Join(parts, "; "))

@@ -1,4 +1,4 @@
-package rollout
+package deploy
 
 import (
 	"archive/tar"

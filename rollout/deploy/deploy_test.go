@@ -1,4 +1,4 @@
-package rollout
+package deploy
 
 import (
 	"archive/tar"
@@ -118,7 +118,7 @@ func TestPlanStage(t *testing.T) {
 	steps := PlanStage(a, bs, states)
 	got := []string{}
 	for _, s := range steps {
-		got = append(got, s.Host+":"+s.Action+":"+JoinIDs(s.Brokers))
+		got = append(got, s.Host+":"+s.Action+":"+inventory.JoinIDs(s.Brokers))
 	}
 	want := []string{"h1:upload:1", "h2:skip:2", "h3:conflict:3,4"}
 	if !slices.Equal(got, want) {

@@ -1,4 +1,4 @@
-package rollout
+package deploy
 
 import (
 	"context"
@@ -127,7 +127,7 @@ func RollbackTarget(states []HostRelease) (string, error) {
 	for prev, ids := range previous {
 		if prev == "" {
 			return "", fmt.Errorf("broker(s) %s have no previous release recorded (no %s link into releases/); name the release with --to",
-				JoinIDs(ids), previousLink)
+				inventory.JoinIDs(ids), previousLink)
 		}
 		return prev, nil
 	}
@@ -145,7 +145,7 @@ func describeGroups(g map[string][]int32) string {
 	for i, k := range keys {
 		ids := slices.Clone(g[k])
 		slices.Sort(ids)
-		parts[i] = fmt.Sprintf("%s on broker(s) %s", orNone(k), JoinIDs(ids))
+		parts[i] = fmt.Sprintf("%s on broker(s) %s", orNone(k), inventory.JoinIDs(ids))
 	}
 	return strings.Join(parts, "; ")
 }

@@ -1,4 +1,4 @@
-package rollout
+package deploy
 
 import (
 	"context"
@@ -122,11 +122,11 @@ func PlanFinalize(cluster string, brokers []*inventory.Broker, versions map[int3
 	}
 	switch {
 	case len(down) > 0:
-		return refuse("no Kafka process (or no version) found for broker(s) %s", JoinIDs(down))
+		return refuse("no Kafka process (or no version) found for broker(s) %s", inventory.JoinIDs(down))
 	case len(groups) > 1:
 		return refuse("versions are mixed: %s", describeGroups(groups))
 	case len(silent) > 0:
-		return refuse("broker(s) %s did not report the %s levels they support", JoinIDs(silent), MetadataVersionFeature)
+		return refuse("broker(s) %s did not report the %s levels they support", inventory.JoinIDs(silent), MetadataVersionFeature)
 	}
 	for v := range groups {
 		p.Version = v

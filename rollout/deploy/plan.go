@@ -1,4 +1,4 @@
-package rollout
+package deploy
 
 import (
 	"github.com/kfleet/kfleet/inventory"
@@ -17,7 +17,7 @@ import (
 //  4. Finalize raises metadata.version once every broker runs the new release.
 
 // DeployPlan is what a deploy or rollback does before and around the engine's batches.
-type DeployPlan struct {
+type Plan struct {
 	Version string      `json:"version" yaml:"version"`
 	Stage   []StageStep `json:"stage,omitempty" yaml:"stage,omitempty"`
 	// Activated lists brokers that already run Version from releases/<Version>: they are
@@ -28,8 +28,8 @@ type DeployPlan struct {
 }
 
 // PlanActivation splits brokers into those already on version and those to roll. It is pure.
-func PlanActivation(version string, brokers []*inventory.Broker, states []HostRelease, procs map[int32]ops.BrokerProcess) DeployPlan {
-	p := DeployPlan{Version: version, Activated: []int32{}, Activate: []int32{}}
+func PlanActivation(version string, brokers []*inventory.Broker, states []HostRelease, procs map[int32]ops.BrokerProcess) Plan {
+	p := Plan{Version: version, Activated: []int32{}, Activate: []int32{}}
 	for i, b := range brokers {
 		if Activated(states[i], procs[b.ID], version) {
 			p.Activated = append(p.Activated, b.ID)
@@ -41,7 +41,7 @@ func PlanActivation(version string, brokers []*inventory.Broker, states []HostRe
 }
 
 // Skip is the engine's skip set for the brokers already on the release.
-func (p DeployPlan) Skip() map[int32]bool {
+func (p Plan) Skip() map[int32]bool {
 	skip := map[int32]bool{}
 	for _, id := range p.Activated {
 		skip[id] = true

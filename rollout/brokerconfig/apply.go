@@ -1,4 +1,4 @@
-package rollout
+package brokerconfig
 
 import (
 	"bytes"
@@ -23,14 +23,14 @@ import (
 // dynamic values to set or delete through the Admin API, server.properties files to rewrite,
 // and the brokers to restart (those whose file changes, or whose file changed since their last
 // start).
-type ConfigPlan struct {
-	Cluster  string       `json:"cluster" yaml:"cluster"`
-	Changes  []ConfigDiff `json:"changes" yaml:"changes"`
-	Files    []FileEdit   `json:"files" yaml:"files"`
-	Restart  []int32      `json:"restart" yaml:"restart"`
-	Warnings []string     `json:"warnings,omitempty" yaml:"warnings,omitempty"`
+type Plan struct {
+	Cluster  string     `json:"cluster" yaml:"cluster"`
+	Changes  []Diff     `json:"changes" yaml:"changes"`
+	Files    []FileEdit `json:"files" yaml:"files"`
+	Restart  []int32    `json:"restart" yaml:"restart"`
+	Warnings []string   `json:"warnings,omitempty" yaml:"warnings,omitempty"`
 	// Refused are keys apply will not touch at all (read-only keys under config.dynamic).
-	Refused []ConfigDiff `json:"refused,omitempty" yaml:"refused,omitempty"`
+	Refused []Diff `json:"refused,omitempty" yaml:"refused,omitempty"`
 
 	clusterSets map[string]string
 	brokerSets  map[int32]map[string]string
@@ -48,19 +48,19 @@ type FileEdit struct {
 }
 
 // Dynamic reports whether the plan changes anything through the Admin API.
-func (p *ConfigPlan) Dynamic() bool {
+func (p *Plan) Dynamic() bool {
 	return len(p.clusterSets)+len(p.brokerSets)+len(p.deletes) > 0
 }
 
 // ClusterWide reports whether the plan changes cluster-wide defaults, which every broker inherits.
-func (p *ConfigPlan) ClusterWide() bool { return len(p.clusterSets) > 0 }
+func (p *Plan) ClusterWide() bool { return len(p.clusterSets) > 0 }
 
 // Empty reports whether apply has nothing to do.
-func (p *ConfigPlan) Empty() bool { return !p.Dynamic() && len(p.Files) == 0 && len(p.Restart) == 0 }
+func (p *Plan) Empty() bool { return !p.Dynamic() && len(p.Files) == 0 && len(p.Restart) == 0 }
 
 // PlanConfig turns differences into what apply does. Pure: live supplies the files to edit.
-func PlanConfig(c *inventory.Cluster, brokers []*inventory.Broker, live LiveConfig, diffs []ConfigDiff) *ConfigPlan {
-	p := &ConfigPlan{Cluster: c.Name, clusterSets: map[string]string{}, brokerSets: map[int32]map[string]string{},
+func PlanChanges(c *inventory.Cluster, brokers []*inventory.Broker, live LiveConfig, diffs []Diff) *Plan {
+	p := &Plan{Cluster: c.Name, clusterSets: map[string]string{}, brokerSets: map[int32]map[string]string{},
 		deletes: map[int32][]string{}}
 	edits := map[int32]map[string]string{}
 	restart := map[int32]bool{}
@@ -167,12 +167,12 @@ func (r Rejection) String() string {
 }
 
 // ConfigRejectedError says Kafka's validation refused values; nothing was changed anywhere.
-type ConfigRejectedError struct {
+type RejectedError struct {
 	Cluster    string
 	Rejections []Rejection
 }
 
-func (e *ConfigRejectedError) Error() string {
+func (e *RejectedError) Error() string {
 	parts := make([]string, len(e.Rejections))
 	for i, r := range e.Rejections {
 		parts[i] = r.String()
@@ -183,12 +183,12 @@ func (e *ConfigRejectedError) Error() string {
 
 // ConfigPlacementError says the inventory puts read-only keys under config.dynamic; nothing was
 // changed.
-type ConfigPlacementError struct {
+type PlacementError struct {
 	Cluster string
-	Keys    []ConfigDiff
+	Keys    []Diff
 }
 
-func (e *ConfigPlacementError) Error() string {
+func (e *PlacementError) Error() string {
 	seen := map[string][]string{}
 	var keys []string
 	for _, d := range e.Keys {
@@ -207,13 +207,13 @@ func (e *ConfigPlacementError) Error() string {
 }
 
 // ConfigApplyError says applying dynamic values failed part-way.
-type ConfigApplyError struct {
+type ApplyError struct {
 	Cluster string
 	Applied []string // resources that took their changes
 	Failed  []Rejection
 }
 
-func (e *ConfigApplyError) Error() string {
+func (e *ApplyError) Error() string {
 	parts := make([]string, len(e.Failed))
 	for i, r := range e.Failed {
 		parts[i] = r.String()
@@ -228,7 +228,7 @@ func (e *ConfigApplyError) Error() string {
 
 // alterRequest builds one IncrementalAlterConfigs request: cluster-wide sets on resource "", per
 // broker sets and deletes on the broker's resource.
-func (p *ConfigPlan) alterRequest(validate bool) *kmsg.IncrementalAlterConfigsRequest {
+func (p *Plan) alterRequest(validate bool) *kmsg.IncrementalAlterConfigsRequest {
 	req := kmsg.NewPtrIncrementalAlterConfigsRequest()
 	req.ValidateOnly = validate
 	add := func(name string, sets map[string]string, deletes []string) {
@@ -330,7 +330,7 @@ func rejectionsFor(r resourceResult, reason string) []Rejection {
 
 // ValidateConfig asks Kafka to validate every dynamic change without applying it. A resource
 // with several keys that is refused is re-validated key by key, so the error names the key.
-func ValidateConfig(ctx context.Context, cl *kgo.Client, p *ConfigPlan) error {
+func Validate(ctx context.Context, cl *kgo.Client, p *Plan) error {
 	if !p.Dynamic() {
 		return nil
 	}
@@ -369,14 +369,14 @@ func ValidateConfig(ctx context.Context, cl *kgo.Client, p *ConfigPlan) error {
 		}
 	}
 	if len(rejected) > 0 {
-		return &ConfigRejectedError{Cluster: p.Cluster, Rejections: rejected}
+		return &RejectedError{Cluster: p.Cluster, Rejections: rejected}
 	}
 	return nil
 }
 
 // ApplyDynamic applies the dynamic changes. Kafka applies each resource on its own, so a failure
 // names what was already applied.
-func ApplyDynamic(ctx context.Context, cl *kgo.Client, p *ConfigPlan) error {
+func ApplyDynamic(ctx context.Context, cl *kgo.Client, p *Plan) error {
 	if !p.Dynamic() {
 		return nil
 	}
@@ -384,7 +384,7 @@ func ApplyDynamic(ctx context.Context, cl *kgo.Client, p *ConfigPlan) error {
 	if err != nil {
 		return err
 	}
-	e := &ConfigApplyError{Cluster: p.Cluster}
+	e := &ApplyError{Cluster: p.Cluster}
 	for _, r := range res {
 		who := "cluster-wide defaults"
 		if r.name != "" {
@@ -406,7 +406,7 @@ func ApplyDynamic(ctx context.Context, cl *kgo.Client, p *ConfigPlan) error {
 // it was read, keeps a timestamped backup next to it, writes the new text to a temporary file in
 // the same directory (with the original's mode and owner) and renames it over the original.
 // It returns the backup's path.
-func WriteConfigFile(ctx context.Context, hosts ConfigHosts, b *inventory.Broker, e FileEdit, now time.Time) (string, error) {
+func WriteConfigFile(ctx context.Context, hosts Hosts, b *inventory.Broker, e FileEdit, now time.Time) (string, error) {
 	sum := sha256.Sum256(e.old)
 	backup := e.Path + ".kfleet-" + now.UTC().Format("20060102T150405Z") + ".bak"
 	tmp := e.Path + ".kfleet-tmp"
@@ -436,16 +436,16 @@ func WriteConfigFile(ctx context.Context, hosts ConfigHosts, b *inventory.Broker
 
 // WaitConfigApplied polls until no difference that apply can fix remains, or timeout passes;
 // dynamic values reach each broker through the metadata log, a moment after Kafka accepts them.
-func WaitConfigApplied(ctx context.Context, cl *kgo.Client, hosts ConfigHosts, c *inventory.Cluster, brokers []*inventory.Broker,
-	timeout, poll time.Duration) ([]ConfigDiff, error) {
+func WaitApplied(ctx context.Context, cl *kgo.Client, hosts Hosts, c *inventory.Cluster, brokers []*inventory.Broker,
+	timeout, poll time.Duration) ([]Diff, error) {
 	deadline := time.Now().Add(timeout)
 	for {
-		live, err := ReadLiveConfig(ctx, cl, hosts, c, brokers)
+		live, err := ReadLive(ctx, cl, hosts, c, brokers)
 		if err != nil {
 			return nil, err
 		}
-		var left []ConfigDiff
-		for _, d := range DiffConfig(c, brokers, live) {
+		var left []Diff
+		for _, d := range Compare(c, brokers, live) {
 			if d.Action != ActionNone {
 				left = append(left, d)
 			}

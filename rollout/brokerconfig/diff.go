@@ -1,4 +1,4 @@
-package rollout
+package brokerconfig
 
 import (
 	"context"
@@ -45,7 +45,7 @@ const (
 )
 
 // ConfigDiff is one key that differs on one broker. Values of sensitive configs are masked.
-type ConfigDiff struct {
+type Diff struct {
 	Cluster    string `json:"cluster" yaml:"cluster"`
 	Broker     int32  `json:"broker" yaml:"broker"`
 	Key        string `json:"key" yaml:"key"`
@@ -100,8 +100,8 @@ func sensitiveName(key string) bool {
 
 // DiffConfig compares what the inventory wants on each broker with what runs there. Brokers
 // without live data are skipped (ReadLiveConfig fails rather than leave one out).
-func DiffConfig(c *inventory.Cluster, brokers []*inventory.Broker, live LiveConfig) []ConfigDiff {
-	var out []ConfigDiff
+func Compare(c *inventory.Cluster, brokers []*inventory.Broker, live LiveConfig) []Diff {
+	var out []Diff
 	for _, b := range brokers {
 		bl, ok := live.Brokers[b.ID]
 		if !ok {
@@ -136,15 +136,15 @@ func DiffConfig(c *inventory.Cluster, brokers []*inventory.Broker, live LiveConf
 	return out
 }
 
-func diffDynamic(cluster string, id int32, key, want, scope string, live, defaults map[string]LiveEntry) []ConfigDiff {
+func diffDynamic(cluster string, id int32, key, want, scope string, live, defaults map[string]LiveEntry) []Diff {
 	e, known := live[key]
-	d := ConfigDiff{Cluster: cluster, Broker: id, Key: key, Desired: want, desired: want,
+	d := Diff{Cluster: cluster, Broker: id, Key: key, Desired: want, desired: want,
 		Declared: "dynamic (" + scope + ")", Sensitive: e.Sensitive || sensitiveName(key)}
 	d.Live, d.LiveSource = liveValue(e, known)
 	if known && e.ReadOnly {
 		d.Apply, d.Action = ApplyRefused, ActionNone
 		d.Note = "Kafka reports " + key + " as read-only: it cannot change without a restart; move it to config.static"
-		return []ConfigDiff{d}
+		return []Diff{d}
 	}
 	if !known {
 		d.Note = "this Kafka does not report " + key + "; validation will tell whether it takes it"
@@ -155,9 +155,9 @@ func diffDynamic(cluster string, id int32, key, want, scope string, live, defaul
 			return nil
 		}
 		d.Apply, d.Action = ApplyBrokerDynamic, ActionSetBroker
-		return []ConfigDiff{d}
+		return []Diff{d}
 	}
-	var out []ConfigDiff
+	var out []Diff
 	def := e.Synonyms[kmsg.ConfigSourceDynamicDefaultBrokerConfig]
 	if de, ok := defaults[key]; ok && de.Value != nil {
 		def = de.Value
@@ -176,9 +176,9 @@ func diffDynamic(cluster string, id int32, key, want, scope string, live, defaul
 	return out
 }
 
-func diffStatic(cluster string, id int32, key, want, scope string, live map[string]LiveEntry, props *Properties) (ConfigDiff, bool) {
+func diffStatic(cluster string, id int32, key, want, scope string, live map[string]LiveEntry, props *Properties) (Diff, bool) {
 	e, known := live[key]
-	d := ConfigDiff{Cluster: cluster, Broker: id, Key: key, Desired: want, desired: want,
+	d := Diff{Cluster: cluster, Broker: id, Key: key, Desired: want, desired: want,
 		Declared: "static (" + scope + ")", Sensitive: e.Sensitive || sensitiveName(key)}
 	if known && !e.ReadOnly {
 		d.Note = key + " is dynamic in this Kafka: it could be applied live under config.dynamic; applying it statically, with a restart"
@@ -245,7 +245,7 @@ func sameValue(a, b string, t kmsg.ConfigType) bool {
 	return a == b
 }
 
-func mask(d *ConfigDiff) {
+func mask(d *Diff) {
 	if !d.Sensitive {
 		return
 	}
@@ -280,14 +280,14 @@ func sortedKeys(m map[string]string) []string {
 }
 
 // ConfigHosts is the SSH surface config diff and apply need.
-type ConfigHosts interface {
+type Hosts interface {
 	Output(ctx context.Context, t ops.SSHTarget, cmd string) ([]byte, int, error)
 	Run(ctx context.Context, t ops.SSHTarget, cmd string, stdin io.Reader, stdout, stderr io.Writer) (int, error)
 }
 
 // ReadLiveConfig reads the selected brokers' configs (with synonyms), the cluster-wide dynamic
 // defaults, and each broker's server.properties over SSH.
-func ReadLiveConfig(ctx context.Context, cl *kgo.Client, hosts ConfigHosts, c *inventory.Cluster, brokers []*inventory.Broker) (LiveConfig, error) {
+func ReadLive(ctx context.Context, cl *kgo.Client, hosts Hosts, c *inventory.Cluster, brokers []*inventory.Broker) (LiveConfig, error) {
 	live := LiveConfig{Cluster: c.Name, Brokers: map[int32]BrokerLive{}}
 	described, err := describeBrokerConfigs(ctx, cl, c.Name, brokers)
 	if err != nil {

@@ -1,4 +1,4 @@
-package rollout
+package brokerconfig
 
 import (
 	"strings"
@@ -64,7 +64,7 @@ func TestDiffConfigClassifiesFromKafkasMetadata(t *testing.T) {
 				"queued.max.requests": entry(true, deflt, "500"),
 			}},
 		}}
-	got := DiffConfig(c, c.Brokers, live)
+	got := Compare(c, c.Brokers, live)
 	type row struct {
 		broker              int32
 		key, apply, action  string
@@ -105,7 +105,7 @@ func TestDiffConfigStaticPendingRestartAndShadowing(t *testing.T) {
 		// Lists compare element by element.
 		"log.dirs": dirs,
 	}}}}
-	got := DiffConfig(c, c.Brokers, live)
+	got := Compare(c, c.Brokers, live)
 	if len(got) != 2 {
 		t.Fatalf("want 2 differences, got %+v", got)
 	}
@@ -123,15 +123,15 @@ func TestDiffConfigRefusesReadOnlyDynamicKeys(t *testing.T) {
 	live := LiveConfig{Brokers: map[int32]BrokerLive{1: {Configs: map[string]LiveEntry{
 		"num.partitions": entry(true, static, "3"),
 	}}}}
-	got := DiffConfig(c, c.Brokers, live)
+	got := Compare(c, c.Brokers, live)
 	if len(got) != 1 || got[0].Apply != ApplyRefused || !strings.Contains(got[0].Note, "move it to config.static") {
 		t.Fatalf("got %+v", got)
 	}
-	p := PlanConfig(c, c.Brokers, live, got)
+	p := PlanChanges(c, c.Brokers, live, got)
 	if len(p.Refused) != 1 || p.Dynamic() || !p.Empty() {
 		t.Errorf("plan must refuse and change nothing: %+v", p)
 	}
-	err := &ConfigPlacementError{Cluster: "c", Keys: p.Refused}
+	err := &PlacementError{Cluster: "c", Keys: p.Refused}
 	if !strings.Contains(err.Error(), "move them to config.static") || !strings.Contains(err.Error(), "num.partitions (broker 1)") {
 		t.Errorf("error lacks guidance: %v", err)
 	}
@@ -147,7 +147,7 @@ func TestDiffConfigMasksSensitiveValues(t *testing.T) {
 		"ssl.keystore.location":    loc,
 		"custom.token.secret.name": entry(false, dynDefault, "xyz"),
 	}}}}
-	got := DiffConfig(c, c.Brokers, live)
+	got := Compare(c, c.Brokers, live)
 	if len(got) != 2 {
 		t.Fatalf("got %+v", got)
 	}
@@ -157,7 +157,7 @@ func TestDiffConfigMasksSensitiveValues(t *testing.T) {
 		}
 	}
 	// The plan still applies the real value.
-	p := PlanConfig(c, c.Brokers, live, got)
+	p := PlanChanges(c, c.Brokers, live, got)
 	if p.clusterSets["ssl.keystore.location"] != "/new" {
 		t.Errorf("plan lost the value: %+v", p.clusterSets)
 	}
@@ -174,7 +174,7 @@ func TestPlanConfigEditsOnlyChangedFilesAndRestartsThoseBrokers(t *testing.T) {
 			"message.max.bytes": entry(false, dynBroker, "3000000"), "num.network.threads": entry(true, static, "8"),
 			"queued.max.requests": entry(true, deflt, "500")}},
 	}}
-	p := PlanConfig(c, c.Brokers, live, DiffConfig(c, c.Brokers, live))
+	p := PlanChanges(c, c.Brokers, live, Compare(c, c.Brokers, live))
 	if p.Dynamic() {
 		t.Errorf("nothing dynamic differs: %+v", p)
 	}
@@ -194,13 +194,13 @@ func TestPlanConfigEditsOnlyChangedFilesAndRestartsThoseBrokers(t *testing.T) {
 	live.Brokers[2] = BrokerLive{File: p.Files[0].new, Configs: map[string]LiveEntry{
 		"log.cleaner.threads": entry(false, dynDefault, "2"), "message.max.bytes": entry(false, dynBroker, "3000000"),
 		"num.network.threads": entry(true, static, "3"), "queued.max.requests": entry(true, static, "600")}}
-	if p := PlanConfig(c, c.Brokers, live, DiffConfig(c, c.Brokers, live)); !p.Empty() {
+	if p := PlanChanges(c, c.Brokers, live, Compare(c, c.Brokers, live)); !p.Empty() {
 		t.Errorf("second apply must do nothing: %+v", p)
 	}
 }
 
 func TestAlterRequestTargetsTheRightResources(t *testing.T) {
-	p := &ConfigPlan{Cluster: "c", clusterSets: map[string]string{"log.cleaner.threads": "2"},
+	p := &Plan{Cluster: "c", clusterSets: map[string]string{"log.cleaner.threads": "2"},
 		brokerSets: map[int32]map[string]string{2: {"message.max.bytes": "3000000"}},
 		deletes:    map[int32][]string{2: {"log.cleaner.threads"}, 1: {"log.cleaner.threads"}}}
 	req := p.alterRequest(true)
