@@ -8,11 +8,8 @@ import (
 	"slices"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kgo"
-	"github.com/twmb/franz-go/pkg/kmsg"
-
 	"github.com/kfleet/kfleet/ops"
-	"github.com/kfleet/kfleet/rollout"
+	"github.com/kfleet/kfleet/ops/journal"
 )
 
 // sizesTimeout bounds reading partition sizes; without them load is counted in replicas.
@@ -109,20 +106,21 @@ func (e *ForeignError) Error() string {
 		e.Cluster, len(e.Partitions), firstFew(e.Partitions, 5))
 }
 
-// Apply runs prepared moves as one journaled operation under the cluster lease.
+// Apply runs prepared moves as one journaled operation. The operation (Reassignment) runs it
+// under the cluster lease; tests run it alone.
 type Apply struct {
-	Kafka Kafka
-	// Client is the template of the lease's own client; nil runs without the lease (tests).
-	Client        *kgo.Client
+	Kafka         Kafka
 	Cluster       string
 	OpID          string
-	Purpose       string
 	Args          Args
 	StateDir      string
 	InventoryPath string
 	Emit          func(Event)
 	// Resume continues the operation OpID from its journal instead of starting one.
 	Resume *Resumed
+
+	moves []Move
+	prior Prior
 }
 
 // movedTopics lists the topics of moves once each, sorted.
@@ -135,65 +133,14 @@ func movedTopics(moves []Move) []string {
 	return slices.Compact(out)
 }
 
-// Run takes the lease, refuses when reassignments it did not start are in flight (unless
-// Additional), journals the operation and executes it. The lease is released however it ends.
-func (a *Apply) Run(ctx context.Context, soft <-chan struct{}) (err error) {
-	st := a.Args.Settings
-	var lease LeaseSession
-	if a.Client != nil {
-		// Moves, throttles and their removal: all of it must be allowed before the first move.
-		if err := ops.RequireClusterOps(ctx, a.Client, a.Cluster, ops.OpAlterReassignments, ops.OpAlterReplicaConfigs); err != nil {
-			return err
-		}
-		if st.Throttle > 0 {
-			if err := ops.RequireTopicOps(ctx, a.Client, a.Cluster, movedTopics(a.Args.Moves), kmsg.ACLOperationAlterConfigs, ops.OpAlterTopicThrottles); err != nil {
-				return err
-			}
-		}
-		l, err := ops.AcquireLease(ctx, a.Client, a.Cluster, ops.LeaseRequest{OpID: a.OpID, Purpose: a.Purpose,
-			TTL: st.LeaseTTL, Wait: st.LeaseWait})
-		if err != nil {
-			return err
-		}
-		lease = l
-		defer func() {
-			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
-			defer cancel()
-			if rerr := l.Release(rctx); rerr != nil && err == nil {
-				err = fmt.Errorf("releasing the cluster lease: %w", rerr)
-			}
-		}()
+// Run refuses when reassignments it did not start are in flight (unless Additional), journals
+// the operation and executes it, without the lease.
+func (a *Apply) Run(ctx context.Context, soft <-chan struct{}) error {
+	if err := a.check(ctx); err != nil {
+		return err
 	}
-
-	// Checked again under the lease: what was in flight when the plan was shown may have changed.
-	live, err := a.Kafka.Reassigning(ctx, nil)
-	if err != nil {
-		return ops.KafkaFailure(a.Cluster, ops.OpListReassignments, err)
-	}
-	prior := Prior{}
-	if a.Resume != nil {
-		prior = a.Resume.Prior
-	}
-	var foreign []string
-	for tp := range live {
-		if !prior.Running[tp] {
-			foreign = append(foreign, tp.String())
-		}
-	}
-	slices.Sort(foreign)
-	moves := a.Args.Moves
-	if len(foreign) > 0 {
-		if !st.Additional {
-			return &ForeignError{Cluster: a.Cluster, Partitions: foreign}
-		}
-		// Submitting over someone else's reassignment would replace its target: leave those out.
-		moves = slices.DeleteFunc(slices.Clone(moves), func(m Move) bool {
-			_, busy := live[m.TopicPartition]
-			return busy && !prior.Running[m.TopicPartition]
-		})
-	}
-
 	var j *Journal
+	var err error
 	if a.Resume != nil {
 		j, err = OpenJournal(a.StateDir, a.OpID)
 	} else {
@@ -201,22 +148,60 @@ func (a *Apply) Run(ctx context.Context, soft <-chan struct{}) (err error) {
 		if args, err = json.Marshal(a.Args); err != nil {
 			return err
 		}
-		j, err = CreateJournal(a.StateDir, rollout.OpRecord{ID: a.OpID, Kind: Kind, Cluster: a.Cluster,
+		j, err = CreateJournal(a.StateDir, journal.Record{ID: a.OpID, Kind: Kind, Cluster: a.Cluster,
 			Inventory: a.InventoryPath, Created: time.Now().UTC(), Holder: ops.LeaseHolderString(), Args: args})
 	}
 	if err != nil {
 		return err
 	}
 	defer j.Close()
+	return a.execute(ctx, j, nil, soft)
+}
 
+// check reads what is in flight now: moves someone else is making are refused, or with
+// Additional left out. Checked again under the lease: what was in flight when the plan was shown
+// may have changed.
+func (a *Apply) check(ctx context.Context) error {
+	live, err := a.Kafka.Reassigning(ctx, nil)
+	if err != nil {
+		return ops.KafkaFailure(a.Cluster, ops.OpListReassignments, err)
+	}
+	a.prior = Prior{}
+	if a.Resume != nil {
+		a.prior = a.Resume.Prior
+	}
+	var foreign []string
+	for tp := range live {
+		if !a.prior.Running[tp] {
+			foreign = append(foreign, tp.String())
+		}
+	}
+	slices.Sort(foreign)
+	a.moves = a.Args.Moves
+	if len(foreign) > 0 {
+		if !a.Args.Settings.Additional {
+			return &ForeignError{Cluster: a.Cluster, Partitions: foreign}
+		}
+		// Submitting over someone else's reassignment would replace its target: leave those out.
+		a.moves = slices.DeleteFunc(slices.Clone(a.moves), func(m Move) bool {
+			_, busy := live[m.TopicPartition]
+			return busy && !a.prior.Running[m.TopicPartition]
+		})
+	}
+	return nil
+}
+
+// execute runs the checked moves, journaled in j, reporting milestones through lease (nil: none).
+func (a *Apply) execute(ctx context.Context, j *Journal, lease LeaseSession, soft <-chan struct{}) error {
+	st := a.Args.Settings
 	ex := &Executor{Kafka: a.Kafka, Journal: j, Lease: lease, Emit: a.Emit, Opts: Options{
 		OpID: a.OpID, Cluster: a.Cluster, Limits: Limits{MaxMoves: st.MaxMoves, MaxPerBroker: st.MaxPerBroker},
 		Throttle: st.Throttle, Timeout: st.Timeout, Poll: st.Poll, NoWait: st.NoWait && a.Resume == nil,
 		SizesKnown: a.Args.SizesKnown,
 	}}
-	if len(moves) < len(a.Args.Moves) {
+	if len(a.moves) < len(a.Args.Moves) {
 		ex.emit(Event{Kind: EventWarning, Message: fmt.Sprintf("%d partition(s) of the plan are being reassigned by someone else and are left out",
-			len(a.Args.Moves)-len(moves))})
+			len(a.Args.Moves)-len(a.moves))})
 	}
-	return ex.Run(ctx, soft, moves, prior)
+	return ex.Run(ctx, soft, a.moves, a.prior)
 }

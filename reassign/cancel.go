@@ -135,7 +135,7 @@ func Cancel(ctx context.Context, k Kafka, stateDir string, plan *CancelPlan, tim
 		}
 		defer j.Close()
 		journals[oj.Op.ID] = j
-		_ = j.Record(Event{Time: time.Now(), Op: oj.Op.ID, Kind: EventCancelRequested, Message: "kfleet reassign cancel: no new move may start"})
+		_ = j.Record(Event{Time: time.Now(), Op: oj.Op.ID, Cluster: oj.Op.Cluster, Kind: EventCancelRequested, Message: "kfleet reassign cancel: no new move may start"})
 	}
 
 	cancelled := map[TopicPartition]bool{}
@@ -178,7 +178,7 @@ func Cancel(ctx context.Context, k Kafka, stateDir string, plan *CancelPlan, tim
 					res.Cancelled = append(res.Cancelled, tp)
 				}
 			}
-			_ = journals[id].Record(Event{Time: time.Now(), Op: id, Kind: EventCancelled, Partitions: done,
+			_ = journals[id].Record(Event{Time: time.Now(), Op: id, Cluster: plan.Cluster, Kind: EventCancelled, Partitions: done,
 				Message: fmt.Sprintf("kfleet reassign cancel: %d move(s) reverted", len(done))})
 			if len(errs) > 0 && time.Now().After(deadline) {
 				return res, errors.Join(errs...)
@@ -220,7 +220,7 @@ func Cancel(ctx context.Context, k Kafka, stateDir string, plan *CancelPlan, tim
 		}
 		j := journals[id]
 		thr := &Throttler{Kafka: k, Record: func(kind string, th Throttles) {
-			_ = j.Record(Event{Time: time.Now(), Op: id, Kind: kind, Throttles: &th, Message: th.Summary()})
+			_ = j.Record(Event{Time: time.Now(), Op: id, Cluster: plan.Cluster, Kind: kind, Throttles: &th, Message: th.Summary()})
 			if kind == EventThrottleRemoved {
 				res.Removed.Entries = append(res.Removed.Entries, th.Entries...)
 				res.Removed.Brokers = append(res.Removed.Brokers, th.Brokers...)
@@ -234,8 +234,8 @@ func Cancel(ctx context.Context, k Kafka, stateDir string, plan *CancelPlan, tim
 		res.Left.Entries = append(res.Left.Entries, left.Entries...)
 		res.Left.Brokers = append(res.Left.Brokers, left.Brokers...)
 		msg := fmt.Sprintf("cancelled with kfleet reassign cancel: %d move(s) reverted; throttles removed", countOf(res.Cancelled, oj))
-		_ = j.Record(Event{Time: time.Now(), Op: id, Kind: EventCancelled, Message: msg})
-		_ = j.Record(Event{Time: time.Now(), Op: id, Kind: EventFinished, Message: msg})
+		_ = j.Record(Event{Time: time.Now(), Op: id, Cluster: plan.Cluster, Kind: EventCancelled, Message: msg})
+		_ = j.Record(Event{Time: time.Now(), Op: id, Cluster: plan.Cluster, Kind: EventFinished, Message: msg})
 	}
 	sortThrottles(&res.Removed)
 	sortThrottles(&res.Left)
@@ -285,7 +285,7 @@ func restoreOrder(ctx context.Context, k Kafka, stateDir string, ops []string, r
 		}
 		sortTPs(done)
 		res.Reordered = append(res.Reordered, done...)
-		_ = journals[id].Record(Event{Time: time.Now(), Op: id, Kind: EventOrderRestored, Partitions: done,
+		_ = journals[id].Record(Event{Time: time.Now(), Op: id, Cluster: res.Cluster, Kind: EventOrderRestored, Partitions: done,
 			Message: fmt.Sprintf("kfleet reassign cancel: old replica order put back on %d partition(s)", len(done))})
 	}
 	// A reorder finishes at once; wait (briefly) until Kafka lists none of them.

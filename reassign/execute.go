@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kfleet/kfleet/inventory"
+	"github.com/kfleet/kfleet/ops/units"
 )
 
 // LeaseSession is the held cluster lease: the executor starts no move once it is lost, and
@@ -634,6 +635,7 @@ func (e *Executor) emit(ev Event) {
 	}
 	ev.Time = e.now()
 	ev.Op = e.Opts.OpID
+	ev.Cluster = e.Opts.Cluster
 	if e.Journal != nil && ev.Kind != EventProgress {
 		_ = e.Journal.Record(ev) // a journal failure must not strand moves half-followed
 	}
@@ -745,26 +747,12 @@ func throttleText(rate int64) string {
 	if rate <= 0 {
 		return ", no throttle"
 	}
-	return ", throttled at " + FormatBytes(rate) + "/s"
+	return ", throttled at " + units.Bytes(rate) + "/s"
 }
 
 func (e *Executor) bytesText(b int64) string {
 	if !e.Opts.SizesKnown {
 		return "an unknown amount"
 	}
-	return FormatBytes(b)
-}
-
-// FormatBytes renders a byte count for people: 1.5 MiB.
-func FormatBytes(b int64) string {
-	const unit = 1024
-	if b < unit {
-		return fmt.Sprintf("%d B", b)
-	}
-	div, exp := int64(unit), 0
-	for n := b / unit; n >= unit; n /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(b)/float64(div), "KMGTPE"[exp])
+	return units.Bytes(b)
 }

@@ -11,7 +11,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kerr"
 
-	"github.com/kfleet/kfleet/rollout"
+	"github.com/kfleet/kfleet/ops/journal"
 )
 
 func tp(topic string, p int32) TopicPartition { return TopicPartition{topic, p} }
@@ -339,8 +339,8 @@ func TestApplyJournalsAndHistoryReadsIt(t *testing.T) {
 	if len(oj.Done) != 7 || oj.Ended != EventFinished || !oj.Throttles.Outstanding().Empty() || len(oj.Running()) != 0 {
 		t.Errorf("journal: done %d, ended %q, throttles %+v, running %v", len(oj.Done), oj.Ended, oj.Throttles.Outstanding(), oj.Running())
 	}
-	st, err := rollout.LoadOp(dir, "op-1")
-	if err != nil || st.Status != rollout.OpDone || st.Op.Kind != Kind {
+	st, err := journal.Load(dir, "op-1")
+	if err != nil || st.Status != journal.StatusDone || st.Op.Kind != Kind {
 		t.Errorf("history sees %+v, %v", st, err)
 	}
 	if _, err := PrepareResume(context.Background(), f, dir, "op-1"); err == nil || !strings.Contains(err.Error(), "already done") {
@@ -392,8 +392,8 @@ func TestNoWaitThenCancelRevertsOnlyKfleetMoves(t *testing.T) {
 	if len(f.moving) != 4 || len(f.throttleState()) == 0 {
 		t.Fatalf("after --no-wait: in flight %d, throttles %v", len(f.moving), f.throttleState())
 	}
-	st, _ := rollout.LoadOp(dir, "op-1")
-	if st.Status != rollout.OpRunning {
+	st, _ := journal.Load(dir, "op-1")
+	if st.Status != journal.StatusRunning {
 		t.Errorf("history says %s, want running", st.Status)
 	}
 	plan, err := FindCancel(context.Background(), f, dir, "fake", "")

@@ -1,29 +1,25 @@
 package reassign
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
-	"github.com/kfleet/kfleet/rollout"
+	"github.com/kfleet/kfleet/ops/journal"
 )
 
 // Kind is the operation kind in the journal and in `kfleet history`.
 const Kind = "reassign"
 
-// Event kinds of a reassignment. The terminal ones are rollout's, so `kfleet history` shows a
-// reassignment's status like any other operation's.
+// Event kinds of a reassignment. The terminal ones are the journal's, so `kfleet history` shows
+// a reassignment's status like any other operation's.
 const (
-	EventPlan            = rollout.EventPlan
+	EventPlan            = journal.EventPlan
 	EventSubmitted       = "submitted"
 	EventSubmitFailed    = "submit-failed"
 	EventThrottleSet     = "throttle-set"
@@ -36,18 +32,19 @@ const (
 	EventCancelRequested = "cancel-requested"
 	EventCancelled       = "cancelled"
 	EventOrderRestored   = "order-restored"
-	EventFinished        = rollout.EventFinished
-	EventHalted          = rollout.EventHalted
-	EventInterrupted     = rollout.EventInterrupted
-	EventAborted         = rollout.EventAborted
+	EventFinished        = journal.EventFinished
+	EventHalted          = journal.EventHalted
+	EventInterrupted     = journal.EventInterrupted
+	EventAborted         = journal.EventAborted
 )
 
 // Event is one thing a reassignment did: the same value goes to the terminal, the JSON event
 // stream (-o json, one per line), the journal and (milestones) the cluster's event log. Its
-// time, op, event and message keys are rollout.Event's, so history reads it.
+// time, op, cluster, event and message keys are every operation's, so history reads it.
 type Event struct {
 	Time       time.Time        `json:"time"`
 	Op         string           `json:"op"`
+	Cluster    string           `json:"cluster"`
 	Kind       string           `json:"event"`
 	Message    string           `json:"message,omitempty"`
 	Partitions []TopicPartition `json:"partitions,omitempty"`
@@ -90,26 +87,17 @@ type Args struct {
 	Moves      []Move `json:"moves"`
 }
 
-type journalLine struct {
-	Op    *rollout.OpRecord `json:"op,omitempty"`
-	Event *Event            `json:"event,omitempty"`
-}
-
-// journalPath is where rollout.CreateJournal puts an operation's journal.
-func journalPath(stateDir, id string) string { return filepath.Join(stateDir, "ops", id+".jsonl") }
-
-// Journal appends a reassignment's events to its operation journal (rollout's journal file,
-// synced line by line). It also notices a cancel requested by another process (kfleet reassign
-// cancel) through it.
+// Journal appends a reassignment's events to its operation journal. It also notices a cancel
+// requested by another process (kfleet reassign cancel) through it.
 type Journal struct {
-	j    *rollout.Journal
+	j    *journal.Journal
 	mu   sync.Mutex
 	seen int64 // bytes read back by CancelRequested
 }
 
-// CreateJournal starts the journal of a new reassignment (the op record is rollout's).
-func CreateJournal(stateDir string, rec rollout.OpRecord) (*Journal, error) {
-	rj, err := rollout.CreateJournal(stateDir, rec)
+// CreateJournal starts the journal of a new reassignment.
+func CreateJournal(stateDir string, rec journal.Record) (*Journal, error) {
+	rj, err := journal.Create(stateDir, rec)
 	if err != nil {
 		return nil, err
 	}
@@ -118,14 +106,17 @@ func CreateJournal(stateDir string, rec rollout.OpRecord) (*Journal, error) {
 
 // OpenJournal continues an existing operation's journal.
 func OpenJournal(stateDir, id string) (*Journal, error) {
-	rj, err := rollout.ReopenJournal(stateDir, id)
+	rj, err := journal.Reopen(stateDir, id)
 	if err != nil {
 		return nil, err
 	}
 	return newJournal(rj), nil
 }
 
-func newJournal(rj *rollout.Journal) *Journal {
+// Wrap continues a journal opened by the operation's guard.
+func Wrap(rj *journal.Journal) *Journal { return newJournal(rj) }
+
+func newJournal(rj *journal.Journal) *Journal {
 	j := &Journal{j: rj}
 	if st, err := os.Stat(rj.Path()); err == nil {
 		j.seen = st.Size() // a cancel requested before this run does not stop it
@@ -166,7 +157,9 @@ func (j *Journal) CancelRequested() bool {
 	j.seen += int64(end + 1)
 	found := false
 	for line := range bytes.SplitSeq(data[:end], []byte("\n")) {
-		var l journalLine
+		var l struct {
+			Event *Event `json:"event"`
+		}
 		if json.Unmarshal(line, &l) == nil && l.Event != nil && l.Event.Kind == EventCancelRequested {
 			found = true
 		}
@@ -176,7 +169,7 @@ func (j *Journal) CancelRequested() bool {
 
 // OpJournal is a reassignment as its journal tells it.
 type OpJournal struct {
-	Op        rollout.OpRecord
+	Op        journal.Record
 	Args      Args
 	Events    []Event
 	Submitted map[TopicPartition]bool
@@ -195,50 +188,29 @@ var ErrNotReassign = errors.New("not a reassignment")
 
 // LoadJournal reads a reassignment's journal.
 func LoadJournal(stateDir, id string) (*OpJournal, error) {
-	if strings.ContainsAny(id, `/\`) || id == "" {
-		return nil, fmt.Errorf("%w: %q", rollout.ErrNoSuchOp, id)
-	}
-	f, err := os.Open(journalPath(stateDir, id))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%w: %s (journals are in %s)", rollout.ErrNoSuchOp, id, filepath.Join(stateDir, "ops"))
-	}
+	e, err := journal.Load(stateDir, id)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	oj := &OpJournal{Submitted: map[TopicPartition]bool{}, Done: map[TopicPartition]bool{},
+	return readJournal(e)
+}
+
+func readJournal(e *journal.Entry) (*OpJournal, error) {
+	id := e.Op.ID
+	if e.Op.Kind != Kind {
+		return nil, fmt.Errorf("operation %s is a %s: %w", id, e.Op.Kind, ErrNotReassign)
+	}
+	oj := &OpJournal{Op: e.Op, Submitted: map[TopicPartition]bool{}, Done: map[TopicPartition]bool{},
 		Reverted: map[TopicPartition]bool{}, Failed: map[TopicPartition]bool{}, Throttles: &Throttler{}}
 	oj.Throttles.init()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64*1024), 256*1024*1024)
-	n := 0
-	for sc.Scan() {
-		n++
-		var l journalLine
-		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
-			if n > 1 {
-				continue // a torn last line after a crash
-			}
-			return nil, fmt.Errorf("journal %s line %d: %w", id, n, err)
-		}
-		switch {
-		case l.Op != nil:
-			oj.Op = *l.Op
-			if oj.Op.Kind != Kind {
-				return nil, fmt.Errorf("operation %s is a %s: %w", id, oj.Op.Kind, ErrNotReassign)
-			}
-			if err := json.Unmarshal(oj.Op.Args, &oj.Args); err != nil {
-				return nil, fmt.Errorf("journal %s: settings unreadable: %w", id, err)
-			}
-		case l.Event != nil:
-			oj.apply(*l.Event)
-		}
+	if err := json.Unmarshal(e.Op.Args, &oj.Args); err != nil {
+		return nil, fmt.Errorf("journal %s: settings unreadable: %w", id, err)
 	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("journal %s: %w", id, err)
-	}
-	if oj.Op.ID == "" {
-		return nil, fmt.Errorf("journal %s has no operation record", id)
+	for _, raw := range e.Events {
+		var ev Event
+		if json.Unmarshal(raw, &ev) == nil {
+			oj.apply(ev)
+		}
 	}
 	return oj, nil
 }
@@ -314,16 +286,13 @@ func (oj *OpJournal) Move(tp TopicPartition) (*Move, bool) {
 
 // ListJournals reads the reassignments journaled in the state dir for cluster, newest first.
 func ListJournals(stateDir, cluster string) ([]*OpJournal, error) {
-	ops, err := rollout.ListOps(stateDir)
+	entries, err := journal.List(stateDir, journal.Filter{Clusters: []string{cluster}, Kind: Kind})
 	if err != nil {
 		return nil, err
 	}
 	var out []*OpJournal
-	for _, o := range ops {
-		if o.Op.Kind != Kind || o.Op.Cluster != cluster {
-			continue
-		}
-		oj, err := LoadJournal(stateDir, o.Op.ID)
+	for _, e := range entries {
+		oj, err := readJournal(e)
 		if err != nil {
 			continue
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/kfleet/kfleet/inventory"
 	"github.com/kfleet/kfleet/ops"
+	"github.com/kfleet/kfleet/ops/journal"
 )
 
 // Kafka is what the engine needs from the cluster.
@@ -89,9 +90,9 @@ func (o *Options) Defaults() {
 type Engine struct {
 	Kafka   Kafka
 	Hosts   Hosts
-	Journal *Journal     // nil: nothing recorded (dry run)
-	Lease   LeaseSession // nil: no lease (tests)
-	Emit    func(Event)  // progress sink; may be nil
+	Journal *journal.Journal // nil: nothing recorded (dry run)
+	Lease   LeaseSession     // nil: no lease (tests)
+	Emit    func(Event)      // progress sink; may be nil
 	Opts    Options
 	now     func() time.Time
 	batches int
@@ -542,11 +543,14 @@ func (e *Engine) emit(ev Event) {
 	}
 	ev.Time = e.now()
 	ev.Op = e.Opts.OpID
+	if e.Opts.Cluster != nil {
+		ev.Cluster = e.Opts.Cluster.Name
+	}
 	if ev.Batches == 0 && ev.Batch > 0 {
 		ev.Batches = max(e.batches, ev.Batch)
 	}
 	if e.Journal != nil {
-		_ = e.Journal.Record(ev) // a journal write failure must not strand a stopped broker
+		_ = e.Journal.Append(ev) // a journal write failure must not strand a stopped broker
 	}
 	if e.Emit != nil {
 		e.Emit(ev)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/kfleet/kfleet/inventory"
 	"github.com/kfleet/kfleet/ops"
+	"github.com/kfleet/kfleet/ops/journal"
 )
 
 // fakeCluster is a tiny Kafka + hosts model: stopping a broker fences it and drops it from every
@@ -307,7 +308,7 @@ func TestJournalRecordsAndResumeSkipsDoneBrokers(t *testing.T) {
 	f.startFails[3] = true
 	c := testCluster(3)
 	e, _ := testEngine(t, f, c, 1)
-	j, err := CreateJournal(dir, OpRecord{ID: "op-test", Kind: "restart", Cluster: "c", Brokers: []int32{1, 2, 3}, Created: time.Now()})
+	j, err := journal.Create(dir, journal.Record{ID: "op-test", Kind: "restart", Cluster: "c", Brokers: []int32{1, 2, 3}, Created: time.Now()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -316,11 +317,11 @@ func TestJournalRecordsAndResumeSkipsDoneBrokers(t *testing.T) {
 		t.Fatal("want a halt")
 	}
 	j.Close()
-	st, err := LoadOp(dir, "op-test")
+	st, err := journal.Load(dir, "op-test")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Status != OpHalted || !slices.Equal(st.Done, []int32{1, 2}) || !slices.Equal(st.Pending, []int32{3}) {
+	if st.Status != journal.StatusHalted || !slices.Equal(st.Done, []int32{1, 2}) || !slices.Equal(st.Pending, []int32{3}) {
 		t.Fatalf("state = %s done %v pending %v", st.Status, st.Done, st.Pending)
 	}
 
@@ -338,8 +339,8 @@ func TestJournalRecordsAndResumeSkipsDoneBrokers(t *testing.T) {
 	if got := f.actions(); !slices.Equal(got, []string{"stop 3", "start 3"}) {
 		t.Errorf("resume touched %v, want only broker 3", got)
 	}
-	list, err := ListOps(dir)
+	list, err := journal.List(dir, journal.Filter{})
 	if err != nil || len(list) != 1 || list[0].Op.ID != "op-test" {
-		t.Fatalf("ListOps = %v, %v", list, err)
+		t.Fatalf("journal.List = %v, %v", list, err)
 	}
 }

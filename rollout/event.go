@@ -4,19 +4,20 @@ import (
 	"time"
 
 	"github.com/kfleet/kfleet/ops"
+	"github.com/kfleet/kfleet/ops/journal"
 )
 
 // Event kinds, in the order an operation emits them.
 const (
-	EventPlan        = "plan"
-	EventBatchStart  = "batch-start"
+	EventPlan        = journal.EventPlan
+	EventBatchStart  = journal.EventBatchStart
 	EventStep        = "step"
 	EventWaiting     = "waiting"
-	EventBatchDone   = "batch-done"
-	EventHalted      = "halted"
-	EventInterrupted = "interrupted"
-	EventAborted     = "aborted"
-	EventFinished    = "finished"
+	EventBatchDone   = journal.EventBatchDone
+	EventHalted      = journal.EventHalted
+	EventInterrupted = journal.EventInterrupted
+	EventAborted     = journal.EventAborted
+	EventFinished    = journal.EventFinished
 )
 
 // Steps of one batch.
@@ -46,6 +47,7 @@ const (
 type Event struct {
 	Time    time.Time `json:"time"`
 	Op      string    `json:"op"`
+	Cluster string    `json:"cluster"`
 	Kind    string    `json:"event"`
 	Batch   int       `json:"batch,omitempty"`   // 1-based
 	Batches int       `json:"batches,omitempty"` // planned so far, for "batch 2/3"

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -9,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kfleet/kfleet/inventory"
-	"github.com/kfleet/kfleet/ops"
 	"github.com/kfleet/kfleet/rollout"
 	"github.com/kfleet/kfleet/rollout/brokerconfig"
 )
@@ -104,11 +104,10 @@ func (o *configDiffOptions) run(ctx context.Context) error {
 }
 
 func readConfigDiff(ctx context.Context, f *Factory, c *inventory.Cluster, brokers []*inventory.Broker) ([]brokerconfig.Diff, error) {
-	cl, err := ops.NewKafkaClient(c, ops.KafkaOptions{Logger: f.Logger()})
+	cl, err := f.Kafka(c)
 	if err != nil {
 		return nil, err
 	}
-	defer cl.Close()
 	live, err := brokerconfig.ReadLive(ctx, cl, f.SSH(), c, brokers)
 	if err != nil {
 		return nil, err
@@ -185,123 +184,50 @@ func (o *configApplyOptions) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	cl, err := ops.NewKafkaClient(c, ops.KafkaOptions{Logger: f.Logger()})
+	d, err := f.deps(c, f.InventoryPath)
 	if err != nil {
 		return err
 	}
-	defer cl.Close()
-	live, err := brokerconfig.ReadLive(ctx, cl, f.SSH(), c, brokers)
-	if err != nil {
-		return err
+	op := brokerconfig.NewApply(c, brokers, d, brokerconfig.Settings{Settings: o.settings, VerifyTimeout: o.verifyTimeout})
+	err = f.operate(ctx, operationRun{op: op, opID: op.OpID(), dryRun: o.dryRun, show: f.showPlan(o.dryRun)})
+	var remain *brokerconfig.RemainError
+	if errors.As(err, &remain) && f.Output == formatTable {
+		_ = printConfigDiffs(f.IO.ErrOut, remain.Left)
 	}
-	plan := brokerconfig.PlanChanges(c, brokers, live, brokerconfig.Compare(c, brokers, live))
-	if len(plan.Refused) > 0 {
-		return &brokerconfig.PlacementError{Cluster: c.Name, Keys: plan.Refused}
-	}
-	if plan.ClusterWide() && len(brokers) < len(c.Brokers) {
-		return usagef("cluster %s: the plan changes cluster-wide dynamic defaults, which every broker inherits, "+
-			"but --brokers selects only %s; run without --brokers (or use config diff to see the changes); nothing was changed",
-			c.Name, idList(brokers))
-	}
-	if err := brokerconfig.Validate(ctx, cl, plan); err != nil {
-		return err
-	}
+	return err
+}
+
+// showConfigApply shows what config apply changes (keys, file diffs, restarts); with dryRun the
+// plan as JSON, or the restart plan after the table.
+func (f *Factory) showConfigApply(p *brokerconfig.ApplyPlan, dryRun bool) error {
+	plan := p.Config
 	for _, w := range plan.Warnings {
 		fmt.Fprintf(f.IO.ErrOut, "warning: %s\n", w)
 	}
-	opID := rollout.NewOpID(time.Now())
-	if o.dryRun {
-		if f.Output != formatTable {
-			return render(f.IO.Out, f.Output, plan, nil)
-		}
+	switch {
+	case p.Resumed:
+		return f.showRolling(p.Restart, dryRun)
+	case dryRun && f.Output != formatTable:
+		return render(f.IO.Out, f.Output, plan, nil)
+	case dryRun:
 		printConfigPlan(f.IO.Out, plan)
-		if len(plan.Restart) > 0 {
+		if p.Restart != nil {
 			fmt.Fprintln(f.IO.Out)
-			return f.runRollout(ctx, o.restartRun(c, plan, opID, true))
+			return f.showRolling(p.Restart, true)
 		}
-		return nil
-	}
-	if plan.Empty() {
-		if f.Output == formatTable {
-			fmt.Fprintf(f.IO.Out, "nothing to change: %d broker(s) of %s match the inventory\n", len(brokers), c.Name)
-		} else {
-			o.event(opID, "config-unchanged", nil, "nothing to change")
-		}
-		return nil
-	}
-	if f.Output == formatTable {
+	case plan.Empty() && f.Output == formatTable:
+		fmt.Fprintf(f.IO.Out, "nothing to change: %d broker(s) of %s match the inventory\n", p.Compared, plan.Cluster)
+	case plan.Empty():
+		newEventPrinter(f.IO, f.Output).print(rollout.Event{Time: time.Now().UTC(), Kind: brokerconfig.EventUnchanged,
+			Cluster: plan.Cluster, Message: "nothing to change"})
+	case f.Output == formatTable:
 		printConfigPlan(f.IO.Out, plan)
-	}
-	if !f.Yes {
-		ok, err := f.IO.Confirm(fmt.Sprintf("apply %d config change(s) to %s, restarting %d broker(s)?", len(plan.Changes), c.Name, len(plan.Restart)))
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return usagef("not confirmed; nothing was changed")
-		}
-		// One confirmation covers the whole apply, the restarts included.
-		f.Yes = true
-	}
-	if err := brokerconfig.ApplyDynamic(ctx, cl, plan); err != nil {
-		return err
-	}
-	if plan.Dynamic() {
-		o.event(opID, "config-dynamic", nil, "dynamic configs applied")
-	}
-	byID := map[int32]*inventory.Broker{}
-	for _, b := range brokers {
-		byID[b.ID] = b
-	}
-	now := time.Now()
-	for _, e := range plan.Files {
-		backup, err := brokerconfig.WriteConfigFile(ctx, f.SSH(), byID[e.Broker], e, now)
-		if err != nil {
-			return err
-		}
-		o.event(opID, "config-file", []int32{e.Broker}, fmt.Sprintf("%s rewritten on %s (backup %s)", e.Path, e.Host, backup))
-	}
-	if len(plan.Restart) > 0 {
-		if err := f.runRollout(ctx, o.restartRun(c, plan, opID, false)); err != nil {
-			return err
+		if p.Restart != nil {
+			fmt.Fprintln(f.IO.Out)
+			printRollingPlan(f.IO.Out, p.Restart)
 		}
 	}
-	left, err := brokerconfig.WaitApplied(ctx, cl, f.SSH(), c, brokers, o.verifyTimeout, 500*time.Millisecond)
-	if err != nil {
-		return err
-	}
-	if len(left) > 0 {
-		if f.Output == formatTable {
-			_ = printConfigDiffs(f.IO.ErrOut, left)
-		}
-		return fmt.Errorf("cluster %s: %d difference(s) remain after apply (see above); see kfleet config diff", c.Name, len(left))
-	}
-	o.event(opID, "config-verified", nil, fmt.Sprintf("%d broker(s) of %s match the inventory", len(brokers), c.Name))
 	return nil
-}
-
-// restartRun restarts the brokers whose server.properties changed. It is an ordinary restart
-// for the journal, so 'kfleet resume' can finish it.
-func (o *configApplyOptions) restartRun(c *inventory.Cluster, plan *brokerconfig.Plan, opID string, dryRun bool) rolloutRun {
-	var brokers []*inventory.Broker
-	for _, b := range c.Brokers {
-		for _, id := range plan.Restart {
-			if b.ID == id {
-				brokers = append(brokers, b)
-			}
-		}
-	}
-	return rolloutRun{kind: "restart", purpose: "config apply: restart brokers " + idList(brokers) + " to load server.properties",
-		cluster: c, brokers: brokers, opID: opID, args: o.args, dryRun: dryRun}
-}
-
-// event reports one step of apply: a line on the terminal, or a JSON event.
-func (o *configApplyOptions) event(opID, kind string, brokers []int32, msg string) {
-	if o.f.Output == formatTable {
-		fmt.Fprintf(o.f.IO.Out, "%s %s\n", time.Now().Format("15:04:05"), msg)
-		return
-	}
-	newEventPrinter(o.f.IO, o.f.Output).print(rollout.Event{Time: time.Now().UTC(), Op: opID, Kind: kind, Brokers: brokers, Message: msg})
 }
 
 func printConfigPlan(w io.Writer, p *brokerconfig.Plan) {

@@ -5,34 +5,73 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"time"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/kfleet/kfleet/inventory"
+	"github.com/kfleet/kfleet/ops/units"
+	"github.com/kfleet/kfleet/reassign"
 	"github.com/kfleet/kfleet/rollout"
+	"github.com/kfleet/kfleet/rollout/brokerconfig"
+	"github.com/kfleet/kfleet/rollout/deploy"
 )
 
-// eventPrinter shows an operation's events as they happen: one JSON object per line with
-// -o json|yaml (so CI logs parse), the readable line that line writes otherwise. Events may come
-// from several goroutines.
-type eventPrinter[E any] struct {
+// eventPrinter shows operations' events as they happen: with -o json one JSON object per line
+// (so CI logs parse), with -o yaml one YAML document per event, readable lines otherwise. Every
+// event names its cluster, so the lines of several clusters on one stream stay apart. Events may
+// come from several goroutines.
+type eventPrinter struct {
 	mu     sync.Mutex
 	io     *IOStreams
 	format string
-	line   func(w io.Writer, e E)
+	// stage remembers, per host, the last upload progress step shown.
+	stage map[string]int64
 }
 
-func (p *eventPrinter[E]) print(e E) {
+func newEventPrinter(streams *IOStreams, format string) *eventPrinter {
+	return &eventPrinter{io: streams, format: format, stage: map[string]int64{}}
+}
+
+// print shows one event: a rollout.Event, a reassign.Event or a deploy.StageProgress.
+func (p *eventPrinter) print(e any) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if s, ok := e.(deploy.StageProgress); ok {
+		p.stageProgress(s)
+		return
+	}
 	if p.format != formatTable {
+		p.structured(e)
+		return
+	}
+	switch e := e.(type) {
+	case rollout.Event:
+		rolloutEventLine(p.io.Out, e)
+	case reassign.Event:
+		reassignEventLine(p.io.Out, e)
+	}
+}
+
+// structured writes e as one JSON line, or as one YAML document with the same keys.
+func (p *eventPrinter) structured(e any) {
+	if p.format != formatYAML {
 		_ = json.NewEncoder(p.io.Out).Encode(e)
 		return
 	}
-	p.line(p.io.Out, e)
-}
-
-// newEventPrinter prints a rollout's events.
-func newEventPrinter(streams *IOStreams, format string) *eventPrinter[rollout.Event] {
-	return &eventPrinter[rollout.Event]{io: streams, format: format, line: rolloutEventLine}
+	data, err := json.Marshal(e)
+	if err != nil {
+		return
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return
+	}
+	fmt.Fprintln(p.io.Out, "---")
+	enc := yaml.NewEncoder(p.io.Out)
+	enc.SetIndent(2)
+	_ = enc.Encode(&doc)
+	_ = enc.Close()
 }
 
 // rolloutEventLine writes a rollout event as readable progress.
@@ -65,6 +104,72 @@ func rolloutEventLine(w io.Writer, e rollout.Event) {
 			ts, e.Batch, t.Total, t.Gate, t.Stop, t.Start, t.CatchUp, t.Confirm)
 	case rollout.EventFinished:
 		fmt.Fprintf(w, "\n%s %s\n", ts, e.Message)
+	case brokerconfig.EventDynamic, brokerconfig.EventFile, brokerconfig.EventVerified:
+		fmt.Fprintf(w, "%s %s\n", e.Time.Local().Format("15:04:05"), e.Message)
 	default: // halted, interrupted, aborted: the error itself is printed on exit
+	}
+}
+
+// reassignEventLine writes a reassignment event as a readable line.
+func reassignEventLine(w io.Writer, e reassign.Event) {
+	ts := e.Time.Format("15:04:05")
+	switch e.Kind {
+	case reassign.EventProgress:
+		g := e.Progress
+		line := fmt.Sprintf("%s progress: %d/%d partitions done, %d in flight", ts, g.Done, g.Partitions, g.InFlight)
+		if g.Failed > 0 {
+			line += fmt.Sprintf(", %d failed", g.Failed)
+		}
+		if g.Bytes > 0 {
+			line += fmt.Sprintf("; %s of %s, %s/s", units.Bytes(g.BytesDone), units.Bytes(g.Bytes), units.Bytes(int64(g.Rate)))
+			if g.ETA >= 0 {
+				line += ", ETA " + (time.Duration(g.ETA) * time.Second).String()
+			}
+		}
+		fmt.Fprintln(w, line)
+	case reassign.EventThrottleSet:
+		fmt.Fprintf(w, "%s throttle set: %s\n", ts, e.Message)
+	case reassign.EventThrottleRemoved:
+		fmt.Fprintf(w, "%s throttle removed: %s\n", ts, e.Message)
+	case reassign.EventWarning:
+		fmt.Fprintf(w, "%s warning: %s\n", ts, e.Message)
+	case reassign.EventHalted, reassign.EventInterrupted, reassign.EventAborted:
+		// The error itself is printed on exit.
+	default:
+		fmt.Fprintf(w, "%s %s\n", ts, e.Message)
+	}
+}
+
+// stageProgress shows upload progress: a line per host at every quarter (every tenth as an
+// event with -o json|yaml), on stderr unless structured.
+func (p *eventPrinter) stageProgress(s deploy.StageProgress) {
+	steps := int64(4)
+	if p.format != formatTable {
+		steps = 10
+	}
+	if s.Phase == "upload" {
+		bucket := s.Sent * steps / max(s.Total, 1)
+		if b, ok := p.stage[s.Host]; ok && b == bucket {
+			return
+		}
+		p.stage[s.Host] = bucket
+	}
+	if p.format != formatTable {
+		p.structured(struct {
+			Event string    `json:"event"`
+			Time  time.Time `json:"time"`
+			deploy.StageProgress
+		}{"stage", time.Now(), s})
+		return
+	}
+	ts := time.Now().Format("15:04:05")
+	w := p.io.ErrOut
+	switch s.Phase {
+	case "upload":
+		fmt.Fprintf(w, "%s   host %s: uploaded %s of %s (%d%%)\n", ts, s.Host, units.Bytes(s.Sent), units.Bytes(s.Total), s.Sent*100/max(s.Total, 1))
+	case "verify":
+		fmt.Fprintf(w, "%s   host %s: verifying the checksum and unpacking\n", ts, s.Host)
+	default:
+		fmt.Fprintf(w, "%s   host %s: %s: %s\n", ts, s.Host, s.Phase, s.Message)
 	}
 }

@@ -2,17 +2,14 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
-	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/kfleet/kfleet/ops"
-	"github.com/kfleet/kfleet/reassign"
-	"github.com/kfleet/kfleet/rollout"
+	"github.com/kfleet/kfleet/ops/journal"
+	"github.com/kfleet/kfleet/rollout/operation"
 )
 
 func newHistoryCmd(f *Factory) *cobra.Command {
@@ -24,26 +21,15 @@ status (done, halted, interrupted, running), when, and how many brokers are done
 interrupted operation continues with 'kfleet resume OP-ID'.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ops, err := rollout.ListOps(f.StateDir)
+			ops, err := journal.List(f.StateDir, journal.Filter{Clusters: f.Clusters})
 			if err != nil {
 				return err
 			}
-			if len(f.Clusters) > 0 {
-				var keep []*rollout.OpState
-				for _, o := range ops {
-					for _, c := range f.Clusters {
-						if o.Op.Cluster == c {
-							keep = append(keep, o)
-						}
-					}
-				}
-				ops = keep
-			}
 			if ops == nil {
-				ops = []*rollout.OpState{}
+				ops = []*journal.Entry{}
 			}
 			return render(f.IO.Out, f.Output, struct {
-				Ops []*rollout.OpState `json:"operations" yaml:"operations"`
+				Ops []*journal.Entry `json:"operations" yaml:"operations"`
 			}{ops}, func(w io.Writer) error {
 				t := newTable(w, "OP", "KIND", "CLUSTER", "STATUS", "STARTED", "BROKERS DONE", "LAST")
 				for _, o := range ops {
@@ -81,54 +67,38 @@ The inventory is the one the operation recorded unless -i is given.`,
 	return cmd
 }
 
+// resume finds the journaled operation's kind in the registry, rebuilds it on the inventory's
+// cluster of that name, and runs it like a new one.
 func resume(ctx context.Context, f *Factory, id string, inventoryGiven bool, dryRun bool) error {
-	st, err := rollout.LoadOp(f.StateDir, id)
+	e, err := journal.Load(f.StateDir, id)
 	if err != nil {
 		return usagef("%v", err)
 	}
-	if st.Status == rollout.OpDone {
+	if e.Status == journal.StatusDone {
 		return usagef("operation %s is already done", id)
 	}
-	if st.Op.Kind == reassign.Kind {
-		return resumeReassign(ctx, f, st, inventoryGiven, dryRun)
+	path := f.InventoryPath
+	if !inventoryGiven && e.Op.Inventory != "" {
+		path = e.Op.Inventory
 	}
-	if !slices.Contains([]string{"restart", "patch", "deploy", "rollback"}, st.Op.Kind) {
-		return usagef("operation %s is a %s; only restart, patch run, deploy and rollback operations can be resumed in this version", id, st.Op.Kind)
-	}
-	var args rolloutArgs
-	if err := json.Unmarshal(st.Op.Args, &args); err != nil {
-		return fmt.Errorf("operation %s: journal settings unreadable: %w", id, err)
-	}
-	if !inventoryGiven && st.Op.Inventory != "" {
-		f.InventoryPath = st.Op.Inventory
-	}
-	fleet, err := f.Inventory()
+	fleet, err := f.InventoryAt(path)
 	if err != nil {
 		return err
 	}
-	clusters, err := fleet.Select([]string{st.Op.Cluster})
+	clusters, err := fleet.Select([]string{e.Op.Cluster})
 	if err != nil {
 		return err
 	}
 	c := clusters[0]
-	brokers, err := c.SelectBrokers(st.Op.Brokers)
+	d, err := f.deps(c, path)
 	if err != nil {
 		return err
 	}
-	hosts := &ops.HostControl{SSH: f.SSH()}
-	run := rolloutRun{kind: st.Op.Kind, purpose: "resume " + id + ": " + st.Op.Kind + " brokers " + idList(brokers),
-		cluster: c, brokers: brokers, opID: id, args: args, dryRun: dryRun, resuming: true}
-	if args.Release != "" {
-		// Deploy and rollback: a broker is done when it runs the release, not when it restarted.
-		if run.skip, err = deploySkips(ctx, f, brokers, args.Release); err != nil {
-			return err
-		}
-		return f.runDeploy(ctx, run)
-	}
-	if run.skip, err = rollout.ResumeSkips(ctx, st, hosts, brokers); err != nil {
+	op, err := operation.Resume(ctx, c, d, e)
+	if err != nil {
 		return err
 	}
-	return f.runRollout(ctx, run)
+	return f.operate(ctx, operationRun{op: op, opID: id, dryRun: dryRun, show: f.showPlan(dryRun)})
 }
 
 func truncateText(s string, n int) string {

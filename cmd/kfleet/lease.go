@@ -31,11 +31,10 @@ and you do not want to wait for the lease to expire. Needs --force and one clust
 			if err != nil {
 				return err
 			}
-			cl, err := ops.NewKafkaClient(c, ops.KafkaOptions{Logger: f.Logger()})
+			cl, err := f.Kafka(c)
 			if err != nil {
 				return err
 			}
-			defer cl.Close()
 			st, err := ops.ReadLease(cmd.Context(), cl, c.Name)
 			if err != nil {
 				return ops.KafkaFailure(c.Name, ops.OpLease, err)
@@ -44,14 +43,8 @@ and you do not want to wait for the lease to expire. Needs --force and one clust
 				fmt.Fprintf(f.IO.ErrOut, "cluster %s: no lease is held\n", c.Name)
 				return nil
 			}
-			if !f.Yes {
-				ok, err := f.IO.Confirm(fmt.Sprintf("break the lease of cluster %s held by %s for %q (op %s)?", c.Name, st.Holder, st.Purpose, st.OpID))
-				if err != nil {
-					return err
-				}
-				if !ok {
-					return usagef("not confirmed; nothing was changed")
-				}
+			if err := f.confirm(fmt.Sprintf("break the lease of cluster %s held by %s for %q (op %s)?", c.Name, st.Holder, st.Purpose, st.OpID)); err != nil {
+				return err
 			}
 			released, err := ops.ForceReleaseLease(cmd.Context(), cl, c.Name, ops.LeaseHolderString())
 			if err != nil {

@@ -12,7 +12,6 @@ import (
 	"github.com/kfleet/kfleet/inventory"
 	"github.com/kfleet/kfleet/ops"
 	"github.com/kfleet/kfleet/patch"
-	"github.com/kfleet/kfleet/rollout"
 )
 
 func newPatchCmd(f *Factory) *cobra.Command {
@@ -29,36 +28,34 @@ lease and timeouts) is in docs/patch-hook.md.`,
 	return cmd
 }
 
-// hookFor resolves --host to its cluster and brokers and connects to the cluster.
-func (f *Factory) hookFor(host string) (*patch.Hook, func(), error) {
+// hookFor resolves --host to its cluster and brokers and the cluster's client.
+func (f *Factory) hookFor(host string) (*patch.Hook, error) {
 	if host == "" {
-		return nil, nil, usagef("--host is required")
+		return nil, usagef("--host is required")
 	}
 	fleet, err := f.Inventory()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	c, brokers, err := patch.FindHost(fleet, host)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	cl, err := ops.NewKafkaClient(c, ops.KafkaOptions{Logger: f.Logger()})
+	cl, err := f.Kafka(c)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	h := &patch.Hook{Cluster: c, Host: host, Brokers: brokers, Client: cl, Hosts: &ops.HostControl{SSH: f.SSH()},
-		Log: f.IO.ErrOut}
-	return h, cl.Close, nil
+	return &patch.Hook{Cluster: c, Host: host, Brokers: brokers, Client: cl, Hosts: &ops.HostControl{SSH: f.SSH()},
+		Log: f.IO.ErrOut}, nil
 }
 
 // runHook runs pre or post for --host and prints its result: the JSON object with -o json|yaml
 // (the exit code still tells the outcome), one line otherwise.
 func (f *Factory) runHook(host string, call func(*patch.Hook) (patch.Result, error)) error {
-	h, done, err := f.hookFor(host)
+	h, err := f.hookFor(host)
 	if err != nil {
 		return err
 	}
-	defer done()
 	r, err := call(h)
 	if perr := f.printPatchResult(r); perr != nil {
 		return perr
@@ -177,12 +174,11 @@ func newPatchStatusCmd(f *Factory) *cobra.Command {
 
 func readPatchLease(ctx context.Context, f *Factory, c *inventory.Cluster) patchLease {
 	row := patchLease{Cluster: c.Name}
-	cl, err := ops.NewKafkaClient(c, ops.KafkaOptions{Logger: f.Logger()})
+	cl, err := f.Kafka(c)
 	if err != nil {
 		row.Error = err.Error()
 		return row
 	}
-	defer cl.Close()
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	st, err := ops.ReadLease(ctx, cl, c.Name)
@@ -197,6 +193,7 @@ func readPatchLease(ctx context.Context, f *Factory, c *inventory.Cluster) patch
 func newPatchRunCmd(f *Factory) *cobra.Command {
 	o := &restartOptions{f: f}
 	var hosts []string
+	var s patch.RunSettings
 	cmd := &cobra.Command{
 		Use:   "run [--hosts H...] [--max-parallel N] -- CMD",
 		Short: "Rolling host patch: per batch gate, stop, run CMD on the host (reboot ok), start, wait healthy",
@@ -210,48 +207,29 @@ healthy -> preferred leaders. CMD is a shell command line run by the remote shel
 			if cmd.ArgsLenAtDash() != 0 || len(args) == 0 || strings.TrimSpace(strings.Join(args, " ")) == "" {
 				return usagef("patch run needs the command after --, e.g. kfleet patch run -- 'sudo apt-get -y upgrade'")
 			}
-			o.args.Command = args[0]
+			s.Command = args[0]
 			if len(args) > 1 {
-				o.args.Command = ops.ShellJoin(args...)
+				s.Command = ops.ShellJoin(args...)
 			}
-			return o.runPatch(cmd.Context(), hosts)
+			c, brokers, err := o.prepare()
+			if err != nil {
+				return err
+			}
+			if brokers, err = patch.HostBrokers(c, brokers, hosts); err != nil {
+				return err
+			}
+			d, err := f.deps(c, f.InventoryPath)
+			if err != nil {
+				return err
+			}
+			s.Settings = o.settings
+			op := patch.NewRun(c, brokers, d, s)
+			return f.operate(cmd.Context(), operationRun{op: op, opID: op.OpID(), dryRun: o.dryRun, show: f.showPlan(o.dryRun)})
 		},
 	}
 	o.flags(cmd)
 	cmd.Flags().StringArrayVar(&hosts, "hosts", nil, "hosts to patch (default: every broker host of the cluster)")
-	cmd.Flags().DurationVar(&o.args.RebootTimeout, "reboot-timeout", 15*time.Minute, "how long a host may take to come back after its connection dropped")
-	cmd.Flags().DurationVar(&o.args.CommandTimeout, "command-timeout", time.Hour, "how long CMD may run on one host")
+	cmd.Flags().DurationVar(&s.RebootTimeout, "reboot-timeout", 15*time.Minute, "how long a host may take to come back after its connection dropped")
+	cmd.Flags().DurationVar(&s.CommandTimeout, "command-timeout", time.Hour, "how long CMD may run on one host")
 	return cmd
-}
-
-func (o *restartOptions) runPatch(ctx context.Context, hosts []string) error {
-	c, brokers, err := o.prepare()
-	if err != nil {
-		return err
-	}
-	if len(hosts) > 0 {
-		var keep []*inventory.Broker
-		for _, h := range hosts {
-			n := len(keep)
-			for _, b := range brokers {
-				if strings.EqualFold(b.Host, h) {
-					keep = append(keep, b)
-				}
-			}
-			if len(keep) == n {
-				return &inventory.SelectionError{Msg: fmt.Sprintf("host %s has no broker of cluster %s in the inventory", h, c.Name)}
-			}
-		}
-		brokers = keep
-	}
-	// The gate judges brokers; a host patch takes down everything on the host at once.
-	seen := map[string]int32{}
-	for _, b := range brokers {
-		if other, ok := seen[strings.ToLower(b.Host)]; ok {
-			return usagef("host %s carries brokers %d and %d: patch run handles one broker per host", b.Host, other, b.ID)
-		}
-		seen[strings.ToLower(b.Host)] = b.ID
-	}
-	return o.f.runRollout(ctx, rolloutRun{kind: "patch", purpose: "patch run: brokers " + idList(brokers), cluster: c,
-		brokers: brokers, opID: rollout.NewOpID(time.Now()), args: o.args, dryRun: o.dryRun})
 }

@@ -12,8 +12,8 @@ import (
 
 	"github.com/kfleet/kfleet/inventory"
 	"github.com/kfleet/kfleet/ops"
+	"github.com/kfleet/kfleet/ops/units"
 	"github.com/kfleet/kfleet/reassign"
-	"github.com/kfleet/kfleet/rollout"
 )
 
 func newReassignCmd(f *Factory) *cobra.Command {
@@ -38,28 +38,17 @@ See docs/reassign.md.`,
 	return cmd
 }
 
-// reassignCluster resolves -c and connects.
-func (f *Factory) reassignCluster(verb string) (*inventory.Cluster, *reassign.KafkaAdmin, func(), error) {
+// reassignCluster resolves -c and its Kafka client.
+func (f *Factory) reassignCluster(verb string) (*inventory.Cluster, *reassign.KafkaAdmin, error) {
 	c, err := f.OneCluster(verb)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
-	cl, err := ops.NewKafkaClient(c, ops.KafkaOptions{Logger: f.Logger()})
+	cl, err := f.Kafka(c)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
-	return c, reassign.NewKafkaAdmin(c.Name, cl), cl.Close, nil
-}
-
-// inventoryRacks lets the planner keep the replica of an unregistered broker in its rack.
-func inventoryRacks(c *inventory.Cluster) map[int32]string {
-	racks := map[int32]string{}
-	for _, b := range c.Brokers {
-		if b.Rack != "" {
-			racks[b.ID] = b.Rack
-		}
-	}
-	return racks
+	return c, reassign.NewKafkaAdmin(c.Name, cl), nil
 }
 
 func newReassignPlanCmd(f *Factory) *cobra.Command {
@@ -87,12 +76,11 @@ the rest and the command exits 3.`,
 			if err != nil {
 				return err
 			}
-			c, k, done, err := f.reassignCluster("reassign plan")
+			c, k, err := f.reassignCluster("reassign plan")
 			if err != nil {
 				return err
 			}
-			defer done()
-			plan, _, notes, err := reassign.MakePlan(cmd.Context(), k, ids, inventoryRacks(c))
+			plan, _, notes, err := reassign.MakePlan(cmd.Context(), k, ids, reassign.InventoryRacks(c))
 			if err != nil {
 				return err
 			}
@@ -209,7 +197,7 @@ func planBytes(b int64, known bool) string {
 	if !known {
 		return "?"
 	}
-	return reassign.FormatBytes(b)
+	return units.Bytes(b)
 }
 
 func orDash(s string) string {
@@ -309,6 +297,7 @@ func (o *reassignApplyOptions) run(ctx context.Context) error {
 		return err
 	}
 	req := reassign.Request{Auto: o.auto, From: from, Additional: a.Additional}
+	source := "auto"
 	if o.planFile != "" {
 		file, err := os.Open(o.planFile)
 		if err != nil {
@@ -316,128 +305,62 @@ func (o *reassignApplyOptions) run(ctx context.Context) error {
 		}
 		defer file.Close()
 		req.PlanFile, req.PlanName = file, o.planFile
-	}
-	c, k, done, err := f.reassignCluster("reassign apply")
-	if err != nil {
-		return err
-	}
-	defer done()
-	req.Racks = inventoryRacks(c)
-	prep, err := reassign.Prepare(ctx, k, req)
-	if err != nil {
-		return err
-	}
-	source := "auto"
-	if o.planFile != "" {
 		source = absPath(o.planFile)
 	}
-	return f.runReassign(ctx, reassignRun{cluster: c, k: k, opID: rollout.NewOpID(time.Now()), dryRun: o.dryRun,
-		prep: prep, args: reassign.Args{Source: source, From: from, Settings: *a, SizesKnown: prep.SizesKnown, Moves: prep.Moves}})
-}
-
-// reassignRun is one reassignment to show, confirm and run (new or resumed).
-type reassignRun struct {
-	cluster *inventory.Cluster
-	k       *reassign.KafkaAdmin
-	opID    string
-	dryRun  bool
-	prep    *reassign.Prepared // new runs
-	resume  *reassign.Resumed  // resumed runs
-	args    reassign.Args
-}
-
-func (f *Factory) runReassign(ctx context.Context, r reassignRun) error {
-	var impossible error
-	var notes []string
-	if r.prep != nil {
-		notes = r.prep.Notes
-		if len(r.prep.Impossible) > 0 {
-			impossible = &reassign.ImpossibleError{Cluster: r.cluster.Name, Partitions: r.prep.Impossible}
-		}
-	} else {
-		notes = r.resume.Notes
+	c, err := f.OneCluster("reassign apply")
+	if err != nil {
+		return err
 	}
-	for _, n := range notes {
+	d, err := f.deps(c, f.InventoryPath)
+	if err != nil {
+		return err
+	}
+	op := reassign.NewApply(c, d, req, reassign.Args{Source: source, From: from, Settings: *a})
+	return f.operate(ctx, operationRun{op: op, opID: op.OpID(), dryRun: o.dryRun, show: f.showPlan(o.dryRun)})
+}
+
+// showReassignApply shows the moves, limits and throttle; with dryRun the waves as well.
+func (f *Factory) showReassignApply(p *reassign.ApplyPlan, dryRun bool) error {
+	for _, n := range p.Notes() {
 		fmt.Fprintln(f.IO.ErrOut, "note: "+n)
 	}
-	st := r.args.Settings
-	limits := reassign.Limits{MaxMoves: st.MaxMoves, MaxPerBroker: st.MaxPerBroker}
+	st := p.Args.Settings
 	if f.Output == formatTable {
 		switch {
-		case r.prep != nil && r.prep.Plan != nil:
-			printReassignPlan(f.IO.Out, r.prep.Plan, f.Verbose)
-		case r.prep != nil:
-			fmt.Fprintf(f.IO.Out, "plan %s for cluster %s: %d move(s)\n", r.args.Source, r.cluster.Name, len(r.args.Moves))
-			printMoves(f.IO.Out, r.args.Moves, r.args.SizesKnown, f.Verbose)
+		case p.Prepared != nil && p.Prepared.Plan != nil:
+			printReassignPlan(f.IO.Out, p.Prepared.Plan, f.Verbose)
+		case p.Prepared != nil:
+			fmt.Fprintf(f.IO.Out, "plan %s for cluster %s: %d move(s)\n", p.Args.Source, p.Cluster, len(p.Args.Moves))
+			printMoves(f.IO.Out, p.Args.Moves, p.Args.SizesKnown, f.Verbose)
 		default:
-			p := r.resume.Prior
-			fmt.Fprintf(f.IO.Out, "resume %s on cluster %s: %d move(s): %d done, %d in flight, %d to start\n", r.opID, r.cluster.Name,
-				len(r.args.Moves), len(p.Done), len(p.Running), len(r.args.Moves)-len(p.Done)-len(p.Running))
+			pr := p.Resumed.Prior
+			fmt.Fprintf(f.IO.Out, "resume %s on cluster %s: %d move(s): %d done, %d in flight, %d to start\n", p.OpID, p.Cluster,
+				len(p.Args.Moves), len(pr.Done), len(pr.Running), len(p.Args.Moves)-len(pr.Done)-len(pr.Running))
 		}
 		fmt.Fprintf(f.IO.Out, "at most %d move(s) in flight, %d per broker; throttle: %s; timeout %s\n",
 			st.MaxMoves, st.MaxPerBroker, rateText(st.Throttle), st.Timeout)
 	}
-	if r.dryRun {
-		if r.prep == nil {
+	if dryRun {
+		if p.Prepared == nil {
 			return nil
 		}
-		d := r.prep.DryRun(r.opID, limits, st.Throttle)
+		d := p.DryRun()
 		if err := render(f.IO.Out, f.Output, d, func(w io.Writer) error {
 			printDryRun(w, d)
 			return nil
 		}); err != nil {
 			return err
 		}
-		return impossible
+		return p.Impossible()
 	}
-	if r.prep != nil && len(r.prep.Foreign) > 0 && !st.Additional {
-		names := make([]string, len(r.prep.Foreign))
-		for i, fr := range r.prep.Foreign {
-			names[i] = fmt.Sprintf("%s-%d", fr.Topic, fr.Partition)
-		}
-		return &reassign.ForeignError{Cluster: r.cluster.Name, Partitions: names}
-	}
-	if len(r.args.Moves) == 0 {
-		fmt.Fprintln(f.IO.ErrOut, "nothing to move")
-		return impossible
-	}
-	if !f.Yes {
-		ok, err := f.IO.Confirm(fmt.Sprintf("reassign %d partition(s) of %s?", len(r.args.Moves), r.cluster.Name))
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return usagef("not confirmed; nothing was changed")
-		}
-	}
-	if f.Output == formatTable {
-		fmt.Fprintf(f.IO.Out, "operation %s (journal in %s)\n", r.opID, f.StateDir)
-	}
-	purpose := fmt.Sprintf("reassign %d partition(s)", len(r.args.Moves))
-	if r.prep != nil && r.prep.Plan != nil && len(r.prep.Plan.Affected) > 0 {
-		ids := make([]string, len(r.prep.Plan.Affected))
-		for i, a := range r.prep.Plan.Affected {
-			ids[i] = fmt.Sprint(a.ID)
-		}
-		purpose += " off broker(s) " + strings.Join(ids, ",")
-	}
-	ap := &reassign.Apply{Kafka: r.k, Client: r.k.Client, Cluster: r.cluster.Name, OpID: r.opID,
-		Purpose: purpose, Args: r.args, StateDir: f.StateDir,
-		InventoryPath: absPath(f.InventoryPath), Emit: newReassignPrinter(f.IO, f.Output).print, Resume: r.resume}
-	if r.resume != nil {
-		ap.Purpose = "resume " + r.opID + ": " + ap.Purpose
-	}
-	if err := ap.Run(ctx, f.SoftStop()); err != nil {
-		return err
-	}
-	return impossible
+	return p.Refusal()
 }
 
 func rateText(r int64) string {
 	if r <= 0 {
 		return "none"
 	}
-	return fmt.Sprintf("%d B/s (%s/s)", r, reassign.FormatBytes(r))
+	return fmt.Sprintf("%d B/s (%s/s)", r, units.Bytes(r))
 }
 
 func printDryRun(w io.Writer, d *reassign.DryRun) {
@@ -460,41 +383,6 @@ func printDryRun(w io.Writer, d *reassign.DryRun) {
 	}
 }
 
-// newReassignPrinter prints a reassignment's events.
-func newReassignPrinter(streams *IOStreams, format string) *eventPrinter[reassign.Event] {
-	return &eventPrinter[reassign.Event]{io: streams, format: format, line: reassignEventLine}
-}
-
-// reassignEventLine writes a reassignment event as a readable line.
-func reassignEventLine(w io.Writer, e reassign.Event) {
-	ts := e.Time.Format("15:04:05")
-	switch e.Kind {
-	case reassign.EventProgress:
-		g := e.Progress
-		line := fmt.Sprintf("%s progress: %d/%d partitions done, %d in flight", ts, g.Done, g.Partitions, g.InFlight)
-		if g.Failed > 0 {
-			line += fmt.Sprintf(", %d failed", g.Failed)
-		}
-		if g.Bytes > 0 {
-			line += fmt.Sprintf("; %s of %s, %s/s", reassign.FormatBytes(g.BytesDone), reassign.FormatBytes(g.Bytes), reassign.FormatBytes(int64(g.Rate)))
-			if g.ETA >= 0 {
-				line += ", ETA " + (time.Duration(g.ETA) * time.Second).String()
-			}
-		}
-		fmt.Fprintln(w, line)
-	case reassign.EventThrottleSet:
-		fmt.Fprintf(w, "%s throttle set: %s\n", ts, e.Message)
-	case reassign.EventThrottleRemoved:
-		fmt.Fprintf(w, "%s throttle removed: %s\n", ts, e.Message)
-	case reassign.EventWarning:
-		fmt.Fprintf(w, "%s warning: %s\n", ts, e.Message)
-	case reassign.EventHalted, reassign.EventInterrupted, reassign.EventAborted:
-		// The error itself is printed on exit.
-	default:
-		fmt.Fprintf(w, "%s %s\n", ts, e.Message)
-	}
-}
-
 func newReassignStatusCmd(f *Factory) *cobra.Command {
 	return &cobra.Command{
 		Use:   "status",
@@ -505,11 +393,10 @@ largest existing one, from DescribeLogDirs), plus the kfleet reassignments of --
 are not over and the throttles they still have set. Read-only; exits 0.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, k, done, err := f.reassignCluster("reassign status")
+			c, k, err := f.reassignCluster("reassign status")
 			if err != nil {
 				return err
 			}
-			defer done()
 			r, err := reassign.Status(cmd.Context(), k, f.StateDir, c.Name)
 			if err != nil {
 				return err
@@ -530,7 +417,7 @@ func printReassignStatus(w io.Writer, r *reassign.StatusReport) {
 		for _, f := range r.InFlight {
 			prog := "?"
 			if f.Percent >= 0 {
-				prog = fmt.Sprintf("%.0f%% (%s of %s)", f.Percent, reassign.FormatBytes(f.Copied), reassign.FormatBytes(f.Bytes))
+				prog = fmt.Sprintf("%.0f%% (%s of %s)", f.Percent, units.Bytes(f.Copied), units.Bytes(f.Bytes))
 			}
 			by := f.Op
 			if by == "" {
@@ -574,11 +461,10 @@ or confirmation on a terminal.`,
 			if timeout <= 0 {
 				return usagef("--timeout must be positive")
 			}
-			c, k, done, err := f.reassignCluster("reassign cancel")
+			c, k, err := f.reassignCluster("reassign cancel")
 			if err != nil {
 				return err
 			}
-			defer done()
 			ctx := cmd.Context()
 			plan, err := reassign.FindCancel(ctx, k, f.StateDir, c.Name, opID)
 			if err != nil {
@@ -621,22 +507,4 @@ or confirmation on a terminal.`,
 	cmd.Flags().StringVar(&opID, "op", "", "cancel only this operation (default: every kfleet reassignment of --state-dir on the cluster)")
 	cmd.Flags().DurationVar(&timeout, "timeout", 2*time.Minute, "how long to keep cancelling until no kfleet move is in flight")
 	return cmd
-}
-
-// resumeReassign continues a reassignment from its journal and the cluster's state.
-func resumeReassign(ctx context.Context, f *Factory, st *rollout.OpState, inventoryGiven, dryRun bool) error {
-	if !inventoryGiven && st.Op.Inventory != "" {
-		f.InventoryPath = st.Op.Inventory
-	}
-	f.Clusters = []string{st.Op.Cluster}
-	c, k, done, err := f.reassignCluster("resume")
-	if err != nil {
-		return err
-	}
-	defer done()
-	r, err := reassign.PrepareResume(ctx, k, f.StateDir, st.Op.ID)
-	if err != nil {
-		return err
-	}
-	return f.runReassign(ctx, reassignRun{cluster: c, k: k, opID: st.Op.ID, dryRun: dryRun, resume: r, args: r.Args})
 }

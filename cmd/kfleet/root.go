@@ -7,16 +7,20 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/spf13/cobra"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/kfleet/kfleet/inventory"
 	"github.com/kfleet/kfleet/ops"
-	"github.com/kfleet/kfleet/rollout"
+	"github.com/kfleet/kfleet/ops/journal"
 )
 
-// Factory carries what every command shares: streams, global flags, and lazily built clients.
+// Factory carries what every command shares: streams, global flags, and clients built once per
+// process. Commands read it and never change it; overrides (resume's recorded inventory, the
+// TUI's log file) are passed explicitly.
 type Factory struct {
 	IO *IOStreams
 
@@ -29,8 +33,13 @@ type Factory struct {
 	StateDir string
 	Yes      bool
 
-	logger *slog.Logger
-	ssh    *ops.SSHRunner
+	logOnce sync.Once
+	logger  *slog.Logger
+	sshOnce sync.Once
+	ssh     *ops.SSHRunner
+
+	mu      sync.Mutex
+	clients map[string]*kgo.Client
 
 	// soft is closed by the first interrupt when softStopEnabled: rollouts then finish the batch
 	// under way instead of dying mid-restart.
@@ -49,9 +58,12 @@ func (f *Factory) SoftStop() <-chan struct{} {
 }
 
 // Inventory loads and validates the inventory named by -i.
-// Whatever stops it from loading (a missing file included) is an inventory error: exit 2.
-func (f *Factory) Inventory() (*inventory.Fleet, error) {
-	fleet, err := inventory.Load(f.InventoryPath)
+func (f *Factory) Inventory() (*inventory.Fleet, error) { return f.InventoryAt(f.InventoryPath) }
+
+// InventoryAt loads and validates the inventory at path. Whatever stops it from loading (a
+// missing file included) is an inventory error: exit 2.
+func (f *Factory) InventoryAt(path string) (*inventory.Fleet, error) {
+	fleet, err := inventory.Load(path)
 	if err != nil && exitCode(err) != exitUsage {
 		return nil, &usageError{err.Error()}
 	}
@@ -69,26 +81,59 @@ func (f *Factory) SelectedClusters() ([]*inventory.Cluster, error) {
 
 // Logger writes diagnostics to stderr: warnings by default, everything with -v.
 func (f *Factory) Logger() *slog.Logger {
-	if f.logger == nil {
+	f.logOnce.Do(func() {
+		if f.logger != nil {
+			return
+		}
 		level := slog.LevelWarn
 		if f.Verbose {
 			level = slog.LevelDebug
 		}
 		f.logger = slog.New(slog.NewTextHandler(f.IO.ErrOut, &slog.HandlerOptions{Level: level}))
-	}
+	})
 	return f.logger
+}
+
+// LogTo sends diagnostics to w instead of stderr (the TUI: a line on stderr would tear the
+// screen). It must be called before anything logs.
+func (f *Factory) LogTo(w io.Writer, level slog.Level) {
+	f.logOnce.Do(func() {
+		f.logger = slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+	})
 }
 
 // SSH returns the process-wide SSH runner: one connection per host, reused by every step.
 func (f *Factory) SSH() *ops.SSHRunner {
-	if f.ssh == nil {
-		f.ssh = ops.NewSSHRunner(f.Logger())
-	}
+	f.sshOnce.Do(func() { f.ssh = ops.NewSSHRunner(f.Logger()) })
 	return f.ssh
+}
+
+// Kafka returns the cluster's Kafka client, built once per process and closed by Close.
+func (f *Factory) Kafka(c *inventory.Cluster) (*kgo.Client, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if cl, ok := f.clients[c.Name]; ok {
+		return cl, nil
+	}
+	cl, err := ops.NewKafkaClient(c, ops.KafkaOptions{Logger: f.Logger()})
+	if err != nil {
+		return nil, err
+	}
+	if f.clients == nil {
+		f.clients = map[string]*kgo.Client{}
+	}
+	f.clients[c.Name] = cl
+	return cl, nil
 }
 
 // Close releases connections opened on the commands' behalf.
 func (f *Factory) Close() {
+	f.mu.Lock()
+	for _, cl := range f.clients {
+		cl.Close()
+	}
+	f.clients = nil
+	f.mu.Unlock()
 	if f.ssh != nil {
 		_ = f.ssh.Close()
 	}
@@ -122,7 +167,7 @@ Exit codes are documented in 'kfleet help exit-codes'.`,
 	pf.StringVarP(&f.Output, "output", "o", formatTable, "output format: table, json or yaml")
 	pf.BoolVarP(&f.Verbose, "verbose", "v", false, "more detail, and debug logs on stderr")
 	pf.BoolVar(&f.NoColor, "no-color", false, "no color (also NO_COLOR)")
-	pf.StringVar(&f.StateDir, "state-dir", rollout.DefaultStateDir(), "where operation journals are kept")
+	pf.StringVar(&f.StateDir, "state-dir", journal.DefaultStateDir(), "where operation journals are kept")
 	pf.BoolVarP(&f.Yes, "yes", "y", false, "do not ask for confirmation (required when stdin is not a terminal)")
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return usagef("%s\nSee '%s --help'.", err, cmd.CommandPath())

@@ -88,7 +88,7 @@ func (o *tuiOptions) run(ctx context.Context) error {
 	}
 	// Everything that logs on the TUI's behalf (Kafka client, SSH runner) writes to the file:
 	// a line on stderr would tear the screen.
-	o.f.logger = slog.New(slog.NewTextHandler(lf, &slog.HandlerOptions{Level: level}))
+	o.f.LogTo(lf, level)
 
 	fo := ops.FleetOptions{Concurrency: o.concurrency, Timeout: o.timeout,
 		Kafka: ops.KafkaOptions{Logger: o.f.Logger()}}

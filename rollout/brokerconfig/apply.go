@@ -19,7 +19,7 @@ import (
 	"github.com/kfleet/kfleet/ops"
 )
 
-// ConfigPlan is what config apply does on one cluster, decided from the differences alone:
+// Plan is what config apply does on one cluster, decided from the differences alone:
 // dynamic values to set or delete through the Admin API, server.properties files to rewrite,
 // and the brokers to restart (those whose file changes, or whose file changed since their last
 // start).
@@ -58,7 +58,7 @@ func (p *Plan) ClusterWide() bool { return len(p.clusterSets) > 0 }
 // Empty reports whether apply has nothing to do.
 func (p *Plan) Empty() bool { return !p.Dynamic() && len(p.Files) == 0 && len(p.Restart) == 0 }
 
-// PlanConfig turns differences into what apply does. Pure: live supplies the files to edit.
+// PlanChanges turns differences into what apply does. Pure: live supplies the files to edit.
 func PlanChanges(c *inventory.Cluster, brokers []*inventory.Broker, live LiveConfig, diffs []Diff) *Plan {
 	p := &Plan{Cluster: c.Name, clusterSets: map[string]string{}, brokerSets: map[int32]map[string]string{},
 		deletes: map[int32][]string{}}
@@ -166,7 +166,7 @@ func (r Rejection) String() string {
 	return fmt.Sprintf("%s: %s=%s: %s", who, r.Key, r.Value, r.Reason)
 }
 
-// ConfigRejectedError says Kafka's validation refused values; nothing was changed anywhere.
+// RejectedError says Kafka's validation refused values; nothing was changed anywhere.
 type RejectedError struct {
 	Cluster    string
 	Rejections []Rejection
@@ -181,7 +181,7 @@ func (e *RejectedError) Error() string {
 		e.Cluster, strings.Join(parts, "; "))
 }
 
-// ConfigPlacementError says the inventory puts read-only keys under config.dynamic; nothing was
+// PlacementError says the inventory puts read-only keys under config.dynamic; nothing was
 // changed.
 type PlacementError struct {
 	Cluster string
@@ -206,7 +206,7 @@ func (e *PlacementError) Error() string {
 		"only the brokers that change); nothing was changed", e.Cluster, strings.Join(parts, ", "))
 }
 
-// ConfigApplyError says applying dynamic values failed part-way.
+// ApplyError says applying dynamic values failed part-way.
 type ApplyError struct {
 	Cluster string
 	Applied []string // resources that took their changes
@@ -328,7 +328,7 @@ func rejectionsFor(r resourceResult, reason string) []Rejection {
 	return out
 }
 
-// ValidateConfig asks Kafka to validate every dynamic change without applying it. A resource
+// Validate asks Kafka to validate every dynamic change without applying it. A resource
 // with several keys that is refused is re-validated key by key, so the error names the key.
 func Validate(ctx context.Context, cl *kgo.Client, p *Plan) error {
 	if !p.Dynamic() {
@@ -434,7 +434,7 @@ func WriteConfigFile(ctx context.Context, hosts Hosts, b *inventory.Broker, e Fi
 	return backup, nil
 }
 
-// WaitConfigApplied polls until no difference that apply can fix remains, or timeout passes;
+// WaitApplied polls until no difference that apply can fix remains, or timeout passes;
 // dynamic values reach each broker through the metadata log, a moment after Kafka accepts them.
 func WaitApplied(ctx context.Context, cl *kgo.Client, hosts Hosts, c *inventory.Cluster, brokers []*inventory.Broker,
 	timeout, poll time.Duration) ([]Diff, error) {

@@ -44,7 +44,7 @@ const (
 	ActionNone           = "none"
 )
 
-// ConfigDiff is one key that differs on one broker. Values of sensitive configs are masked.
+// Diff is one key that differs on one broker. Values of sensitive configs are masked.
 type Diff struct {
 	Cluster    string `json:"cluster" yaml:"cluster"`
 	Broker     int32  `json:"broker" yaml:"broker"`
@@ -98,7 +98,7 @@ func sensitiveName(key string) bool {
 	return strings.Contains(k, "password") || strings.Contains(k, "secret") || strings.HasSuffix(k, "sasl.jaas.config")
 }
 
-// DiffConfig compares what the inventory wants on each broker with what runs there. Brokers
+// Compare compares what the inventory wants on each broker with what runs there. Brokers
 // without live data are skipped (ReadLiveConfig fails rather than leave one out).
 func Compare(c *inventory.Cluster, brokers []*inventory.Broker, live LiveConfig) []Diff {
 	var out []Diff
@@ -279,13 +279,13 @@ func sortedKeys(m map[string]string) []string {
 	return keys
 }
 
-// ConfigHosts is the SSH surface config diff and apply need.
+// Hosts is the SSH surface config diff and apply need.
 type Hosts interface {
 	Output(ctx context.Context, t ops.SSHTarget, cmd string) ([]byte, int, error)
 	Run(ctx context.Context, t ops.SSHTarget, cmd string, stdin io.Reader, stdout, stderr io.Writer) (int, error)
 }
 
-// ReadLiveConfig reads the selected brokers' configs (with synonyms), the cluster-wide dynamic
+// ReadLive reads the selected brokers' configs (with synonyms), the cluster-wide dynamic
 // defaults, and each broker's server.properties over SSH.
 func ReadLive(ctx context.Context, cl *kgo.Client, hosts Hosts, c *inventory.Cluster, brokers []*inventory.Broker) (LiveConfig, error) {
 	live := LiveConfig{Cluster: c.Name, Brokers: map[int32]BrokerLive{}}

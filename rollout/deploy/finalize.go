@@ -14,6 +14,9 @@ import (
 
 	"github.com/kfleet/kfleet/inventory"
 	"github.com/kfleet/kfleet/ops"
+	"github.com/kfleet/kfleet/ops/journal"
+	"github.com/kfleet/kfleet/rollout"
+	"github.com/kfleet/kfleet/rollout/operation"
 )
 
 // MetadataVersionFeature is the feature finalize raises.
@@ -233,4 +236,105 @@ func RunningVersions(ctx context.Context, r *ops.SSHRunner, brokers []*inventory
 	}
 	wg.Wait()
 	return out, errors.Join(errs...)
+}
+
+// KindFinalize is the kind of a finalize in the journal and in history (not resumable: it is
+// one request, retried by running it again).
+const KindFinalize = "finalize"
+
+// Work is 1 when metadata.version is to be raised.
+func (p *FinalizePlan) Work() int {
+	if p.UpToDate {
+		return 0
+	}
+	return 1
+}
+
+// Question asks for confirmation, saying that there is no way back.
+func (p *FinalizePlan) Question() string {
+	return fmt.Sprintf("raise metadata.version of %s from %d to %d? This cannot be undone: no rollback below Kafka %s afterwards",
+		p.Cluster, p.From, p.To, p.Version)
+}
+
+// Finalizer raises a cluster's metadata.version once every broker runs the new release.
+type Finalizer struct {
+	cluster   *inventory.Cluster
+	deps      operation.Deps
+	leaseWait time.Duration
+	opID      string
+	plan      *FinalizePlan
+	mv        MetadataVersions
+}
+
+// NewFinalizer builds the finalize of cluster c; leaseWait bounds the wait for a held lease.
+func NewFinalizer(c *inventory.Cluster, d operation.Deps, leaseWait time.Duration) *Finalizer {
+	return &Finalizer{cluster: c, deps: d, leaseWait: leaseWait, opID: journal.NewID(d.Clock())}
+}
+
+// Plan reads what every broker runs and supports and decides the level; nothing is changed.
+// It refuses (MixedVersionsError) unless every broker runs the same release.
+func (f *Finalizer) Plan(ctx context.Context) (operation.Plan, error) {
+	c, cl := f.cluster, f.deps.Client
+	versions, err := RunningVersions(ctx, f.deps.SSH, c.Brokers)
+	if err != nil {
+		return nil, err
+	}
+	snap, err := ops.TakeSnapshot(ctx, cl, c.Name)
+	if err != nil {
+		return nil, err
+	}
+	ids := inventory.BrokerIDs(c.Brokers)
+	for _, b := range snap.Brokers {
+		if !slices.Contains(ids, b.ID) {
+			ids = append(ids, b.ID)
+		}
+	}
+	if f.mv, err = ReadMetadataVersions(ctx, cl, ids); err != nil {
+		return nil, fmt.Errorf("cluster %s: %w", c.Name, err)
+	}
+	plan, err := PlanFinalize(c.Name, c.Brokers, versions, f.mv)
+	if err != nil {
+		return nil, err
+	}
+	f.plan = &plan
+	return f.plan, nil
+}
+
+// Validate has the controller check the change without making it (--dry-run).
+func (f *Finalizer) Validate(ctx context.Context) error {
+	if f.plan == nil {
+		return fmt.Errorf("finalize: Validate before Plan")
+	}
+	return Finalize(ctx, f.deps.Client, *f.plan, true)
+}
+
+// Execute raises metadata.version under the cluster lease, after checking again that every
+// broker runs the release (one may have been rolled since the plan).
+func (f *Finalizer) Execute(ctx context.Context, _ <-chan struct{}) error {
+	if f.plan == nil {
+		if _, err := f.Plan(ctx); err != nil {
+			return err
+		}
+	}
+	plan := *f.plan
+	step := fmt.Sprintf("metadata.version %d -> %d", plan.From, plan.To)
+	g := operation.Guard{Cluster: f.cluster, Deps: f.deps, OpID: f.opID, Kind: KindFinalize,
+		Purpose: "deploy finalize: " + step, Needs: []ops.KafkaOp{ops.OpUpdateFeatures},
+		LeaseTTL: 2 * time.Minute, LeaseWait: f.leaseWait, Brokers: plan.Brokers, Settings: plan}
+	return g.Run(ctx, func(ctx context.Context, s *operation.Session) error {
+		versions, err := RunningVersions(ctx, f.deps.SSH, f.cluster.Brokers)
+		if err != nil {
+			return err
+		}
+		if _, err := PlanFinalize(f.cluster.Name, f.cluster.Brokers, versions, f.mv); err != nil {
+			return err
+		}
+		if err := Finalize(ctx, f.deps.Client, plan, false); err != nil {
+			return err
+		}
+		_ = s.Journal.Append(rollout.Event{Time: f.deps.Clock().UTC(), Op: f.opID, Cluster: f.cluster.Name,
+			Kind: rollout.EventFinished, Message: step})
+		_ = s.Lease.Event(ctx, "finalized", step, nil)
+		return nil
+	})
 }

@@ -81,9 +81,10 @@ func short12(s string) string {
 
 // StageProgress reports one host's upload.
 type StageProgress struct {
-	Host  string `json:"host"`
-	Sent  int64  `json:"sent_bytes"`
-	Total int64  `json:"total_bytes"`
+	Cluster string `json:"cluster"`
+	Host    string `json:"host"`
+	Sent    int64  `json:"sent_bytes"`
+	Total   int64  `json:"total_bytes"`
 	// Phase is upload, verify (checksum and unpack on the host), done or failed.
 	Phase   string `json:"phase"`
 	Message string `json:"message,omitempty"`

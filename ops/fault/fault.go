@@ -1,0 +1,86 @@
+// Package fault names the kinds of failure kfleet's domain errors report, so that the command
+// line can map them to its documented exit codes in one place without knowing every error type.
+// A domain error says its kind with a FaultKind method; errors that wrap one inherit its kind.
+//
+// It imports only the standard library, so that every package may use it.
+package fault
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Kind is what went wrong, as far as a caller deciding what to do next cares.
+type Kind int
+
+const (
+	// Failed: the operation failed part-way and needs attention (the default for any error).
+	Failed Kind = iota
+	// Usage: bad input (flags, inventory, plan file, settings); nothing was changed.
+	Usage
+	// CheckFailed: a check ran and found a problem (unhealthy, drift, an impossible plan).
+	CheckFailed
+	// Unreachable: Kafka or a host could not be reached or refused kfleet; nothing was changed.
+	Unreachable
+	// RefusedForNow: a safety gate or a held lease said no; retry later.
+	RefusedForNow
+	// Halted: a step failed; the operation stopped there and its journal says where.
+	Halted
+	// Interrupted: stopped on request (Ctrl-C, SIGTERM); the journal says where.
+	Interrupted
+)
+
+func (k Kind) String() string {
+	switch k {
+	case Usage:
+		return "usage"
+	case CheckFailed:
+		return "check-failed"
+	case Unreachable:
+		return "unreachable"
+	case RefusedForNow:
+		return "refused-for-now"
+	case Halted:
+		return "halted"
+	case Interrupted:
+		return "interrupted"
+	}
+	return "failed"
+}
+
+// Kinded is an error that knows its kind.
+type Kinded interface {
+	error
+	FaultKind() Kind
+}
+
+// KindOf returns the kind of the first error in err's chain that knows its own, else Failed.
+func KindOf(err error) (Kind, bool) {
+	var k Kinded
+	if errors.As(err, &k) {
+		return k.FaultKind(), true
+	}
+	return Failed, false
+}
+
+// Error is an error of a given kind with a message of its own, for failures that have no
+// richer type (a bad flag value, an unconfirmed run).
+type Error struct {
+	Kind Kind
+	Msg  string
+	Err  error
+}
+
+func (e *Error) Error() string {
+	if e.Msg == "" && e.Err != nil {
+		return e.Err.Error()
+	}
+	return e.Msg
+}
+func (e *Error) Unwrap() error   { return e.Err }
+func (e *Error) FaultKind() Kind { return e.Kind }
+
+// Usagef is a usage error: bad input, nothing changed.
+func Usagef(format string, args ...any) error {
+	return &Error{Kind: Usage, Msg: fmt.Sprintf(format, args...)}
+}

@@ -1,0 +1,177 @@
+package journal
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Event kinds every operation shares: history reads an operation's status from them.
+const (
+	EventPlan        = "plan"
+	EventBatchStart  = "batch-start"
+	EventBatchDone   = "batch-done"
+	EventHalted      = "halted"
+	EventInterrupted = "interrupted"
+	EventAborted     = "aborted"
+	EventFinished    = "finished"
+)
+
+// Statuses as history shows them.
+const (
+	StatusRunning     = "running" // no end recorded: still running, or the process died
+	StatusDone        = "done"
+	StatusHalted      = "halted"
+	StatusInterrupted = "interrupted"
+)
+
+// ErrNoSuchOp is returned for an unknown operation id.
+var ErrNoSuchOp = errors.New("no such operation")
+
+// Entry is an operation as its journal tells it.
+type Entry struct {
+	Op      Record    `json:"op"`
+	Status  string    `json:"status"`
+	Done    []int32   `json:"done"`    // brokers whose batch finished
+	Pending []int32   `json:"pending"` // brokers not yet done
+	Updated time.Time `json:"updated"`
+	Last    string    `json:"last"` // the last message
+	// Events are the raw event lines, in order, for the operation kind's own reading.
+	Events []json.RawMessage `json:"-"`
+}
+
+// header is what every event carries.
+type header struct {
+	Time    time.Time `json:"time"`
+	Kind    string    `json:"event"`
+	Message string    `json:"message"`
+	Brokers []int32   `json:"brokers"`
+}
+
+type rawLine struct {
+	Op    *Record         `json:"op,omitempty"`
+	Event json.RawMessage `json:"event,omitempty"`
+}
+
+// Load reads one operation's journal.
+func Load(stateDir, id string) (*Entry, error) {
+	if strings.ContainsAny(id, `/\`) || id == "" {
+		return nil, fmt.Errorf("%w: %q", ErrNoSuchOp, id)
+	}
+	f, err := os.Open(Path(stateDir, id))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w: %s (journals are in %s)", ErrNoSuchOp, id, filepath.Join(stateDir, "ops"))
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	e := &Entry{}
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64*1024), 256*1024*1024)
+	n := 0
+	for sc.Scan() {
+		n++
+		var l rawLine
+		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
+			// A torn last line (crash mid-write) is expected; anything else is not.
+			if n > 1 {
+				continue
+			}
+			return nil, fmt.Errorf("journal %s line %d: %w", id, n, err)
+		}
+		switch {
+		case l.Op != nil:
+			e.Op = *l.Op
+		case len(l.Event) > 0:
+			var h header
+			if json.Unmarshal(l.Event, &h) != nil {
+				continue
+			}
+			e.Events = append(e.Events, l.Event)
+			e.apply(h)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("journal %s: %w", id, err)
+	}
+	if e.Op.ID == "" {
+		return nil, fmt.Errorf("journal %s has no operation record", id)
+	}
+	if e.Status == "" {
+		e.Status = StatusRunning
+	}
+	for _, b := range e.Op.Brokers {
+		if !slices.Contains(e.Done, b) {
+			e.Pending = append(e.Pending, b)
+		}
+	}
+	return e, nil
+}
+
+func (e *Entry) apply(h header) {
+	e.Updated = h.Time
+	if h.Message != "" {
+		e.Last = h.Message
+	}
+	switch h.Kind {
+	case EventBatchStart:
+		e.Status = StatusRunning
+	case EventBatchDone:
+		for _, b := range h.Brokers {
+			if !slices.Contains(e.Done, b) {
+				e.Done = append(e.Done, b)
+			}
+		}
+	case EventFinished:
+		e.Status = StatusDone
+	case EventHalted:
+		e.Status = StatusHalted
+	case EventInterrupted, EventAborted:
+		e.Status = StatusInterrupted
+	}
+}
+
+// Filter selects operations; an empty field matches any.
+type Filter struct {
+	Clusters []string // any of these clusters
+	Kind     string
+	Parent   string
+}
+
+func (f Filter) match(r Record) bool {
+	return (len(f.Clusters) == 0 || slices.Contains(f.Clusters, r.Cluster)) &&
+		(f.Kind == "" || r.Kind == f.Kind) && (f.Parent == "" || r.Parent == f.Parent)
+}
+
+// List reads the journals in the state dir that match f, newest first.
+func List(stateDir string, f Filter) ([]*Entry, error) {
+	entries, err := os.ReadDir(filepath.Join(stateDir, "ops"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []*Entry
+	for _, de := range entries {
+		id, ok := strings.CutSuffix(de.Name(), ".jsonl")
+		if !ok {
+			continue
+		}
+		e, err := Load(stateDir, id)
+		if err != nil || !f.match(e.Op) {
+			continue
+		}
+		out = append(out, e)
+	}
+	slices.SortFunc(out, func(a, b *Entry) int { return b.Op.Created.Compare(a.Op.Created) })
+	return out, nil
+}

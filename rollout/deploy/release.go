@@ -1,0 +1,267 @@
+package deploy
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/kfleet/kfleet/inventory"
+	"github.com/kfleet/kfleet/ops/fault"
+	"github.com/kfleet/kfleet/ops/journal"
+	"github.com/kfleet/kfleet/ops/units"
+	"github.com/kfleet/kfleet/rollout"
+	"github.com/kfleet/kfleet/rollout/operation"
+)
+
+// Operation kinds in the journal and in history.
+const (
+	KindDeploy   = "deploy"
+	KindRollback = "rollback"
+)
+
+func init() {
+	operation.Register(KindDeploy, resume)
+	operation.Register(KindRollback, resume)
+}
+
+// Settings are a deploy's or rollback's settings, recorded in its journal.
+type Settings struct {
+	// Release is the version activated on each broker; Keep is how many releases retention
+	// keeps per host after a deploy (0: all).
+	Release          string `json:"release,omitempty"`
+	Keep             int    `json:"keep,omitempty"`
+	rollout.Settings `yaml:",inline"`
+}
+
+// StageSettings tune staging (not journaled: a resumed deploy stages nothing).
+type StageSettings struct {
+	Parallel int           // hosts at once
+	Timeout  time.Duration // one host's upload, verify and unpack
+}
+
+// Release activates a Kafka release on brokers of a cluster, batch by batch on the rolling
+// engine: a deploy (stage the artifact first, prune old releases after), a rollback (to the
+// previous release the hosts recorded) or a resumed one of either.
+type Release struct {
+	kind     string
+	cluster  *inventory.Cluster
+	brokers  []*inventory.Broker
+	deps     operation.Deps
+	settings Settings
+	artifact *Artifact // deploy: what to stage; nil for rollback and resume
+	stage    StageSettings
+	resumed  *journal.Entry
+
+	plan    *ReleasePlan
+	rolling rollout.Rolling
+}
+
+// ReleasePlan is what a deploy or rollback would do now: staging, the brokers already on the
+// release, and the engine's batches for the rest.
+type ReleasePlan struct {
+	Kind     string
+	Cluster  string
+	Artifact *Artifact
+	Hosts    Plan
+	Rolling  *rollout.RollingPlan
+}
+
+// Work counts the brokers to roll.
+func (p *ReleasePlan) Work() int { return p.Rolling.Work() }
+
+// Question asks for confirmation.
+func (p *ReleasePlan) Question() string { return p.Rolling.Question() }
+
+// Conflict refuses a plan that would stage over a different releases/<V>: nothing is touched.
+func (p *ReleasePlan) Conflict() error {
+	var steps []StageStep
+	for _, s := range p.Hosts.Stage {
+		if s.Action == StageConflict {
+			steps = append(steps, s)
+		}
+	}
+	if len(steps) > 0 {
+		return &StageConflictError{Steps: steps}
+	}
+	return nil
+}
+
+// New builds the deploy of artifact a to brokers of cluster c.
+func New(c *inventory.Cluster, brokers []*inventory.Broker, d operation.Deps, s Settings, a Artifact, st StageSettings) *Release {
+	s.Release = a.Version
+	r := newRelease(KindDeploy, c, brokers, d, s)
+	r.artifact, r.stage = &a, st
+	r.rolling.Purpose = fmt.Sprintf("deploy Kafka %s to brokers %s", a.Version, inventory.JoinIDs(inventory.BrokerIDs(brokers)))
+	return r
+}
+
+// NewRollback builds the rollback of brokers of cluster c to release to, or, when to is empty,
+// to the previous release their hosts recorded (found by Plan).
+func NewRollback(c *inventory.Cluster, brokers []*inventory.Broker, d operation.Deps, s Settings, to string) *Release {
+	s.Release = to
+	return newRelease(KindRollback, c, brokers, d, s)
+}
+
+func newRelease(kind string, c *inventory.Cluster, brokers []*inventory.Broker, d operation.Deps, s Settings) *Release {
+	return &Release{kind: kind, cluster: c, brokers: brokers, deps: d, settings: s,
+		rolling: rollout.Rolling{Kind: kind, Cluster: c, Brokers: brokers, OpID: journal.NewID(d.Clock()), Deps: d}}
+}
+
+// OpID is the operation's id.
+func (r *Release) OpID() string { return r.rolling.OpID }
+
+// Plan probes the hosts (releases present, what runs) and forms the engine's batches for the
+// brokers not yet on the release; nothing is touched.
+func (r *Release) Plan(ctx context.Context) (operation.Plan, error) {
+	p, err := r.planRelease(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func (r *Release) planRelease(ctx context.Context) (*ReleasePlan, error) {
+	ssh := r.deps.SSH
+	if r.kind == KindRollback && r.resumed == nil {
+		if err := r.rollbackTarget(ctx); err != nil {
+			return nil, err
+		}
+	}
+	version := r.settings.Release
+	states, procs, err := ProbeBrokers(ctx, ssh, r.brokers, version)
+	if err != nil {
+		return nil, err
+	}
+	if r.kind == KindRollback {
+		var missing []string
+		for _, s := range states {
+			if !s.Exists {
+				missing = append(missing, fmt.Sprintf("broker %d (%s)", s.Broker, s.Host))
+			}
+		}
+		if len(missing) > 0 {
+			return nil, fault.Usagef("releases/%s is not on %s; stage it with kfleet deploy --artifact instead", version, strings.Join(missing, ", "))
+		}
+	}
+	hosts := PlanActivation(version, r.brokers, states, procs)
+	if r.artifact != nil {
+		var toStage []*inventory.Broker
+		var stageStates []HostRelease
+		for i, b := range r.brokers {
+			if !slices.Contains(hosts.Activated, b.ID) {
+				toStage = append(toStage, b)
+				stageStates = append(stageStates, states[i])
+			}
+		}
+		hosts.Stage = PlanStage(*r.artifact, toStage, stageStates)
+	}
+	act := Activation{SSH: ssh, Version: version, Say: r.deps.Say}
+	r.rolling.Settings, r.rolling.Journaled = r.settings.Settings, r.settings
+	r.rolling.Between, r.rolling.Verify = act.Switch, act.Verify
+	r.rolling.Skip = hosts.Skip()
+	r.rolling.Before, r.rolling.After = r.stageAll, r.prune
+	rp, err := r.rolling.Plan(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r.plan = &ReleasePlan{Kind: r.kind, Cluster: r.cluster.Name, Artifact: r.artifact, Hosts: hosts, Rolling: rp}
+	return r.plan, nil
+}
+
+// rollbackTarget settles the release a rollback activates.
+func (r *Release) rollbackTarget(ctx context.Context) error {
+	if r.settings.Release == "" {
+		states, _, err := ProbeBrokers(ctx, r.deps.SSH, r.brokers, "")
+		if err != nil {
+			return err
+		}
+		target, err := RollbackTarget(states)
+		if err != nil {
+			return fault.Usagef("cluster %s: cannot tell which release to roll back to: %v", r.cluster.Name, err)
+		}
+		r.settings.Release = target
+	}
+	r.rolling.Purpose = fmt.Sprintf("roll brokers %s back to Kafka %s", inventory.JoinIDs(inventory.BrokerIDs(r.brokers)), r.settings.Release)
+	return nil
+}
+
+// Execute stages the release (deploy), activates it batch by batch and prunes old releases,
+// all under the cluster lease and the journal.
+func (r *Release) Execute(ctx context.Context, soft <-chan struct{}) error {
+	if r.plan == nil {
+		if _, err := r.planRelease(ctx); err != nil {
+			return err
+		}
+	}
+	if err := r.plan.Conflict(); err != nil {
+		return err
+	}
+	return r.rolling.Execute(ctx, soft)
+}
+
+// stageAll uploads the artifact to the hosts that need it, under the lease, before any broker
+// is stopped.
+func (r *Release) stageAll(ctx context.Context, _ *operation.Session) error {
+	if r.artifact == nil {
+		return nil
+	}
+	a, d := *r.artifact, r.deps
+	n := 0
+	for _, st := range r.plan.Hosts.Stage {
+		if st.Action == StageUpload {
+			n++
+		}
+	}
+	if n == 0 {
+		d.Sayf("staging: every host already has releases/%s from this artifact", a.Version)
+		return nil
+	}
+	s := &Stager{SSH: d.SSH, Concurrency: r.stage.Parallel, Timeout: r.stage.Timeout,
+		Progress: func(p StageProgress) {
+			p.Cluster = r.cluster.Name
+			d.Event(p)
+		}}
+	began := time.Now()
+	d.Sayf("staging Kafka %s on %d host(s), %d at a time", a.Version, n, s.Concurrency)
+	if err := s.Stage(ctx, a, r.plan.Hosts.Stage); err != nil {
+		return err
+	}
+	took := time.Since(began)
+	d.Sayf("staged Kafka %s on %d host(s) in %.1fs (%s/s in all)", a.Version, n, took.Seconds(),
+		units.Bytes(int64(float64(a.Size)*float64(n)/max(took.Seconds(), 0.001))))
+	return nil
+}
+
+// prune applies retention once a deploy has activated its release everywhere.
+func (r *Release) prune(ctx context.Context, _ *operation.Session) error {
+	if r.kind != KindDeploy || r.settings.Keep <= 0 {
+		return nil
+	}
+	ret := Retention{SSH: r.deps.SSH, Keep: r.settings.Keep, Say: r.deps.Say}
+	if err := ret.Prune(ctx, r.brokers, r.settings.Release); err != nil {
+		// The release is active everywhere; old releases left behind are not a failed deploy.
+		r.deps.Sayf("warning: %v", err)
+	}
+	return nil
+}
+
+// resume continues a journaled deploy or rollback: a broker is done when it runs the release
+// from releases/<V>, whatever the journal says. Nothing is staged again.
+func resume(ctx context.Context, c *inventory.Cluster, d operation.Deps, e *journal.Entry) (operation.Operation, error) {
+	var s Settings
+	if err := json.Unmarshal(e.Op.Args, &s); err != nil {
+		return nil, fmt.Errorf("operation %s: journal settings unreadable: %w", e.Op.ID, err)
+	}
+	brokers, err := c.SelectBrokers(e.Op.Brokers)
+	if err != nil {
+		return nil, err
+	}
+	r := newRelease(e.Op.Kind, c, brokers, d, s)
+	r.resumed = e
+	r.rolling.OpID, r.rolling.Resuming = e.Op.ID, true
+	r.rolling.Purpose = "resume " + e.Op.ID + ": " + e.Op.Kind + " brokers " + inventory.JoinIDs(inventory.BrokerIDs(brokers))
+	return r, nil
+}

@@ -1,0 +1,102 @@
+package operation
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/kfleet/kfleet/inventory"
+	"github.com/kfleet/kfleet/ops"
+	"github.com/kfleet/kfleet/ops/journal"
+)
+
+// releaseTimeout bounds releasing the lease once the run is over (its context may be cancelled).
+const releaseTimeout = 15 * time.Second
+
+// Guard is what surrounds every operation's changes, in this order: the ACL preflight, the
+// cluster lease, the journal; then the body; then the lease is released, however the body ended.
+type Guard struct {
+	Cluster *inventory.Cluster
+	Deps    Deps
+	OpID    string
+	Kind    string
+	Purpose string // shown to other operators while the lease is held
+	// Needs are the Cluster ACL operations the run must be allowed before it changes anything.
+	Needs []ops.KafkaOp
+	// Preflight runs after Needs, before the lease (e.g. topic ACLs); nil: none.
+	Preflight func(ctx context.Context) error
+	LeaseTTL  time.Duration
+	LeaseWait time.Duration
+	// Brokers and Settings go into a new journal's record.
+	Brokers  []int32
+	Settings any
+	// UnderLease runs once the lease is held, before the journal is opened: a last check that
+	// may still refuse with nothing changed and nothing journaled. Nil: none.
+	UnderLease func(ctx context.Context) error
+	// Resuming reopens OpID's journal instead of creating one.
+	Resuming bool
+	// NoJournal runs without a local journal (finalize records its step in the cluster's log).
+	NoJournal bool
+}
+
+// Session is what the body of a guarded run holds.
+type Session struct {
+	Lease   *ops.Lease
+	Journal *journal.Journal // nil with NoJournal
+}
+
+// Run checks, takes the lease, opens the journal and runs body. The lease is released when body
+// returns, whatever it returned.
+func (g Guard) Run(ctx context.Context, body func(ctx context.Context, s *Session) error) (err error) {
+	cl, name := g.Deps.Client, g.Cluster.Name
+	if len(g.Needs) > 0 {
+		if err := ops.RequireClusterOps(ctx, cl, name, g.Needs...); err != nil {
+			return err
+		}
+	}
+	if g.Preflight != nil {
+		if err := g.Preflight(ctx); err != nil {
+			return err
+		}
+	}
+	lease, err := ops.AcquireLease(ctx, cl, name, ops.LeaseRequest{
+		Holder: ops.LeaseHolderString(), OpID: g.OpID, Purpose: g.Purpose, TTL: g.LeaseTTL, Wait: g.LeaseWait,
+	})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+		defer cancel()
+		if rerr := lease.Release(rctx); rerr != nil && err == nil {
+			err = fmt.Errorf("releasing the cluster lease: %w", rerr)
+		}
+	}()
+	if g.UnderLease != nil {
+		if err := g.UnderLease(ctx); err != nil {
+			return err
+		}
+	}
+	s := &Session{Lease: lease}
+	if !g.NoJournal {
+		if s.Journal, err = g.openJournal(); err != nil {
+			return err
+		}
+		defer s.Journal.Close()
+	}
+	return body(ctx, s)
+}
+
+func (g Guard) openJournal() (*journal.Journal, error) {
+	if g.Resuming {
+		return journal.Reopen(g.Deps.StateDir, g.OpID)
+	}
+	args, err := json.Marshal(g.Settings)
+	if err != nil {
+		return nil, err
+	}
+	return journal.Create(g.Deps.StateDir, journal.Record{ID: g.OpID, Kind: g.Kind, Cluster: g.Cluster.Name,
+		Parent: g.Deps.Parent, Inventory: g.Deps.Inventory, Brokers: g.Brokers, Created: g.Deps.Clock().UTC(),
+		Holder: ops.LeaseHolderString(), Args: args})
+}

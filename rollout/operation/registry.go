@@ -1,0 +1,67 @@
+package operation
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/kfleet/kfleet/inventory"
+	"github.com/kfleet/kfleet/ops/fault"
+	"github.com/kfleet/kfleet/ops/journal"
+)
+
+// Resumer rebuilds a journaled operation of one kind so that it continues where it stopped.
+// dryRun asks only for what it would still do.
+type Resumer func(ctx context.Context, c *inventory.Cluster, d Deps, e *journal.Entry) (Operation, error)
+
+var (
+	mu       sync.RWMutex
+	resumers = map[string]Resumer{}
+)
+
+// Register makes operations of kind resumable; each operation package registers its kinds
+// when it is loaded.
+func Register(kind string, r Resumer) {
+	mu.Lock()
+	defer mu.Unlock()
+	if _, dup := resumers[kind]; dup {
+		panic("operation: kind " + kind + " registered twice")
+	}
+	resumers[kind] = r
+}
+
+// Kinds lists the resumable kinds, sorted.
+func Kinds() []string {
+	mu.RLock()
+	defer mu.RUnlock()
+	var out []string
+	for k := range resumers {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Resume rebuilds the operation a journal entry records, on cluster c (the inventory's cluster
+// of that name).
+func Resume(ctx context.Context, c *inventory.Cluster, d Deps, e *journal.Entry) (Operation, error) {
+	if e.Status == journal.StatusDone {
+		return nil, fault.Usagef("operation %s is already done", e.Op.ID)
+	}
+	mu.RLock()
+	r, ok := resumers[e.Op.Kind]
+	mu.RUnlock()
+	if !ok {
+		return nil, fault.Usagef("operation %s is a %s; only %s operations can be resumed in this version",
+			e.Op.ID, e.Op.Kind, kindList(Kinds()))
+	}
+	return r(ctx, c, d, e)
+}
+
+func kindList(kinds []string) string {
+	if len(kinds) < 2 {
+		return strings.Join(kinds, "")
+	}
+	return strings.Join(kinds[:len(kinds)-1], ", ") + " and " + kinds[len(kinds)-1]
+}

@@ -1,0 +1,75 @@
+// Package restart is the URP-gated rolling restart: the brokers of one cluster, batch by batch,
+// on the rolling engine, under the cluster lease, journaled and resumable.
+//
+// It may import inventory, ops/... and rollout; never cmd/ or tui/.
+package restart
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/kfleet/kfleet/inventory"
+	"github.com/kfleet/kfleet/ops/journal"
+	"github.com/kfleet/kfleet/rollout"
+	"github.com/kfleet/kfleet/rollout/operation"
+)
+
+// Kind is the operation kind in the journal and in history.
+const Kind = "restart"
+
+func init() { operation.Register(Kind, resume) }
+
+// Settings are a restart's own settings: the engine's, recorded in the journal.
+type Settings struct {
+	rollout.Settings `yaml:",inline"`
+}
+
+// Restart is one rolling restart of brokers of a cluster.
+type Restart struct {
+	rolling rollout.Rolling
+}
+
+// New builds a restart of brokers (all of the cluster's when empty) of cluster c.
+func New(c *inventory.Cluster, brokers []*inventory.Broker, d operation.Deps, s Settings) *Restart {
+	if len(brokers) == 0 {
+		brokers = c.Brokers
+	}
+	opID := journal.NewID(d.Clock())
+	return &Restart{rolling: rollout.Rolling{
+		Kind: Kind, Purpose: "restart brokers " + inventory.JoinIDs(inventory.BrokerIDs(brokers)),
+		Cluster: c, Brokers: brokers, OpID: opID, Deps: d, Settings: s.Settings, Journaled: s,
+	}}
+}
+
+// OpID is the operation's id.
+func (r *Restart) OpID() string { return r.rolling.OpID }
+
+// Rolling exposes the run for tests and for operations built on a restart.
+func (r *Restart) Rolling() *rollout.Rolling { return &r.rolling }
+
+// Plan forms the batches the engine would run now; nothing is touched.
+func (r *Restart) Plan(ctx context.Context) (operation.Plan, error) { return r.rolling.Plan(ctx) }
+
+// Execute runs the restart under the cluster lease and its journal.
+func (r *Restart) Execute(ctx context.Context, soft <-chan struct{}) error {
+	return r.rolling.Execute(ctx, soft)
+}
+
+// resume continues a journaled restart: brokers whose batch finished are skipped, and so are
+// brokers of the cut-short batch that already run a new process.
+func resume(ctx context.Context, c *inventory.Cluster, d operation.Deps, e *journal.Entry) (operation.Operation, error) {
+	var s Settings
+	if err := json.Unmarshal(e.Op.Args, &s); err != nil {
+		return nil, fmt.Errorf("operation %s: journal settings unreadable: %w", e.Op.ID, err)
+	}
+	brokers, err := c.SelectBrokers(e.Op.Brokers)
+	if err != nil {
+		return nil, err
+	}
+	r := New(c, brokers, d, s)
+	if err := r.rolling.ResumeFrom(ctx, e); err != nil {
+		return nil, err
+	}
+	return r, nil
+}

@@ -1,0 +1,161 @@
+package rollout
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/kfleet/kfleet/inventory"
+	"github.com/kfleet/kfleet/ops"
+	"github.com/kfleet/kfleet/ops/journal"
+	"github.com/kfleet/kfleet/rollout/operation"
+)
+
+// Rolling is one journaled, leased run of the engine over brokers of a cluster: what restart,
+// deploy, rollback, patch run and config apply's restarts are made of.
+type Rolling struct {
+	Kind    string // restart, deploy, rollback, patch, config
+	Purpose string // shown to other operators while the lease is held
+	Cluster *inventory.Cluster
+	Brokers []*inventory.Broker
+	OpID    string
+	Deps    operation.Deps
+	// Settings are the engine's knobs; Journaled is the kind's whole settings struct (they
+	// included), recorded so resume can rebuild the operation.
+	Settings  Settings
+	Journaled any
+	// Skip holds brokers already done (resume); Resuming continues OpID's journal.
+	Skip     map[int32]bool
+	Resuming bool
+	// Between and Verify are the engine's per-broker steps (Options.Between, Options.Verify).
+	Between func(ctx context.Context, b *inventory.Broker) error
+	Verify  func(ctx context.Context, b *inventory.Broker) error
+	// Before and After run under the lease, before the first batch and after the last.
+	Before func(ctx context.Context, s *operation.Session) error
+	After  func(ctx context.Context, s *operation.Session) error
+	// Hosts overrides the broker hosts' control (tests); nil: services and processes over SSH.
+	Hosts Hosts
+}
+
+// RollingPlan is what a rolling operation would do now.
+type RollingPlan struct {
+	Kind     string
+	OpID     string
+	Cluster  string
+	Batches  []Batch
+	Snapshot *ops.Snapshot
+	// GateNow is the gate's verdict on the first batch now (the zero value when nothing is to do).
+	GateNow  ops.GateResult
+	Settings Settings
+	// Journaled is the kind's whole settings, as --dry-run -o json prints them.
+	Journaled any
+}
+
+// Work counts the brokers to roll.
+func (p *RollingPlan) Work() int {
+	n := 0
+	for _, b := range p.Batches {
+		n += len(b.Brokers)
+	}
+	return n
+}
+
+// Question asks for confirmation.
+func (p *RollingPlan) Question() string {
+	return fmt.Sprintf("%s %d broker(s) of %s in %d batch(es)?", p.Kind, p.Work(), p.Cluster, len(p.Batches))
+}
+
+// GateLine is the gate's verdict now, as one line.
+func (p *RollingPlan) GateLine() string {
+	if p.GateNow.OK {
+		return "safety gate now: open for batch 1"
+	}
+	return "safety gate now: closed for batch 1: " + strings.Join(p.GateNow.Reasons, "; ")
+}
+
+func (r *Rolling) hosts() Hosts {
+	if r.Hosts != nil {
+		return r.Hosts
+	}
+	return &ops.HostControl{SSH: r.Deps.SSH}
+}
+
+func (r *Rolling) engine() *Engine {
+	o := r.Settings.options(r.OpID, r.Cluster, r.Brokers, r.Skip)
+	o.Between, o.Verify = r.Between, r.Verify
+	var emit func(Event)
+	if r.Deps.Emit != nil {
+		emit = func(e Event) { r.Deps.Emit(e) }
+	}
+	return &Engine{Kafka: &ops.ClusterAdmin{Name: r.Cluster.Name, Client: r.Deps.Client}, Hosts: r.hosts(),
+		Emit: emit, Opts: o, now: r.Deps.Now}
+}
+
+// Plan shows what would run now; nothing is touched.
+func (r *Rolling) Plan(ctx context.Context) (*RollingPlan, error) {
+	batches, snap, err := r.engine().Plan(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p := &RollingPlan{Kind: r.Kind, OpID: r.OpID, Cluster: r.Cluster.Name, Batches: batches, Snapshot: snap,
+		Settings: r.Settings, Journaled: r.Journaled}
+	if len(batches) > 0 {
+		p.GateNow = ops.CheckGate(snap, batches[0].Brokers, r.Deps.Clock(), r.Settings.Gate())
+	}
+	return p, nil
+}
+
+// Guard is the lease, ACL preflight and journal the run holds.
+func (r *Rolling) Guard() operation.Guard {
+	return operation.Guard{
+		Cluster: r.Cluster, Deps: r.Deps, OpID: r.OpID, Kind: r.Kind, Purpose: r.Purpose,
+		// Every batch ends with a preferred leader election: a principal that may not elect
+		// must be refused now, not after the first broker has restarted.
+		Needs:    []ops.KafkaOp{ops.OpElectLeaders},
+		LeaseTTL: r.Settings.LeaseTTL, LeaseWait: r.Settings.LeaseWait,
+		Brokers: inventory.BrokerIDs(r.Brokers), Settings: r.Journaled, Resuming: r.Resuming,
+	}
+}
+
+// Execute takes the cluster lease, journals the operation and runs it. The lease is released
+// however the run ends.
+func (r *Rolling) Execute(ctx context.Context, soft <-chan struct{}) error {
+	return r.Guard().Run(ctx, func(ctx context.Context, s *operation.Session) error {
+		return r.Run(ctx, s, soft)
+	})
+}
+
+// Run is the body of a guarded run: Before, the batches, After.
+func (r *Rolling) Run(ctx context.Context, s *operation.Session, soft <-chan struct{}) error {
+	if r.Before != nil {
+		if err := r.Before(ctx, s); err != nil {
+			return err
+		}
+	}
+	e := r.engine()
+	e.Journal = s.Journal
+	if s.Lease != nil {
+		e.Lease = s.Lease
+	}
+	if err := e.Run(ctx, soft); err != nil {
+		return err
+	}
+	if r.After != nil {
+		return r.After(ctx, s)
+	}
+	return nil
+}
+
+// ResumeFrom makes the run continue the journaled operation e: its id, its journal, and a skip
+// of the brokers already done (those whose batch finished, and those of the cut-short batch that
+// already run a new process).
+func (r *Rolling) ResumeFrom(ctx context.Context, e *journal.Entry) error {
+	r.OpID, r.Resuming = e.Op.ID, true
+	r.Purpose = "resume " + e.Op.ID + ": " + e.Op.Kind + " brokers " + inventory.JoinIDs(inventory.BrokerIDs(r.Brokers))
+	skip, err := ResumeSkips(ctx, e, r.hosts(), r.Brokers)
+	if err != nil {
+		return err
+	}
+	r.Skip = skip
+	return nil
+}
