@@ -13,116 +13,9 @@ import (
 	"time"
 
 	"github.com/kfleet/kfleet/inventory"
-	"github.com/kfleet/kfleet/ops"
 	"github.com/kfleet/kfleet/ops/journal"
+	"github.com/kfleet/kfleet/rollout/rollouttest"
 )
-
-// fakeCluster is a tiny Kafka + hosts model: stopping a broker fences it and drops it from every
-// ISR; starting it registers it again and it rejoins ISRs after catchUpPolls snapshots.
-type fakeCluster struct {
-	mu           sync.Mutex
-	racks        map[int32]string
-	running      map[int32]bool
-	pid          map[int32]int
-	catchUp      map[int32]int // snapshots left until the broker is back in ISR
-	catchUpPolls int
-	replicas     [][]int32
-	minISR       int
-	controller   int32
-	startFails   map[int32]bool
-	log          []string // service actions in order, e.g. "stop 1"
-	worstISR     int      // smallest ISR seen for any partition in any snapshot
-	elections    int
-}
-
-func newFakeCluster(brokers int, rf int, partitions int) *fakeCluster {
-	f := &fakeCluster{racks: map[int32]string{}, running: map[int32]bool{}, pid: map[int32]int{},
-		catchUp: map[int32]int{}, catchUpPolls: 2, minISR: 2, controller: int32(brokers), startFails: map[int32]bool{},
-		worstISR: 1 << 30}
-	for id := int32(1); id <= int32(brokers); id++ {
-		f.racks[id] = string(rune('a' + (id-1)%3))
-		f.running[id] = true
-		f.pid[id] = 100 + int(id)
-	}
-	for p := 0; p < partitions; p++ {
-		var r []int32
-		for i := 0; i < rf; i++ {
-			r = append(r, int32((p+i)%brokers)+1)
-		}
-		f.replicas = append(f.replicas, r)
-	}
-	return f
-}
-
-func (f *fakeCluster) Snapshot(ctx context.Context) (*ops.Snapshot, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	s := &ops.Snapshot{Cluster: "c", Controller: f.controller, TakenAt: time.Now(),
-		Topics: []ops.Topic{{Name: "orders", MinISR: f.minISR}}}
-	for id := int32(1); id <= int32(len(f.racks)); id++ {
-		s.Brokers = append(s.Brokers, ops.Broker{ID: id, Rack: f.racks[id], Fenced: !f.running[id]})
-		if f.running[id] && f.catchUp[id] > 0 {
-			f.catchUp[id]--
-		}
-	}
-	for i, r := range f.replicas {
-		p := ops.Partition{Topic: 0, ID: int32(i), Leader: -1, Replicas: r}
-		for _, b := range r {
-			if f.running[b] && f.catchUp[b] == 0 {
-				p.ISR = append(p.ISR, b)
-			}
-		}
-		if len(p.ISR) > 0 {
-			p.Leader = p.ISR[0]
-		}
-		f.worstISR = min(f.worstISR, len(p.ISR))
-		s.Partitions = append(s.Partitions, p)
-	}
-	s.Counts = s.Count()
-	return s, nil
-}
-
-func (f *fakeCluster) ElectPreferred(ctx context.Context, parts map[string][]int32) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.elections++
-	return nil
-}
-
-func (f *fakeCluster) Service(ctx context.Context, b *inventory.Broker, a ops.ServiceAction) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.log = append(f.log, fmt.Sprintf("%s %d", a, b.ID))
-	switch a {
-	case ops.ServiceStop:
-		f.running[b.ID] = false
-	case ops.ServiceStart:
-		if f.startFails[b.ID] {
-			return fmt.Errorf("start of broker %d failed", b.ID)
-		}
-		if !f.running[b.ID] {
-			f.running[b.ID] = true
-			f.pid[b.ID] += 1000
-			f.catchUp[b.ID] = f.catchUpPolls
-		}
-	}
-	return nil
-}
-
-func (f *fakeCluster) Process(ctx context.Context, b *inventory.Broker) (ops.BrokerProcess, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if !f.running[b.ID] {
-		return ops.BrokerProcess{}, nil
-	}
-	return ops.BrokerProcess{Running: true, PID: f.pid[b.ID], StartTicks: uint64(f.pid[b.ID])}, nil
-}
-
-func (f *fakeCluster) actions() []string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return slices.Clone(f.log)
-}
 
 func testCluster(n int) *inventory.Cluster {
 	c := &inventory.Cluster{Name: "c"}
@@ -132,7 +25,7 @@ func testCluster(n int) *inventory.Cluster {
 	return c
 }
 
-func testEngine(t *testing.T, f *fakeCluster, c *inventory.Cluster, maxParallel int) (*Engine, *[]Event) {
+func testEngine(t *testing.T, f *rollouttest.Cluster, c *inventory.Cluster, maxParallel int) (*Engine, *[]Event) {
 	t.Helper()
 	var mu sync.Mutex
 	var events []Event
@@ -148,22 +41,22 @@ func testEngine(t *testing.T, f *fakeCluster, c *inventory.Cluster, maxParallel 
 }
 
 func TestEngineRestartsEveryBrokerControllerLast(t *testing.T) {
-	f := newFakeCluster(3, 3, 12)
-	f.controller = 2
+	f := rollouttest.New(3, 3, 12)
+	f.Controller = 2
 	c := testCluster(3)
 	e, events := testEngine(t, f, c, 1)
 	if err := e.Run(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}
 	want := []string{"stop 1", "start 1", "stop 3", "start 3", "stop 2", "start 2"}
-	if got := f.actions(); !slices.Equal(got, want) {
+	if got := f.Actions(); !slices.Equal(got, want) {
 		t.Errorf("actions = %v, want %v (controller 2 last)", got, want)
 	}
-	if f.worstISR < 2 {
-		t.Errorf("a partition went to ISR %d, below min ISR 2", f.worstISR)
+	if f.WorstISR < 2 {
+		t.Errorf("a partition went to ISR %d, below min ISR 2", f.WorstISR)
 	}
-	if f.elections != 3 {
-		t.Errorf("%d preferred elections, want one per batch", f.elections)
+	if f.Elections != 3 {
+		t.Errorf("%d preferred elections, want one per batch", f.Elections)
 	}
 	last := (*events)[len(*events)-1]
 	if last.Kind != EventFinished {
@@ -172,8 +65,8 @@ func TestEngineRestartsEveryBrokerControllerLast(t *testing.T) {
 }
 
 func TestEngineStartFailureHaltsAndTouchesNoOtherBroker(t *testing.T) {
-	f := newFakeCluster(3, 3, 6)
-	f.startFails[1] = true
+	f := rollouttest.New(3, 3, 6)
+	f.StartFails[1] = true
 	c := testCluster(3)
 	e, _ := testEngine(t, f, c, 1)
 	err := e.Run(context.Background(), nil)
@@ -187,15 +80,15 @@ func TestEngineStartFailureHaltsAndTouchesNoOtherBroker(t *testing.T) {
 	if !strings.Contains(err.Error(), "kfleet resume op-test") || !strings.Contains(err.Error(), "STOPPED") {
 		t.Errorf("message should say how to resume and what is down: %v", err)
 	}
-	for _, a := range f.actions() {
+	for _, a := range f.Actions() {
 		if !strings.HasSuffix(a, " 1") {
-			t.Errorf("touched another broker: %v", f.actions())
+			t.Errorf("touched another broker: %v", f.Actions())
 		}
 	}
 }
 
 func TestEnginePreStopHookFailureHaltsBeforeAnyStop(t *testing.T) {
-	f := newFakeCluster(3, 3, 6)
+	f := rollouttest.New(3, 3, 6)
 	c := testCluster(3)
 	e, _ := testEngine(t, f, c, 1)
 	hook := filepath.Join(t.TempDir(), "refuse.sh")
@@ -211,13 +104,13 @@ func TestEnginePreStopHookFailureHaltsBeforeAnyStop(t *testing.T) {
 	if !strings.Contains(err.Error(), "no: pre-stop 1 op-test") {
 		t.Errorf("hook output and environment missing from %q", err)
 	}
-	if a := f.actions(); len(a) != 0 {
+	if a := f.Actions(); len(a) != 0 {
 		t.Errorf("brokers were touched: %v", a)
 	}
 }
 
 func TestEngineSoftInterruptFinishesTheBatch(t *testing.T) {
-	f := newFakeCluster(3, 3, 6)
+	f := rollouttest.New(3, 3, 6)
 	c := testCluster(3)
 	e, _ := testEngine(t, f, c, 1)
 	soft := make(chan struct{})
@@ -237,7 +130,7 @@ func TestEngineSoftInterruptFinishesTheBatch(t *testing.T) {
 	if !errors.As(err, &ie) {
 		t.Fatalf("err = %v, want *InterruptedError", err)
 	}
-	if got, want := f.actions(), []string{"stop 1", "start 1"}; !slices.Equal(got, want) {
+	if got, want := f.Actions(), []string{"stop 1", "start 1"}; !slices.Equal(got, want) {
 		t.Errorf("actions = %v, want %v", got, want)
 	}
 	if !slices.Equal(ie.Done, []int32{1}) || !slices.Equal(ie.Left, []int32{2, 3}) {
@@ -246,7 +139,7 @@ func TestEngineSoftInterruptFinishesTheBatch(t *testing.T) {
 }
 
 func TestEngineRefusesNeverWritablePartitions(t *testing.T) {
-	f := newFakeCluster(3, 2, 6) // RF2 with min ISR 2
+	f := rollouttest.New(3, 2, 6) // RF2 with min ISR 2
 	c := testCluster(3)
 	e, _ := testEngine(t, f, c, 1)
 	err := e.Run(context.Background(), nil)
@@ -257,11 +150,11 @@ func TestEngineRefusesNeverWritablePartitions(t *testing.T) {
 	if !strings.Contains(err.Error(), "orders-") {
 		t.Errorf("refusal should name partitions: %v", err)
 	}
-	if a := f.actions(); len(a) != 0 {
+	if a := f.Actions(); len(a) != 0 {
 		t.Errorf("brokers were touched: %v", a)
 	}
 
-	f2 := newFakeCluster(3, 2, 6)
+	f2 := rollouttest.New(3, 2, 6)
 	e2, _ := testEngine(t, f2, testCluster(3), 1)
 	e2.Opts.Gate.AllowUnavailable = true
 	if err := e2.Run(context.Background(), nil); err != nil {
@@ -270,13 +163,13 @@ func TestEngineRefusesNeverWritablePartitions(t *testing.T) {
 }
 
 func TestEngineBatchesByRack(t *testing.T) {
-	f := newFakeCluster(6, 3, 0)
+	f := rollouttest.New(6, 3, 0)
 	// Rack-aware placement: each partition has one replica in each of racks a, b, c.
 	for p := 0; p < 18; p++ {
 		a := []int32{1, 4}[p%2]
 		b := []int32{2, 5}[(p/2)%2]
 		cc := []int32{3, 6}[(p/4)%2]
-		f.replicas = append(f.replicas, []int32{a, b, cc})
+		f.Replicas = append(f.Replicas, []int32{a, b, cc})
 	}
 	c := testCluster(6)
 	e, events := testEngine(t, f, c, 2)
@@ -293,19 +186,19 @@ func TestEngineBatchesByRack(t *testing.T) {
 		t.Fatalf("batches = %v, want 3 of 2", batches)
 	}
 	for _, b := range batches {
-		if len(b) != 2 || f.racks[b[0]] != f.racks[b[1]] {
+		if len(b) != 2 || f.Racks[b[0]] != f.Racks[b[1]] {
 			t.Errorf("batch %v is not one rack", b)
 		}
 	}
-	if f.worstISR < 2 {
-		t.Errorf("ISR went to %d", f.worstISR)
+	if f.WorstISR < 2 {
+		t.Errorf("ISR went to %d", f.WorstISR)
 	}
 }
 
 func TestJournalRecordsAndResumeSkipsDoneBrokers(t *testing.T) {
 	dir := t.TempDir()
-	f := newFakeCluster(3, 3, 6)
-	f.startFails[3] = true
+	f := rollouttest.New(3, 3, 6)
+	f.StartFails[3] = true
 	c := testCluster(3)
 	e, _ := testEngine(t, f, c, 1)
 	j, err := journal.Create(dir, journal.Record{ID: "op-test", Kind: "restart", Cluster: "c", Brokers: []int32{1, 2, 3}, Created: time.Now()})
@@ -325,18 +218,18 @@ func TestJournalRecordsAndResumeSkipsDoneBrokers(t *testing.T) {
 		t.Fatalf("state = %s done %v pending %v", st.Status, st.Done, st.Pending)
 	}
 
-	f.startFails[3] = false
+	f.StartFails[3] = false
 	skip, err := ResumeSkips(context.Background(), st, f, c.Brokers)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.log = nil
+	f.Log = nil
 	e2, _ := testEngine(t, f, c, 1)
 	e2.Opts.Skip = skip
 	if err := e2.Run(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}
-	if got := f.actions(); !slices.Equal(got, []string{"stop 3", "start 3"}) {
+	if got := f.Actions(); !slices.Equal(got, []string{"stop 3", "start 3"}) {
 		t.Errorf("resume touched %v, want only broker 3", got)
 	}
 	list, err := journal.List(dir, journal.Filter{})

@@ -33,8 +33,6 @@ type Rolling struct {
 	// Before and After run under the lease, before the first batch and after the last.
 	Before func(ctx context.Context, s *operation.Session) error
 	After  func(ctx context.Context, s *operation.Session) error
-	// Hosts overrides the broker hosts' control (tests); nil: services and processes over SSH.
-	Hosts Hosts
 }
 
 // RollingPlan is what a rolling operation would do now.
@@ -74,10 +72,17 @@ func (p *RollingPlan) GateLine() string {
 }
 
 func (r *Rolling) hosts() Hosts {
-	if r.Hosts != nil {
-		return r.Hosts
+	if r.Deps.Hosts != nil {
+		return r.Deps.Hosts
 	}
 	return &ops.HostControl{SSH: r.Deps.SSH}
+}
+
+func (r *Rolling) admin() Kafka {
+	if r.Deps.Admin != nil {
+		return r.Deps.Admin
+	}
+	return &ops.ClusterAdmin{Name: r.Cluster.Name, Client: r.Deps.Client}
 }
 
 func (r *Rolling) engine() *Engine {
@@ -87,7 +92,7 @@ func (r *Rolling) engine() *Engine {
 	if r.Deps.Emit != nil {
 		emit = func(e Event) { r.Deps.Emit(e) }
 	}
-	return &Engine{Kafka: &ops.ClusterAdmin{Name: r.Cluster.Name, Client: r.Deps.Client}, Hosts: r.hosts(),
+	return &Engine{Kafka: r.admin(), Hosts: r.hosts(),
 		Emit: emit, Opts: o, now: r.Deps.Now}
 }
 

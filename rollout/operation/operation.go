@@ -6,6 +6,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/kfleet/kfleet/inventory"
 	"github.com/kfleet/kfleet/ops"
 )
 
@@ -35,6 +36,10 @@ type Deps struct {
 	Client *kgo.Client
 	// SSH reaches the brokers' hosts.
 	SSH *ops.SSHRunner
+	// Hosts and Admin replace the brokers' service control and the cluster's admin surface
+	// (tests, simulations); nil: over SSH and Client.
+	Hosts Hosts
+	Admin Admin
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 	// StateDir holds the journals; Inventory is the inventory's path, recorded for resume.
@@ -47,6 +52,18 @@ type Deps struct {
 	Emit func(event any)
 	// Say shows one line of human progress that is not an event (staging, reboots). Nil: quiet.
 	Say func(format string, args ...any)
+}
+
+// Hosts starts and stops brokers and reads their processes.
+type Hosts interface {
+	Service(ctx context.Context, b *inventory.Broker, action ops.ServiceAction) error
+	Process(ctx context.Context, b *inventory.Broker) (ops.BrokerProcess, error)
+}
+
+// Admin is what the rolling engine reads and asks of the cluster.
+type Admin interface {
+	Snapshot(ctx context.Context) (*ops.Snapshot, error)
+	ElectPreferred(ctx context.Context, partitions map[string][]int32) error
 }
 
 // Clock returns d.Now or time.Now.

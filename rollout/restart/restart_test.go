@@ -1,0 +1,164 @@
+package restart_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/kfleet/kfleet/inventory"
+	"github.com/kfleet/kfleet/ops"
+	"github.com/kfleet/kfleet/ops/journal"
+	"github.com/kfleet/kfleet/rollout"
+	"github.com/kfleet/kfleet/rollout/operation"
+	"github.com/kfleet/kfleet/rollout/restart"
+	"github.com/kfleet/kfleet/rollout/rollouttest"
+)
+
+// deps wires a restart to fakes: the brokers and their hosts are rollouttest's model, the lease
+// lives in a kfake cluster, the journal in a temporary state dir. No cobra, no SSH.
+func deps(t *testing.T, f *rollouttest.Cluster) (operation.Deps, *[]rollout.Event) {
+	t.Helper()
+	fc, err := kfake.NewCluster(kfake.NumBrokers(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(fc.Close)
+	cl, err := kgo.NewClient(kgo.SeedBrokers(fc.ListenAddrs()...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cl.Close)
+	var events []rollout.Event
+	return operation.Deps{Client: cl, Hosts: f, Admin: f, StateDir: t.TempDir(),
+		Emit: func(e any) { events = append(events, e.(rollout.Event)) }}, &events
+}
+
+func cluster(n int) *inventory.Cluster {
+	c := &inventory.Cluster{Name: "c"}
+	for id := int32(1); id <= int32(n); id++ {
+		c.Brokers = append(c.Brokers, &inventory.Broker{ID: id, Host: fmt.Sprintf("h%d", id)})
+	}
+	return c
+}
+
+func settings() restart.Settings {
+	return restart.Settings{Settings: rollout.Settings{MaxParallel: 1, GateTimeout: 2 * time.Second, StopTimeout: time.Second,
+		StartTimeout: time.Second, HealthyTimeout: 2 * time.Second, Poll: time.Millisecond, HealthyPolls: 2,
+		LeaseTTL: time.Minute}}
+}
+
+func TestRestartPlansAndRunsUnderLeaseAndJournal(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	f := rollouttest.New(3, 3, 12)
+	f.Controller = 2
+	d, events := deps(t, f)
+	c := cluster(3)
+	r := restart.New(c, nil, d, settings())
+
+	p, err := r.Plan(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := p.(*rollout.RollingPlan)
+	if plan.Work() != 3 || len(plan.Batches) != 3 || !plan.GateNow.OK {
+		t.Fatalf("plan = %+v", plan)
+	}
+	if last := plan.Batches[2].Brokers; !slices.Equal(last, []int32{2}) {
+		t.Errorf("last batch %v, want the controller (2)", last)
+	}
+	if len(f.Actions()) != 0 {
+		t.Fatalf("planning touched brokers: %v", f.Actions())
+	}
+
+	if err := r.Execute(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := f.Actions(), []string{"stop 1", "start 1", "stop 3", "start 3", "stop 2", "start 2"}; !slices.Equal(got, want) {
+		t.Errorf("actions %v, want %v", got, want)
+	}
+	if f.WorstISR < 2 {
+		t.Errorf("a partition went to ISR %d, below min ISR 2", f.WorstISR)
+	}
+	e, err := journal.Load(d.StateDir, r.OpID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Status != journal.StatusDone || e.Op.Kind != restart.Kind || !slices.Equal(e.Done, []int32{1, 3, 2}) {
+		t.Errorf("journal: status %s kind %s done %v", e.Status, e.Op.Kind, e.Done)
+	}
+	for _, ev := range *events {
+		if ev.Cluster != "c" || ev.Op != r.OpID() {
+			t.Fatalf("event does not name its cluster and operation: %+v", ev)
+		}
+	}
+	st, err := ops.ReadLease(ctx, d.Client, "c")
+	if err != nil || st.Held {
+		t.Errorf("lease after the run: %+v, %v; want released", st, err)
+	}
+}
+
+func TestRestartRefusedByAHeldLeaseChangesNothing(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	f := rollouttest.New(3, 3, 6)
+	d, _ := deps(t, f)
+	other, err := ops.AcquireLease(ctx, d.Client, "c", ops.LeaseRequest{Holder: "someone else", OpID: "op-other",
+		Purpose: "patch h1", TTL: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Release(context.Background())
+	r := restart.New(cluster(3), nil, d, settings())
+	err = r.Execute(ctx, nil)
+	var held *ops.LeaseHeldError
+	if !errors.As(err, &held) {
+		t.Fatalf("err = %v, want a held lease", err)
+	}
+	if len(f.Actions()) != 0 {
+		t.Errorf("touched brokers while another held the lease: %v", f.Actions())
+	}
+	if _, err := journal.Load(d.StateDir, r.OpID()); !errors.Is(err, journal.ErrNoSuchOp) {
+		t.Errorf("a refused run left a journal: %v", err)
+	}
+}
+
+func TestRestartResumesThroughTheRegistry(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	f := rollouttest.New(3, 3, 6)
+	f.StartFails[3] = true
+	d, _ := deps(t, f)
+	c := cluster(3)
+	r := restart.New(c, nil, d, settings())
+	var halt *rollout.HaltError
+	if err := r.Execute(ctx, nil); !errors.As(err, &halt) {
+		t.Fatalf("err = %v, want a halt", err)
+	}
+	e, err := journal.Load(d.StateDir, r.OpID())
+	if err != nil || e.Status != journal.StatusHalted {
+		t.Fatalf("journal: %+v, %v", e, err)
+	}
+
+	f.StartFails[3] = false
+	f.Log = nil
+	op, err := operation.Resume(ctx, c, d, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := op.Execute(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.Actions(); !slices.Equal(got, []string{"stop 3", "start 3"}) {
+		t.Errorf("resume touched %v, want only broker 3", got)
+	}
+	if e, _ = journal.Load(d.StateDir, r.OpID()); e.Status != journal.StatusDone {
+		t.Errorf("after resume the journal says %s", e.Status)
+	}
+}
