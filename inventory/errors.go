@@ -3,6 +3,8 @@ package inventory
 import (
 	"fmt"
 	"strings"
+
+	"github.com/kfleet/kfleet/ops/fault"
 )
 
 // Pos is a position in the inventory file. Line and Column start at 1.
@@ -34,6 +36,9 @@ func (e *Error) Error() string {
 	return e.Pos.String() + ": " + e.Field + ": " + e.Msg
 }
 
+// FaultKind says what kind of failure this is (usage: nothing was changed).
+func (e *Error) FaultKind() fault.Kind { return fault.Usage }
+
 // Errors is every problem found in one inventory, in file order.
 type Errors []*Error
 
@@ -45,6 +50,9 @@ func (es Errors) Error() string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// FaultKind says what kind of failure this is (usage: nothing was changed).
+func (e Errors) FaultKind() fault.Kind { return fault.Usage }
 
 // Unwrap lets errors.As find the individual *Error values.
 func (es Errors) Unwrap() []error {
@@ -62,3 +70,6 @@ type SelectionError struct {
 }
 
 func (e *SelectionError) Error() string { return e.Msg }
+
+// FaultKind says what kind of failure this is (usage: nothing was changed).
+func (e *SelectionError) FaultKind() fault.Kind { return fault.Usage }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kfleet/kfleet/ops"
+	"github.com/kfleet/kfleet/ops/fault"
 	"github.com/kfleet/kfleet/ops/journal"
 )
 
@@ -105,6 +106,9 @@ func (e *ForeignError) Error() string {
 	return fmt.Sprintf("cluster %s: %d reassignment(s) in flight that this operation did not start (%s); wait for them or cancel them, or pass --additional to run beside them",
 		e.Cluster, len(e.Partitions), firstFew(e.Partitions, 5))
 }
+
+// FaultKind says what kind of failure this is (refused for now: retry later).
+func (e *ForeignError) FaultKind() fault.Kind { return fault.RefusedForNow }
 
 // Apply runs prepared moves as one journaled operation. The operation (Reassignment) runs it
 // under the cluster lease; tests run it alone.

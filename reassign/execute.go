@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"github.com/kfleet/kfleet/inventory"
+	"github.com/kfleet/kfleet/ops/fault"
 	"github.com/kfleet/kfleet/ops/units"
+	"github.com/kfleet/kfleet/rollout/operation"
 )
 
 // LeaseSession is the held cluster lease: the executor starts no move once it is lost, and
@@ -134,11 +136,20 @@ func (e *HaltError) Error() string {
 	if !e.Throttles.Empty() {
 		msg += "; kfleet's throttles stay on them: " + e.Throttles.Summary()
 	}
-	if e.NoResume {
-		return msg
-	}
-	return msg + fmt.Sprintf("; see kfleet reassign status; continue with: kfleet resume %s, or revert with: kfleet reassign cancel", e.OpID)
+	return msg
 }
+
+// NextStep says to see the moves' status, then resume or cancel them; nothing when the
+// operation was cancelled.
+func (e *HaltError) NextStep() (string, fault.Next) {
+	if e.NoResume {
+		return e.OpID, 0
+	}
+	return e.OpID, fault.ResumeOrCancel
+}
+
+// FaultKind says what kind of failure this is (halted: the journal says where).
+func (e *HaltError) FaultKind() fault.Kind { return fault.Halted }
 
 func (e *HaltError) Unwrap() error { return e.Err }
 
@@ -150,9 +161,14 @@ type InterruptedError struct {
 }
 
 func (e *InterruptedError) Error() string {
-	return fmt.Sprintf("interrupted: %d move(s) done, %d not started, none in flight, throttles removed; continue with: kfleet resume %s",
-		e.Done, e.Left, e.OpID)
+	return fmt.Sprintf("interrupted: %d move(s) done, %d not started, none in flight, throttles removed", e.Done, e.Left)
 }
+
+// NextStep says resume continues.
+func (e *InterruptedError) NextStep() (string, fault.Next) { return e.OpID, fault.Resume }
+
+// FaultKind says what kind of failure this is (interrupted: the journal says where).
+func (e *InterruptedError) FaultKind() fault.Kind { return fault.Interrupted }
 
 // AbortedError says a second interrupt cut the run short: moves in flight were left running.
 // Exit 130.
@@ -167,8 +183,14 @@ func (e *AbortedError) Error() string {
 	if !e.Throttles.Empty() {
 		msg += " with kfleet's throttles (" + e.Throttles.Summary() + ")"
 	}
-	return msg + fmt.Sprintf("; see kfleet reassign status; kfleet resume %s follows them and removes the throttles, kfleet reassign cancel reverts them", e.OpID)
+	return msg
 }
+
+// NextStep says resume follows the moves left running and cancel reverts them.
+func (e *AbortedError) NextStep() (string, fault.Next) { return e.OpID, fault.FollowOrCancel }
+
+// FaultKind says what kind of failure this is (interrupted: the journal says where).
+func (e *AbortedError) FaultKind() fault.Kind { return fault.Interrupted }
 
 func (e *Executor) isAlive(id int32) bool { return e.alive[id] }
 
@@ -245,10 +267,10 @@ func (e *Executor) Run(ctx context.Context, soft <-chan struct{}, moves []Move, 
 		}
 		if stopping == "" {
 			switch {
-			case isClosed(soft):
+			case operation.Closed(soft):
 				stopping = stopInterrupt
 				e.emit(Event{Kind: EventWarning, Message: fmt.Sprintf("interrupt: no new move starts; waiting for the %d in flight to finish (interrupt again to leave them running and exit now)", count(ts, stateRunning))})
-			case e.Lease != nil && isClosed(e.Lease.Lost()):
+			case e.Lease != nil && operation.Closed(e.Lease.Lost()):
 				return e.halt(ctx, ts, thr, &HaltError{Reason: "the cluster lease was lost (expired or released by force); no new move started"})
 			case e.Journal != nil && e.Journal.CancelRequested():
 				stopping = stopCancel
@@ -729,18 +751,6 @@ func sameSet(a, b []int32) bool {
 		}
 	}
 	return true
-}
-
-func isClosed(ch <-chan struct{}) bool {
-	if ch == nil {
-		return false
-	}
-	select {
-	case <-ch:
-		return true
-	default:
-		return false
-	}
 }
 
 func throttleText(rate int64) string {

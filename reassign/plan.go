@@ -9,6 +9,7 @@ import (
 
 	"github.com/kfleet/kfleet/inventory"
 	"github.com/kfleet/kfleet/ops"
+	"github.com/kfleet/kfleet/ops/fault"
 )
 
 // TopicPartition names one partition.
@@ -158,6 +159,9 @@ func (e *ImpossibleError) Error() string {
 		e.Cluster, len(e.Partitions), strings.Join(names, ", "), more)
 }
 
+// FaultKind says what kind of failure this is (the check found a problem).
+func (e *ImpossibleError) FaultKind() fault.Kind { return fault.CheckFailed }
+
 // InvalidError says the input (a plan file, a broker list) does not fit the cluster; nothing
 // was changed. Exit 2.
 type InvalidError struct {
@@ -171,6 +175,9 @@ func (e *InvalidError) Error() string {
 	}
 	return e.What + ":\n  " + strings.Join(e.Problems, "\n  ")
 }
+
+// FaultKind says what kind of failure this is (usage: nothing was changed).
+func (e *InvalidError) FaultKind() fault.Kind { return fault.Usage }
 
 // brokerTable holds per-broker facts and running load, indexed densely; ids are looked up
 // through a slice when they are small (the usual case) and a map otherwise, so the planner's

@@ -11,7 +11,9 @@ import (
 
 	"github.com/kfleet/kfleet/inventory"
 	"github.com/kfleet/kfleet/ops"
+	"github.com/kfleet/kfleet/ops/fault"
 	"github.com/kfleet/kfleet/ops/journal"
+	"github.com/kfleet/kfleet/rollout/operation"
 )
 
 // Kafka is what the engine needs from the cluster.
@@ -119,6 +121,9 @@ func (e *GateRefusedError) Error() string {
 	return what + ": " + strings.Join(e.Reasons, "; ")
 }
 
+// FaultKind says what kind of failure this is (refused for now: retry later).
+func (e *GateRefusedError) FaultKind() fault.Kind { return fault.RefusedForNow }
+
 // HaltError says a step failed: the rollout stopped there, no further broker was touched.
 type HaltError struct {
 	OpID    string
@@ -135,8 +140,14 @@ func (e *HaltError) Error() string {
 	if len(e.Stopped) > 0 {
 		msg += fmt.Sprintf("; broker(s) %s left STOPPED", inventory.JoinIDs(e.Stopped))
 	}
-	return msg + fmt.Sprintf("; rollout halted, no further broker touched; fix the cause, then: kfleet resume %s", e.OpID)
+	return msg + "; rollout halted, no further broker touched"
 }
+
+// NextStep says to fix the cause, then resume.
+func (e *HaltError) NextStep() (string, fault.Next) { return e.OpID, fault.FixThenResume }
+
+// FaultKind says what kind of failure this is (halted: the journal says where).
+func (e *HaltError) FaultKind() fault.Kind { return fault.Halted }
 
 func (e *HaltError) Unwrap() error { return e.Err }
 
@@ -148,9 +159,15 @@ type InterruptedError struct {
 }
 
 func (e *InterruptedError) Error() string {
-	return fmt.Sprintf("interrupted after brokers %s; no broker is stopped; %s left; continue with: kfleet resume %s",
-		inventory.JoinIDs(e.Done), inventory.JoinIDs(e.Left), e.OpID)
+	return fmt.Sprintf("interrupted after brokers %s; no broker is stopped; %s left",
+		inventory.JoinIDs(e.Done), inventory.JoinIDs(e.Left))
 }
+
+// NextStep says resume continues.
+func (e *InterruptedError) NextStep() (string, fault.Next) { return e.OpID, fault.Resume }
+
+// FaultKind says what kind of failure this is (interrupted: the journal says where).
+func (e *InterruptedError) FaultKind() fault.Kind { return fault.Interrupted }
 
 // AbortedError says a second interrupt cut a batch short: it says what state it left.
 type AbortedError struct {
@@ -160,9 +177,14 @@ type AbortedError struct {
 }
 
 func (e *AbortedError) Error() string {
-	return fmt.Sprintf("aborted during %s of broker(s) %s: they may be stopped; check with kfleet status, then kfleet resume %s",
-		e.Step, inventory.JoinIDs(e.Batch), e.OpID)
+	return fmt.Sprintf("aborted during %s of broker(s) %s: they may be stopped", e.Step, inventory.JoinIDs(e.Batch))
 }
+
+// NextStep says to check the cluster, then resume.
+func (e *AbortedError) NextStep() (string, fault.Next) { return e.OpID, fault.CheckThenResume }
+
+// FaultKind says what kind of failure this is (interrupted: the journal says where).
+func (e *AbortedError) FaultKind() fault.Kind { return fault.Interrupted }
 
 // Plan returns the batches the engine would run now, for --dry-run and the confirmation.
 func (e *Engine) Plan(ctx context.Context) ([]Batch, *ops.Snapshot, error) {
@@ -213,10 +235,10 @@ func (e *Engine) Run(ctx context.Context, soft <-chan struct{}) error {
 		if len(left) == 0 {
 			break
 		}
-		if isClosed(soft) {
+		if operation.Closed(soft) {
 			return e.interrupted(doneIDs, left)
 		}
-		if e.Lease != nil && isClosed(e.Lease.Lost()) {
+		if e.Lease != nil && operation.Closed(e.Lease.Lost()) {
 			return e.halt(&HaltError{OpID: e.Opts.OpID, Batch: n, Brokers: left, Step: StepGate,
 				Err: errors.New("the cluster lease was lost (expired or released by force)")})
 		}
@@ -590,16 +612,4 @@ func leaseWorthy(ev Event) bool {
 		return true
 	}
 	return false
-}
-
-func isClosed(ch <-chan struct{}) bool {
-	if ch == nil {
-		return false
-	}
-	select {
-	case <-ch:
-		return true
-	default:
-		return false
-	}
 }

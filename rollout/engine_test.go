@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/kfleet/kfleet/inventory"
+	"github.com/kfleet/kfleet/ops/fault"
 	"github.com/kfleet/kfleet/ops/journal"
 	"github.com/kfleet/kfleet/rollout/rollouttest"
 )
@@ -77,8 +78,8 @@ func TestEngineStartFailureHaltsAndTouchesNoOtherBroker(t *testing.T) {
 	if h.Step != StepStart || !slices.Equal(h.Stopped, []int32{1}) {
 		t.Errorf("halt = %+v; want step start with broker 1 left stopped", h)
 	}
-	if !strings.Contains(err.Error(), "kfleet resume op-test") || !strings.Contains(err.Error(), "STOPPED") {
-		t.Errorf("message should say how to resume and what is down: %v", err)
+	if op, next := h.NextStep(); op != "op-test" || next != fault.FixThenResume || !strings.Contains(err.Error(), "STOPPED") {
+		t.Errorf("error should say how to resume (%s, %v) and what is down: %v", op, next, err)
 	}
 	for _, a := range f.Actions() {
 		if !strings.HasSuffix(a, " 1") {

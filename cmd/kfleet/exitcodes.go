@@ -5,12 +5,8 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/kfleet/kfleet/inventory"
 	"github.com/kfleet/kfleet/ops"
-	"github.com/kfleet/kfleet/reassign"
-	"github.com/kfleet/kfleet/rollout"
-	"github.com/kfleet/kfleet/rollout/brokerconfig"
-	"github.com/kfleet/kfleet/rollout/deploy"
+	"github.com/kfleet/kfleet/ops/fault"
 )
 
 // Exit codes: the same for every command (SPEC section 4).
@@ -48,65 +44,33 @@ func exitCodesHelp() string {
 	return b.String()
 }
 
-// exitCode maps an error to its exit code; the only place that does.
+// exitByKind is the exit code of each kind of failure the domain reports.
+var exitByKind = map[fault.Kind]int{
+	fault.Failed:        exitFailed,
+	fault.Usage:         exitUsage,
+	fault.CheckFailed:   exitCheckFailed,
+	fault.Unreachable:   exitUnreachable,
+	fault.RefusedForNow: exitTempFail,
+	fault.Halted:        exitFailed,
+	fault.Interrupted:   exitInterrupted,
+}
+
+// exitCode maps an error to its exit code; the only place that does. The outermost error that
+// knows its kind decides; a command that weighed several outcomes (exec) gives its own code.
 func exitCode(err error) int {
-	var (
-		invErr    *inventory.Error
-		invErrs   inventory.Errors
-		selErr    *inventory.SelectionError
-		usage     *usageError
-		sshConfig *ops.SSHConfigError
-		kafkaConf *ops.KafkaSettingsError
-		kafkaDown *ops.KafkaUnreachableError
-		denied    *ops.KafkaDeniedError
-		hostDown  *ops.SSHUnreachableError
-		hostKey   *ops.HostKeyError
-		check     *checkFailed
-		intr      interrupted
-		coded     *codedError
-		gate      *rollout.GateRefusedError
-		held      *ops.LeaseHeldError
-		halt      *rollout.HaltError
-		softStop  *rollout.InterruptedError
-		aborted   *rollout.AbortedError
-		// deploy
-		artifact *deploy.ArtifactError
-		conflict *deploy.StageConflictError
-		mixed    *deploy.MixedVersionsError
-		// reassign
-		impossible *reassign.ImpossibleError
-		invalid    *reassign.InvalidError
-		foreign    *reassign.ForeignError
-		rInterrupt *reassign.InterruptedError
-		rAborted   *reassign.AbortedError
-		// config apply
-		cfgRejected  *brokerconfig.RejectedError
-		cfgPlacement *brokerconfig.PlacementError
-	)
+	var coded *codedError
 	switch {
 	case err == nil:
 		return exitOK
 	case errors.As(err, &coded):
 		return coded.code
-	case errors.As(err, &intr), errors.As(err, &softStop), errors.As(err, &aborted),
-		errors.As(err, &rInterrupt), errors.As(err, &rAborted):
-		return exitInterrupted
-	case errors.As(err, &halt):
-		return exitFailed
-	case errors.As(err, &gate), errors.As(err, &held), errors.As(err, &foreign):
-		return exitTempFail
-	case errors.As(err, &mixed):
-		return exitTempFail
-	case errors.As(err, &artifact), errors.As(err, &conflict):
-		return exitUsage
-	case errors.As(err, &invErr), errors.As(err, &invErrs), errors.As(err, &selErr), errors.As(err, &usage),
-		errors.As(err, &sshConfig), errors.As(err, &kafkaConf), errors.As(err, &invalid), errors.As(err, &cfgRejected), errors.As(err, &cfgPlacement):
-		return exitUsage
-	case errors.As(err, &kafkaDown), errors.As(err, &denied), errors.As(err, &hostDown), errors.As(err, &hostKey),
-		ops.IsAuthorizationError(err):
+	}
+	if kind, ok := fault.KindOf(err); ok {
+		return exitByKind[kind]
+	}
+	if ops.IsAuthorizationError(err) {
+		// A Kafka refusal that no kfleet error explained (e.g. from the lease's own topic).
 		return exitUnreachable
-	case errors.As(err, &check), errors.As(err, &impossible):
-		return exitCheckFailed
 	}
 	return exitFailed
 }
@@ -114,14 +78,16 @@ func exitCode(err error) int {
 // usageError is a bad flag or argument; nothing was changed.
 type usageError struct{ msg string }
 
-func (e *usageError) Error() string { return e.msg }
+func (e *usageError) Error() string         { return e.msg }
+func (e *usageError) FaultKind() fault.Kind { return fault.Usage }
 
 func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
 
 // checkFailed says a check ran and found a problem it has already printed.
 type checkFailed struct{ msg string }
 
-func (e *checkFailed) Error() string { return e.msg }
+func (e *checkFailed) Error() string         { return e.msg }
+func (e *checkFailed) FaultKind() fault.Kind { return fault.CheckFailed }
 
 // codedError carries an exit code decided by a command that weighed several outcomes (e.g. exec:
 // one host unreachable, another failed). Its message has been printed already when quiet.
@@ -136,8 +102,9 @@ func (e *codedError) Error() string { return e.msg }
 // interrupted wraps whatever was cut short by Ctrl-C or SIGTERM.
 type interrupted struct{ err error }
 
-func (e interrupted) Error() string { return "interrupted: " + e.err.Error() }
-func (e interrupted) Unwrap() error { return e.err }
+func (e interrupted) Error() string       { return "interrupted: " + e.err.Error() }
+func (e interrupted) Unwrap() error       { return e.err }
+func (interrupted) FaultKind() fault.Kind { return fault.Interrupted }
 
 // reportError prints the error (unless the command already said it) and returns the exit code.
 func reportError(io *IOStreams, err error) int {
@@ -149,7 +116,29 @@ func reportError(io *IOStreams, err error) int {
 	var coded *codedError
 	quiet := errors.As(err, &check) || (errors.As(err, &coded) && coded.quiet)
 	if !quiet {
-		fmt.Fprintf(io.ErrOut, "kfleet: %s\n", err)
+		fmt.Fprintf(io.ErrOut, "kfleet: %s%s\n", err, nextStep(err))
 	}
 	return code
+}
+
+// nextStep words what to do after an operation stopped short, from the step its error names.
+func nextStep(err error) string {
+	var r fault.Resumable
+	if !errors.As(err, &r) {
+		return ""
+	}
+	op, next := r.NextStep()
+	switch next {
+	case fault.FixThenResume:
+		return "; fix the cause, then: kfleet resume " + op
+	case fault.Resume:
+		return "; continue with: kfleet resume " + op
+	case fault.CheckThenResume:
+		return "; check with kfleet status, then kfleet resume " + op
+	case fault.ResumeOrCancel:
+		return fmt.Sprintf("; see kfleet reassign status; continue with: kfleet resume %s, or revert with: kfleet reassign cancel", op)
+	case fault.FollowOrCancel:
+		return fmt.Sprintf("; see kfleet reassign status; kfleet resume %s follows them and removes the throttles, kfleet reassign cancel reverts them", op)
+	}
+	return ""
 }

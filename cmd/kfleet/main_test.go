@@ -14,6 +14,7 @@ import (
 
 	"github.com/kfleet/kfleet/inventory"
 	"github.com/kfleet/kfleet/ops"
+	"github.com/kfleet/kfleet/reassign"
 	"github.com/kfleet/kfleet/rollout"
 )
 
@@ -58,6 +59,33 @@ func TestExitCodeTable(t *testing.T) {
 	for _, tt := range tests {
 		if got := exitCode(tt.err); got != tt.want {
 			t.Errorf("exitCode(%v) = %d, want %d", tt.err, got, tt.want)
+		}
+	}
+}
+
+// The domain says which step comes next; the command line words it with its own commands.
+func TestReportErrorSaysHowToGoOn(t *testing.T) {
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{&rollout.HaltError{OpID: "op-1", Batch: 2, Brokers: []int32{3}, Step: "start", Err: errors.New("boom"), Stopped: []int32{3}},
+			"kfleet: batch 2 (broker 3): start failed: boom; broker(s) 3 left STOPPED; rollout halted, no further broker touched; fix the cause, then: kfleet resume op-1\n"},
+		{fmt.Errorf("restart: %w", &rollout.InterruptedError{OpID: "op-2", Done: []int32{1}, Left: []int32{2, 3}}),
+			"kfleet: restart: interrupted after brokers 1; no broker is stopped; 2,3 left; continue with: kfleet resume op-2\n"},
+		{&rollout.AbortedError{OpID: "op-3", Batch: []int32{1}, Step: "stop"},
+			"kfleet: aborted during stop of broker(s) 1: they may be stopped; check with kfleet status, then kfleet resume op-3\n"},
+		{&reassign.HaltError{OpID: "op-4", Reason: "not done within --timeout 1s"},
+			"kfleet: not done within --timeout 1s; see kfleet reassign status; continue with: kfleet resume op-4, or revert with: kfleet reassign cancel\n"},
+		{&reassign.HaltError{OpID: "op-5", Reason: "cancelled", NoResume: true}, "kfleet: cancelled\n"},
+		{&reassign.AbortedError{OpID: "op-6"},
+			"kfleet: aborted: 0 move(s) left in flight in Kafka; see kfleet reassign status; kfleet resume op-6 follows them and removes the throttles, kfleet reassign cancel reverts them\n"},
+	}
+	for _, tt := range tests {
+		io, _, errOut := TestIO(false)
+		reportError(io, tt.err)
+		if errOut.String() != tt.want {
+			t.Errorf("reportError printed\n%q\nwant\n%q", errOut.String(), tt.want)
 		}
 	}
 }

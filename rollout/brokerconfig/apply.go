@@ -17,6 +17,7 @@ import (
 
 	"github.com/kfleet/kfleet/inventory"
 	"github.com/kfleet/kfleet/ops"
+	"github.com/kfleet/kfleet/ops/fault"
 )
 
 // Plan is what config apply does on one cluster, decided from the differences alone:
@@ -181,6 +182,9 @@ func (e *RejectedError) Error() string {
 		e.Cluster, strings.Join(parts, "; "))
 }
 
+// FaultKind says what kind of failure this is (usage: nothing was changed).
+func (e *RejectedError) FaultKind() fault.Kind { return fault.Usage }
+
 // PlacementError says the inventory puts read-only keys under config.dynamic; nothing was
 // changed.
 type PlacementError struct {
@@ -205,6 +209,9 @@ func (e *PlacementError) Error() string {
 		"server.properties and a restart: move them to config.static (kfleet then edits the file and restarts "+
 		"only the brokers that change); nothing was changed", e.Cluster, strings.Join(parts, ", "))
 }
+
+// FaultKind says what kind of failure this is (usage: nothing was changed).
+func (e *PlacementError) FaultKind() fault.Kind { return fault.Usage }
 
 // ApplyError says applying dynamic values failed part-way.
 type ApplyError struct {

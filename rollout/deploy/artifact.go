@@ -13,6 +13,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/kfleet/kfleet/ops/fault"
 )
 
 // Artifact is a Kafka binary distribution tarball checked on this machine before any host is
@@ -35,6 +37,9 @@ type ArtifactError struct {
 }
 
 func (e *ArtifactError) Error() string { return fmt.Sprintf("artifact %s: %s", e.Path, e.Problem) }
+
+// FaultKind says what kind of failure this is (usage: nothing was changed).
+func (e *ArtifactError) FaultKind() fault.Kind { return fault.Usage }
 
 // serverJar matches the broker jar of a distribution, libs/kafka_2.13-4.2.0.jar, and not its
 // siblings (-test, -sources, -javadoc).

@@ -14,6 +14,7 @@ import (
 
 	"github.com/kfleet/kfleet/inventory"
 	"github.com/kfleet/kfleet/ops"
+	"github.com/kfleet/kfleet/ops/fault"
 	"github.com/kfleet/kfleet/ops/journal"
 	"github.com/kfleet/kfleet/rollout"
 	"github.com/kfleet/kfleet/rollout/operation"
@@ -100,6 +101,9 @@ type MixedVersionsError struct {
 func (e *MixedVersionsError) Error() string {
 	return fmt.Sprintf("cluster %s: refusing to finalize: %s; finish the deploy (or roll back) first, nothing was changed", e.Cluster, e.Reason)
 }
+
+// FaultKind says what kind of failure this is (refused for now: retry later).
+func (e *MixedVersionsError) FaultKind() fault.Kind { return fault.RefusedForNow }
 
 // PlanFinalize decides the metadata.version to finalize. It is pure: versions are the Kafka
 // releases the brokers' processes run ("" when no process runs), mv what the brokers reported.

@@ -18,6 +18,7 @@ import (
 
 	"github.com/kfleet/kfleet/inventory"
 	"github.com/kfleet/kfleet/ops"
+	"github.com/kfleet/kfleet/ops/fault"
 )
 
 // Stage actions.
@@ -124,6 +125,9 @@ func (e *StageConflictError) Error() string {
 	}
 	return "cannot stage: " + strings.Join(parts, "; ") + "; nothing was touched"
 }
+
+// FaultKind says what kind of failure this is (usage: nothing was changed).
+func (e *StageConflictError) FaultKind() fault.Kind { return fault.Usage }
 
 // Stager uploads an artifact to hosts over SFTP, verifies it there and unpacks it into
 // releases/<V>, a bounded number of hosts at a time.
