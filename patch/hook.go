@@ -16,7 +16,10 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/kfleet/kfleet/inventory"
-	"github.com/kfleet/kfleet/ops"
+	"github.com/kfleet/kfleet/ops/cluster"
+	"github.com/kfleet/kfleet/ops/host"
+	"github.com/kfleet/kfleet/ops/kafka"
+	"github.com/kfleet/kfleet/ops/lease"
 	"github.com/kfleet/kfleet/rollout"
 )
 
@@ -104,8 +107,8 @@ func (h *Hook) say(format string, args ...any) {
 	}
 }
 
-func (h *Hook) admin() *ops.ClusterAdmin {
-	return &ops.ClusterAdmin{Name: h.Cluster.Name, Client: h.Client}
+func (h *Hook) admin() *kafka.ClusterAdmin {
+	return &kafka.ClusterAdmin{Name: h.Cluster.Name, Client: h.Client}
 }
 
 func (h *Hook) waiter() rollout.Waiter {
@@ -118,13 +121,13 @@ type PreOptions struct {
 	NoStop      bool          // only check and hold the lease; the patch system stops Kafka itself
 	LeaseTTL    time.Duration // how long the lease outlives this call without post; default 1h
 	StopTimeout time.Duration // default 5m
-	Gate        ops.GateOptions
+	Gate        cluster.GateOptions
 }
 
 // Pre answers "may this host be taken down now?": it takes the cluster lease, checks the gate
 // for the host's brokers, and stops them. The lease stays held after Pre returns "go", until
 // Post (or its TTL) ends it. A refusal returns the Result and an error for the exit code:
-// *ops.LeaseHeldError or *rollout.GateRefusedError (75).
+// *lease.HeldError or *rollout.GateRefusedError (75).
 func (h *Hook) Pre(ctx context.Context, o PreOptions) (Result, error) {
 	if o.LeaseTTL <= 0 {
 		o.LeaseTTL = time.Hour
@@ -136,9 +139,9 @@ func (h *Hook) Pre(ctx context.Context, o PreOptions) (Result, error) {
 	opID := OpID(h.Cluster.Name, h.Host)
 
 	// A retry of a pre that already said go for this host succeeds without touching anything.
-	st, err := ops.ReadLease(ctx, h.Client, h.Cluster.Name)
+	st, err := lease.Read(ctx, h.Client, h.Cluster.Name)
 	if err != nil {
-		err = ops.KafkaFailure(h.Cluster.Name, ops.OpLease, err)
+		err = kafka.Failure(h.Cluster.Name, lease.OpLease, err)
 		return h.result(DecisionFailed, err.Error()), err
 	}
 	if st.Held && st.OpID == opID {
@@ -151,14 +154,14 @@ func (h *Hook) Pre(ctx context.Context, o PreOptions) (Result, error) {
 
 	// post elects the preferred leaders back: a principal that may not must be refused before the
 	// broker goes down.
-	if err := ops.RequireClusterOps(ctx, h.Client, h.Cluster.Name, ops.OpElectLeaders); err != nil {
+	if err := kafka.RequireClusterOps(ctx, h.Client, h.Cluster.Name, kafka.OpElectLeaders); err != nil {
 		return h.result(DecisionFailed, err.Error()), err
 	}
 	h.say("taking the lease of cluster %s for patch %s", h.Cluster.Name, h.Host)
-	lease, err := ops.AcquireLease(ctx, h.Client, h.Cluster.Name, ops.LeaseRequest{
-		Holder: ops.LeaseHolderString(), OpID: opID, Purpose: "patch " + h.Host, TTL: o.LeaseTTL, Wait: o.Wait,
+	leased, err := lease.Acquire(ctx, h.Client, h.Cluster.Name, lease.Request{
+		Holder: lease.HolderString(), OpID: opID, Purpose: "patch " + h.Host, TTL: o.LeaseTTL, Wait: o.Wait,
 	})
-	var held *ops.LeaseHeldError
+	var held *lease.HeldError
 	if errors.As(err, &held) {
 		r := h.result(DecisionHeld, err.Error())
 		r.Holder = held.Holder
@@ -170,7 +173,7 @@ func (h *Hook) Pre(ctx context.Context, o PreOptions) (Result, error) {
 	release := func() {
 		rctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 		defer cancel()
-		_ = lease.Release(rctx)
+		_ = leased.Release(rctx)
 	}
 
 	snap, err := h.admin().Snapshot(ctx)
@@ -178,7 +181,7 @@ func (h *Hook) Pre(ctx context.Context, o PreOptions) (Result, error) {
 		release()
 		return h.result(DecisionFailed, err.Error()), err
 	}
-	gate := ops.CheckGate(snap, h.ids(), time.Now(), o.Gate)
+	gate := cluster.CheckGate(snap, h.ids(), time.Now(), o.Gate)
 	if !gate.OK {
 		release()
 		r := h.result(DecisionRefused, "not safe to take "+h.Host+" down now")
@@ -188,7 +191,7 @@ func (h *Hook) Pre(ctx context.Context, o PreOptions) (Result, error) {
 	h.say("safety gate open for broker(s) %s on %s", inventory.JoinIDs(h.ids()), h.Host)
 
 	r := h.result(DecisionGo, "")
-	r.Holder = ops.LeaseHolderString()
+	r.Holder = lease.HolderString()
 	if !o.NoStop {
 		stopAt := time.Now()
 		if err := h.stop(ctx, o.StopTimeout); err != nil {
@@ -203,11 +206,11 @@ func (h *Hook) Pre(ctx context.Context, o PreOptions) (Result, error) {
 	}
 	ectx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	if err := lease.Event(ectx, eventPreDone, r.Message, map[string]string{"host": h.Host, "brokers": inventory.JoinIDs(h.ids())}); err != nil {
+	if err := leased.Event(ectx, eventPreDone, r.Message, map[string]string{"host": h.Host, "brokers": inventory.JoinIDs(h.ids())}); err != nil {
 		// Without the record a retry could not tell this pre finished: undo it.
 		if !o.NoStop {
 			for _, b := range h.Brokers {
-				_ = h.Hosts.Service(context.WithoutCancel(ctx), b, ops.ServiceStart)
+				_ = h.Hosts.Service(context.WithoutCancel(ctx), b, host.ServiceStart)
 			}
 		}
 		release()
@@ -219,7 +222,7 @@ func (h *Hook) Pre(ctx context.Context, o PreOptions) (Result, error) {
 	return r, nil
 }
 
-func preDone(st ops.LeaseState, opID string) bool {
+func preDone(st lease.State, opID string) bool {
 	for _, e := range st.Events {
 		if e.OpID == opID && e.Kind == eventPreDone && !e.Time.Before(st.Since) {
 			return true
@@ -234,7 +237,7 @@ func (h *Hook) stop(ctx context.Context, timeout time.Duration) error {
 	h.say("stopping broker(s) %s (controlled shutdown)", inventory.JoinIDs(h.ids()))
 	var errs []error
 	for _, b := range h.Brokers {
-		if err := h.Hosts.Service(ctx, b, ops.ServiceStop); err != nil {
+		if err := h.Hosts.Service(ctx, b, host.ServiceStop); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -244,7 +247,7 @@ func (h *Hook) stop(ctx context.Context, timeout time.Duration) error {
 	}
 	if err != nil {
 		for _, b := range h.Brokers {
-			_ = h.Hosts.Service(context.WithoutCancel(ctx), b, ops.ServiceStart)
+			_ = h.Hosts.Service(context.WithoutCancel(ctx), b, host.ServiceStart)
 		}
 		return fmt.Errorf("stopping broker(s) %s on %s: %w (started them again)", inventory.JoinIDs(h.ids()), h.Host, err)
 	}
@@ -289,7 +292,7 @@ func (h *Hook) Post(ctx context.Context, o PostOptions) (Result, error) {
 		}
 		if !p.Running {
 			h.say("starting broker %d on %s", b.ID, h.Host)
-			if err := h.Hosts.Service(ctx, b, ops.ServiceStart); err != nil {
+			if err := h.Hosts.Service(ctx, b, host.ServiceStart); err != nil {
 				return h.fail(r, err)
 			}
 		}
@@ -314,14 +317,14 @@ func (h *Hook) Post(ctx context.Context, o PostOptions) (Result, error) {
 		}
 	}
 
-	st, err := ops.ReadLease(ctx, h.Client, h.Cluster.Name)
+	st, err := lease.Read(ctx, h.Client, h.Cluster.Name)
 	if err != nil {
 		return h.fail(r, err)
 	}
 	opID := OpID(h.Cluster.Name, h.Host)
 	switch {
 	case st.Held && st.OpID == opID:
-		if _, err := ops.ForceReleaseLease(ctx, h.Client, h.Cluster.Name, ops.LeaseHolderString()); err != nil {
+		if _, err := lease.ForceRelease(ctx, h.Client, h.Cluster.Name, lease.HolderString()); err != nil {
 			return h.fail(r, fmt.Errorf("releasing the lease: %w", err))
 		}
 		r.Message = fmt.Sprintf("broker(s) %s on %s back and the cluster healthy; lease released", inventory.JoinIDs(h.ids()), h.Host)
@@ -342,7 +345,7 @@ func (h *Hook) fail(r Result, err error) (Result, error) {
 }
 
 // preferredOn lists partitions whose preferred replica is one of ids but which another broker leads.
-func preferredOn(s *ops.Snapshot, ids []int32) map[string][]int32 {
+func preferredOn(s *cluster.Snapshot, ids []int32) map[string][]int32 {
 	out := map[string][]int32{}
 	for i := range s.Partitions {
 		p := &s.Partitions[i]

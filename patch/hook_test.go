@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"github.com/kfleet/kfleet/inventory"
-	"github.com/kfleet/kfleet/ops"
+	"github.com/kfleet/kfleet/ops/cluster"
+	"github.com/kfleet/kfleet/ops/lease"
+	"github.com/kfleet/kfleet/ops/ssh"
 )
 
 func TestFindHost(t *testing.T) {
@@ -36,21 +38,21 @@ func TestPreDoneOnlyCountsThisLease(t *testing.T) {
 	if op != "patch-c-k1" {
 		t.Fatalf("op id %q", op)
 	}
-	st := ops.LeaseState{Held: true, OpID: op, Since: since, Events: []ops.OpEvent{
+	st := lease.State{Held: true, OpID: op, Since: since, Events: []cluster.OpEvent{
 		{OpID: op, Kind: eventPreDone, Time: since.Add(-time.Hour)}, // an earlier patch of the host
 		{OpID: "other", Kind: eventPreDone, Time: since.Add(time.Second)},
 	}}
 	if preDone(st, op) {
 		t.Errorf("an earlier cycle's pre-done must not count")
 	}
-	st.Events = append(st.Events, ops.OpEvent{OpID: op, Kind: eventPreDone, Time: since.Add(2 * time.Second)})
+	st.Events = append(st.Events, cluster.OpEvent{OpID: op, Kind: eventPreDone, Time: since.Add(2 * time.Second)})
 	if !preDone(st, op) {
 		t.Errorf("this cycle's pre-done should count")
 	}
 }
 
 func TestPreferredOn(t *testing.T) {
-	s := &ops.Snapshot{Topics: []ops.Topic{{Name: "t"}}, Partitions: []ops.Partition{
+	s := &cluster.Snapshot{Topics: []cluster.Topic{{Name: "t"}}, Partitions: []cluster.Partition{
 		{Topic: 0, ID: 0, Leader: 2, Replicas: []int32{1, 2, 3}}, // preferred 1, led by 2: elect
 		{Topic: 0, ID: 1, Leader: 1, Replicas: []int32{1, 2, 3}}, // already preferred
 		{Topic: 0, ID: 2, Leader: 3, Replicas: []int32{2, 3, 1}}, // preferred 2: not ours
@@ -67,10 +69,10 @@ func TestDroppedConnection(t *testing.T) {
 		want bool
 	}{
 		{errors.New("host h: the command ended without an exit status (connection lost)"), true},
-		{&ops.HostKeyError{Host: "h"}, false},
-		{&ops.SSHConfigError{Host: "h"}, false},
-		{&ops.SSHCommandError{Host: "h", ExitCode: 1}, false},
-		{&ops.SSHCommandError{Host: "h", ExitCode: -1, Signal: "TERM"}, true},
+		{&ssh.HostKeyError{Host: "h"}, false},
+		{&ssh.ConfigError{Host: "h"}, false},
+		{&ssh.CommandError{Host: "h", ExitCode: 1}, false},
+		{&ssh.CommandError{Host: "h", ExitCode: -1, Signal: "TERM"}, true},
 		{fmt.Errorf("command timed out after 1h0m0s on host h: %w", context.DeadlineExceeded), false},
 	}
 	for _, tt := range tests {

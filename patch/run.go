@@ -9,14 +9,14 @@ import (
 	"time"
 
 	"github.com/kfleet/kfleet/inventory"
-	"github.com/kfleet/kfleet/ops"
+	"github.com/kfleet/kfleet/ops/ssh"
 )
 
 // HostCommand runs the patch command on a stopped broker's host, and when the host reboots (the
 // SSH connection drops) waits for it to come back with a new boot id. It is the rolling engine's
 // step between stop and start for `patch run`.
 type HostCommand struct {
-	SSH            *ops.SSHRunner
+	SSH            *ssh.Runner
 	Command        string
 	CommandTimeout time.Duration // how long the command may run; default 1h
 	RebootTimeout  time.Duration // default 15m
@@ -35,7 +35,7 @@ func (c HostCommand) Run(ctx context.Context, b *inventory.Broker) error {
 	if c.CommandTimeout <= 0 {
 		c.CommandTimeout = time.Hour
 	}
-	t := ops.SSHTargetFor(b)
+	t := ssh.TargetFor(b)
 	t.CommandTimeout = c.CommandTimeout
 	before, err := c.bootID(ctx, t, b)
 	if err != nil {
@@ -63,9 +63,9 @@ func (c HostCommand) Run(ctx context.Context, b *inventory.Broker) error {
 // shell killed by a signal as the host shuts down) from problems that are not a reboot: a host
 // key or configuration problem, or the command running past its timeout.
 func droppedConnection(err error) bool {
-	var hk *ops.HostKeyError
-	var cfg *ops.SSHConfigError
-	var cmd *ops.SSHCommandError
+	var hk *ssh.HostKeyError
+	var cfg *ssh.ConfigError
+	var cmd *ssh.CommandError
 	switch {
 	case errors.As(err, &hk), errors.As(err, &cfg), errors.Is(err, context.DeadlineExceeded):
 		return false
@@ -75,7 +75,7 @@ func droppedConnection(err error) bool {
 	return true
 }
 
-func (c HostCommand) waitReboot(ctx context.Context, t ops.SSHTarget, b *inventory.Broker, before string) error {
+func (c HostCommand) waitReboot(ctx context.Context, t ssh.Target, b *inventory.Broker, before string) error {
 	deadline := time.Now().Add(c.RebootTimeout)
 	last := "no answer yet"
 	for {
@@ -100,7 +100,7 @@ func (c HostCommand) waitReboot(ctx context.Context, t ops.SSHTarget, b *invento
 	}
 }
 
-func (c HostCommand) bootID(ctx context.Context, t ops.SSHTarget, b *inventory.Broker) (string, error) {
+func (c HostCommand) bootID(ctx context.Context, t ssh.Target, b *inventory.Broker) (string, error) {
 	out, code, err := c.SSH.Output(ctx, t, b.Service.BootID)
 	if err != nil {
 		return "", err

@@ -8,9 +8,11 @@ import (
 	"slices"
 	"time"
 
-	"github.com/kfleet/kfleet/ops"
+	"github.com/kfleet/kfleet/ops/cluster"
 	"github.com/kfleet/kfleet/ops/fault"
 	"github.com/kfleet/kfleet/ops/journal"
+	"github.com/kfleet/kfleet/ops/kafka"
+	"github.com/kfleet/kfleet/ops/lease"
 )
 
 // sizesTimeout bounds reading partition sizes; without them load is counted in replicas.
@@ -28,12 +30,12 @@ type Request struct {
 
 // Prepared is a reassignment ready to show, confirm and run.
 type Prepared struct {
-	Snapshot   *ops.Snapshot
+	Snapshot   *cluster.Snapshot
 	Plan       *Plan // the plan made now (Auto); nil for a plan file
 	Moves      []Move
 	Notes      []string // what the operator should know: entries that change nothing, sizes unknown
 	Impossible []string // partitions the plan cannot repair (Auto)
-	Foreign    []ops.Reassignment
+	Foreign    []cluster.Reassignment
 	SizesKnown bool
 }
 
@@ -48,7 +50,7 @@ func (p *Prepared) Alive(id int32) bool {
 }
 
 // MakePlan reads the cluster (and partition sizes, when the brokers tell them) and plans.
-func MakePlan(ctx context.Context, k Kafka, from []int32, racks map[int32]string) (*Plan, *ops.Snapshot, []string, error) {
+func MakePlan(ctx context.Context, k Kafka, from []int32, racks map[int32]string) (*Plan, *cluster.Snapshot, []string, error) {
 	snap, err := k.Snapshot(ctx)
 	if err != nil {
 		return nil, nil, nil, err
@@ -153,7 +155,7 @@ func (a *Apply) Run(ctx context.Context, soft <-chan struct{}) error {
 			return err
 		}
 		j, err = CreateJournal(a.StateDir, journal.Record{ID: a.OpID, Kind: Kind, Cluster: a.Cluster,
-			Inventory: a.InventoryPath, Created: time.Now().UTC(), Holder: ops.LeaseHolderString(), Args: args})
+			Inventory: a.InventoryPath, Created: time.Now().UTC(), Holder: lease.HolderString(), Args: args})
 	}
 	if err != nil {
 		return err
@@ -168,7 +170,7 @@ func (a *Apply) Run(ctx context.Context, soft <-chan struct{}) error {
 func (a *Apply) check(ctx context.Context) error {
 	live, err := a.Kafka.Reassigning(ctx, nil)
 	if err != nil {
-		return ops.KafkaFailure(a.Cluster, ops.OpListReassignments, err)
+		return kafka.Failure(a.Cluster, kafka.OpListReassignments, err)
 	}
 	a.prior = Prior{}
 	if a.Resume != nil {

@@ -11,7 +11,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kerr"
 
-	"github.com/kfleet/kfleet/ops"
+	"github.com/kfleet/kfleet/ops/cluster"
 )
 
 // fakeKafka plays a cluster's controller for the executor: a reassignment finishes after a
@@ -20,7 +20,7 @@ import (
 type fakeKafka struct {
 	mu      sync.Mutex
 	t       *testing.T
-	brokers []ops.Broker
+	brokers []cluster.Broker
 	parts   map[TopicPartition][]int32
 	moving  map[TopicPartition]*fakeMove
 	// finishAfter is how many polls a move takes; per partition, else defaultPolls.
@@ -45,7 +45,7 @@ type fakeMove struct {
 	foreign          bool
 }
 
-func newFake(t *testing.T, bs []ops.Broker, parts map[TopicPartition][]int32) *fakeKafka {
+func newFake(t *testing.T, bs []cluster.Broker, parts map[TopicPartition][]int32) *fakeKafka {
 	return &fakeKafka{t: t, brokers: bs, parts: parts, moving: map[TopicPartition]*fakeMove{},
 		finishAfter: map[TopicPartition]int{}, defaultPolls: 2, topicCfg: map[string]map[string][]string{},
 		brokerCfg: map[int32]map[string]string{}, alterErr: map[TopicPartition]error{}, elected: map[string][]int32{}}
@@ -60,10 +60,10 @@ func (f *fakeKafka) alive(id int32) bool {
 	return false
 }
 
-func (f *fakeKafka) Snapshot(ctx context.Context) (*ops.Snapshot, error) {
+func (f *fakeKafka) Snapshot(ctx context.Context) (*cluster.Snapshot, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	s := &ops.Snapshot{Cluster: "fake", Brokers: slices.Clone(f.brokers)}
+	s := &cluster.Snapshot{Cluster: "fake", Brokers: slices.Clone(f.brokers)}
 	var tps []TopicPartition
 	for tp := range f.parts {
 		tps = append(tps, tp)
@@ -80,7 +80,7 @@ func (f *fakeKafka) Snapshot(ctx context.Context) (*ops.Snapshot, error) {
 		if !ok {
 			ti = int32(len(s.Topics))
 			topics[tp.Topic] = ti
-			s.Topics = append(s.Topics, ops.Topic{Name: tp.Topic, MinISR: 2})
+			s.Topics = append(s.Topics, cluster.Topic{Name: tp.Topic, MinISR: 2})
 		}
 		reps := f.replicasLocked(tp)
 		var isr []int32
@@ -93,17 +93,17 @@ func (f *fakeKafka) Snapshot(ctx context.Context) (*ops.Snapshot, error) {
 		if len(isr) > 0 {
 			leader = isr[0]
 		}
-		s.Partitions = append(s.Partitions, ops.Partition{Topic: ti, ID: tp.Partition, Leader: leader, Replicas: reps, ISR: isr})
+		s.Partitions = append(s.Partitions, cluster.Partition{Topic: ti, ID: tp.Partition, Leader: leader, Replicas: reps, ISR: isr})
 	}
 	for tp, m := range f.moving {
-		s.Reassignments = append(s.Reassignments, ops.Reassignment{Topic: tp.Topic, Partition: tp.Partition,
+		s.Reassignments = append(s.Reassignments, cluster.Reassignment{Topic: tp.Topic, Partition: tp.Partition,
 			Replicas: f.replicasLocked(tp), Adding: minus(m.target, m.original), Removing: minus(m.original, m.target)})
 	}
 	s.Counts = s.Count()
 	return s, nil
 }
 
-func (f *fakeKafka) Brokers(ctx context.Context) ([]ops.Broker, error) {
+func (f *fakeKafka) Brokers(ctx context.Context) ([]cluster.Broker, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return slices.Clone(f.brokers), nil
@@ -117,7 +117,7 @@ func (f *fakeKafka) replicasLocked(tp TopicPartition) []int32 {
 	return f.parts[tp]
 }
 
-func (f *fakeKafka) Reassigning(ctx context.Context, tps []TopicPartition) (map[TopicPartition]ops.Reassignment, error) {
+func (f *fakeKafka) Reassigning(ctx context.Context, tps []TopicPartition) (map[TopicPartition]cluster.Reassignment, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.polls++
@@ -134,12 +134,12 @@ func (f *fakeKafka) Reassigning(ctx context.Context, tps []TopicPartition) (map[
 			delete(f.moving, tp)
 		}
 	}
-	out := map[TopicPartition]ops.Reassignment{}
+	out := map[TopicPartition]cluster.Reassignment{}
 	for tp, m := range f.moving {
 		if tps != nil && !slices.Contains(tps, tp) {
 			continue
 		}
-		out[tp] = ops.Reassignment{Topic: tp.Topic, Partition: tp.Partition, Replicas: f.replicasLocked(tp),
+		out[tp] = cluster.Reassignment{Topic: tp.Topic, Partition: tp.Partition, Replicas: f.replicasLocked(tp),
 			Adding: minus(m.target, m.original), Removing: minus(m.original, m.target)}
 	}
 	return out, nil

@@ -11,17 +11,18 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
-	"github.com/kfleet/kfleet/ops"
+	"github.com/kfleet/kfleet/ops/cluster"
+	"github.com/kfleet/kfleet/ops/kafka"
 )
 
 // Kafka is what reassignment needs from a cluster. KafkaAdmin is the real one; tests use a
 // fake that plays a controller moving replicas.
 type Kafka interface {
-	Snapshot(ctx context.Context) (*ops.Snapshot, error)
+	Snapshot(ctx context.Context) (*cluster.Snapshot, error)
 	// Brokers lists the registered brokers, fenced ones included.
-	Brokers(ctx context.Context) ([]ops.Broker, error)
+	Brokers(ctx context.Context) ([]cluster.Broker, error)
 	// Reassigning lists the reassignments in flight among tps (nil: all of them).
-	Reassigning(ctx context.Context, tps []TopicPartition) (map[TopicPartition]ops.Reassignment, error)
+	Reassigning(ctx context.Context, tps []TopicPartition) (map[TopicPartition]cluster.Reassignment, error)
 	// Replicas reads the replica lists of tps from metadata.
 	Replicas(ctx context.Context, tps []TopicPartition) (map[TopicPartition][]int32, error)
 	// Alter submits new replica lists (nil cancels the partition's reassignment) and returns
@@ -47,17 +48,17 @@ type Kafka interface {
 
 // KafkaAdmin is Kafka over franz-go for one cluster.
 type KafkaAdmin struct {
-	*ops.ClusterAdmin
+	*kafka.ClusterAdmin
 	adm *kadm.Client
 }
 
 // NewKafkaAdmin wraps a client for the cluster named name.
 func NewKafkaAdmin(name string, cl *kgo.Client) *KafkaAdmin {
-	return &KafkaAdmin{ClusterAdmin: &ops.ClusterAdmin{Name: name, Client: cl}, adm: kadm.NewClient(cl)}
+	return &KafkaAdmin{ClusterAdmin: &kafka.ClusterAdmin{Name: name, Client: cl}, adm: kadm.NewClient(cl)}
 }
 
 // Brokers reads DescribeCluster with fenced brokers included.
-func (k *KafkaAdmin) Brokers(ctx context.Context) ([]ops.Broker, error) {
+func (k *KafkaAdmin) Brokers(ctx context.Context) ([]cluster.Broker, error) {
 	req := kmsg.NewPtrDescribeClusterRequest()
 	req.IncludeFencedBrokers = true
 	req.EndpointType = 1
@@ -68,9 +69,9 @@ func (k *KafkaAdmin) Brokers(ctx context.Context) ([]ops.Broker, error) {
 	if err := kerr.ErrorForCode(resp.ErrorCode); err != nil {
 		return nil, err
 	}
-	out := make([]ops.Broker, 0, len(resp.Brokers))
+	out := make([]cluster.Broker, 0, len(resp.Brokers))
 	for _, b := range resp.Brokers {
-		ob := ops.Broker{ID: b.NodeID, Host: b.Host, Port: b.Port, Fenced: b.IsFenced}
+		ob := cluster.Broker{ID: b.NodeID, Host: b.Host, Port: b.Port, Fenced: b.IsFenced}
 		if b.Rack != nil {
 			ob.Rack = *b.Rack
 		}
@@ -88,12 +89,12 @@ func topicsSet(tps []TopicPartition) kadm.TopicsSet {
 }
 
 // Reassigning reads ListPartitionReassignments.
-func (k *KafkaAdmin) Reassigning(ctx context.Context, tps []TopicPartition) (map[TopicPartition]ops.Reassignment, error) {
+func (k *KafkaAdmin) Reassigning(ctx context.Context, tps []TopicPartition) (map[TopicPartition]cluster.Reassignment, error) {
 	req := kmsg.NewPtrListPartitionReassignmentsRequest()
 	req.TimeoutMillis = 15_000
 	if tps != nil {
 		if len(tps) == 0 {
-			return map[TopicPartition]ops.Reassignment{}, nil
+			return map[TopicPartition]cluster.Reassignment{}, nil
 		}
 		for t, ps := range topicsSet(tps) {
 			rt := kmsg.NewListPartitionReassignmentsRequestTopic()
@@ -111,10 +112,10 @@ func (k *KafkaAdmin) Reassigning(ctx context.Context, tps []TopicPartition) (map
 	if err := kerr.ErrorForCode(resp.ErrorCode); err != nil {
 		return nil, withMessage(err, resp.ErrorMessage)
 	}
-	out := map[TopicPartition]ops.Reassignment{}
+	out := map[TopicPartition]cluster.Reassignment{}
 	for _, t := range resp.Topics {
 		for _, p := range t.Partitions {
-			out[TopicPartition{t.Topic, p.Partition}] = ops.Reassignment{Topic: t.Topic, Partition: p.Partition,
+			out[TopicPartition{t.Topic, p.Partition}] = cluster.Reassignment{Topic: t.Topic, Partition: p.Partition,
 				Replicas: p.Replicas, Adding: p.AddingReplicas, Removing: p.RemovingReplicas}
 		}
 	}

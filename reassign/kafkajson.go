@@ -8,7 +8,7 @@ import (
 	"io"
 	"slices"
 
-	"github.com/kfleet/kfleet/ops"
+	"github.com/kfleet/kfleet/ops/cluster"
 )
 
 // KafkaPlan is Kafka's reassignment JSON, the format kafka-reassign-partitions reads with
@@ -106,12 +106,12 @@ func jsonError(data []byte, err error) string {
 // duplicated replica list, a broker that is not registered, a broker added that is fenced, a
 // partition listed twice, or (unless additional) a partition being reassigned already. Entries
 // that change nothing are dropped and named in the returned notes.
-func ValidateMoves(k KafkaPlan, s *ops.Snapshot, sizes Sizes, name string) ([]Move, []string, error) {
+func ValidateMoves(k KafkaPlan, s *cluster.Snapshot, sizes Sizes, name string) ([]Move, []string, error) {
 	topics := make(map[string]int32, len(s.Topics))
 	for i, t := range s.Topics {
 		topics[t.Name] = int32(i)
 	}
-	parts := make(map[TopicPartition]*ops.Partition, len(k.Partitions))
+	parts := make(map[TopicPartition]*cluster.Partition, len(k.Partitions))
 	want := make(map[TopicPartition]bool, len(k.Partitions))
 	for _, e := range k.Partitions {
 		want[TopicPartition{e.Topic, e.Partition}] = true
@@ -123,7 +123,7 @@ func ValidateMoves(k KafkaPlan, s *ops.Snapshot, sizes Sizes, name string) ([]Mo
 			parts[tp] = p
 		}
 	}
-	brokers := make(map[int32]ops.Broker, len(s.Brokers))
+	brokers := make(map[int32]cluster.Broker, len(s.Brokers))
 	for _, b := range s.Brokers {
 		brokers[b.ID] = b
 	}
@@ -217,7 +217,7 @@ func ValidateMoves(k KafkaPlan, s *ops.Snapshot, sizes Sizes, name string) ([]Mo
 }
 
 // positionChanges describes, position by position, the replicas a move replaces.
-func positionChanges(from, to []int32, s *ops.Snapshot) []Change {
+func positionChanges(from, to []int32, s *cluster.Snapshot) []Change {
 	rack := func(id int32) string {
 		for _, b := range s.Brokers {
 			if b.ID == id {

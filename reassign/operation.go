@@ -8,8 +8,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/kfleet/kfleet/inventory"
-	"github.com/kfleet/kfleet/ops"
 	"github.com/kfleet/kfleet/ops/journal"
+	"github.com/kfleet/kfleet/ops/kafka"
 	"github.com/kfleet/kfleet/rollout/operation"
 )
 
@@ -148,13 +148,13 @@ func (r *Reassignment) Execute(ctx context.Context, soft <-chan struct{}) error 
 	st := r.args.Settings
 	g := operation.Guard{Cluster: r.cluster, Deps: r.deps, OpID: r.opID, Kind: Kind, Purpose: r.purpose(),
 		// Moves, throttles and their removal: all of it must be allowed before the first move.
-		Needs:    []ops.KafkaOp{ops.OpAlterReassignments, ops.OpAlterReplicaConfigs},
+		Needs:    []kafka.Op{kafka.OpAlterReassignments, kafka.OpAlterReplicaConfigs},
 		LeaseTTL: st.LeaseTTL, LeaseWait: st.LeaseWait, Settings: r.args, Resuming: r.resumed != nil,
 		UnderLease: a.check,
 	}
 	if st.Throttle > 0 {
 		g.Preflight = func(ctx context.Context) error {
-			return ops.RequireTopicOps(ctx, r.deps.Client, r.cluster.Name, movedTopics(r.args.Moves), kmsg.ACLOperationAlterConfigs, ops.OpAlterTopicThrottles)
+			return kafka.RequireTopicOps(ctx, r.deps.Client, r.cluster.Name, movedTopics(r.args.Moves), kmsg.ACLOperationAlterConfigs, kafka.OpAlterTopicThrottles)
 		}
 	}
 	return g.Run(ctx, func(ctx context.Context, s *operation.Session) error {

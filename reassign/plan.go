@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/kfleet/kfleet/inventory"
-	"github.com/kfleet/kfleet/ops"
+	"github.com/kfleet/kfleet/ops/cluster"
 	"github.com/kfleet/kfleet/ops/fault"
 )
 
@@ -29,7 +29,7 @@ func (s Sizes) of(topic string, p int32) int64 { return s[topic][p] }
 
 // PlanInput is what the planner works from.
 type PlanInput struct {
-	Snapshot *ops.Snapshot
+	Snapshot *cluster.Snapshot
 	// From names brokers to move replicas off although they may still serve (degraded, or being
 	// drained). Brokers that are not registered or are fenced are affected without being named.
 	From []int32
@@ -199,7 +199,7 @@ type brokerTable struct {
 
 const denseLimit = 1 << 16
 
-func newBrokerTable(bs []ops.Broker) *brokerTable {
+func newBrokerTable(bs []cluster.Broker) *brokerTable {
 	t := &brokerTable{sparse: map[int32]int32{}}
 	maxID := int32(-1)
 	for _, b := range bs {
@@ -279,7 +279,7 @@ func (t *brokerTable) state(i int) string {
 func PlanMoves(in PlanInput) (*Plan, error) {
 	s := in.Snapshot
 	brokers := slices.Clone(s.Brokers)
-	slices.SortFunc(brokers, func(a, b ops.Broker) int { return cmp.Compare(a.ID, b.ID) })
+	slices.SortFunc(brokers, func(a, b cluster.Broker) int { return cmp.Compare(a.ID, b.ID) })
 	t := newBrokerTable(brokers)
 	for i := range t.id {
 		if !t.alive[i] {
@@ -342,8 +342,8 @@ func PlanMoves(in PlanInput) (*Plan, error) {
 
 	// Urgent first (at or below min ISR), then least headroom, then by name: deterministic
 	// whatever order the snapshot lists things in.
-	headroom := func(p *ops.Partition) int { return len(p.ISR) - s.Topics[p.Topic].MinISR }
-	urgent := func(p *ops.Partition) bool {
+	headroom := func(p *cluster.Partition) int { return len(p.ISR) - s.Topics[p.Topic].MinISR }
+	urgent := func(p *cluster.Partition) bool {
 		m := s.Topics[p.Topic].MinISR
 		return m > 0 && len(p.ISR) <= m
 	}

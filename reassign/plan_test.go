@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kfleet/kfleet/ops"
+	"github.com/kfleet/kfleet/ops/cluster"
 )
 
 // part is one partition for test snapshots: replicas, and the ISR (nil: every replica on a
@@ -26,13 +26,13 @@ func p(topic string, id int32, replicas ...int32) part {
 }
 
 // brokers builds registered brokers from "id:rack" or "id:rack:fenced" entries.
-func brokers(specs ...string) []ops.Broker {
-	var out []ops.Broker
+func brokers(specs ...string) []cluster.Broker {
+	var out []cluster.Broker
 	for _, s := range specs {
 		f := strings.Split(s, ":")
 		var id int32
 		fmt.Sscan(f[0], &id)
-		b := ops.Broker{ID: id}
+		b := cluster.Broker{ID: id}
 		if len(f) > 1 {
 			b.Rack = f[1]
 		}
@@ -44,8 +44,8 @@ func brokers(specs ...string) []ops.Broker {
 
 // snap builds a snapshot; every topic has min ISR 2. A partition's leader is its first in-sync
 // replica, or -1 when none.
-func snap(bs []ops.Broker, parts ...part) *ops.Snapshot {
-	s := &ops.Snapshot{Cluster: "test", Brokers: bs}
+func snap(bs []cluster.Broker, parts ...part) *cluster.Snapshot {
+	s := &cluster.Snapshot{Cluster: "test", Brokers: bs}
 	alive := map[int32]bool{}
 	for _, b := range bs {
 		alive[b.ID] = b.Alive()
@@ -56,7 +56,7 @@ func snap(bs []ops.Broker, parts ...part) *ops.Snapshot {
 		if !ok {
 			ti = int32(len(s.Topics))
 			topics[pt.topic] = ti
-			s.Topics = append(s.Topics, ops.Topic{Name: pt.topic, MinISR: 2})
+			s.Topics = append(s.Topics, cluster.Topic{Name: pt.topic, MinISR: 2})
 		}
 		isr := pt.isr
 		if isr == nil {
@@ -70,7 +70,7 @@ func snap(bs []ops.Broker, parts ...part) *ops.Snapshot {
 		if len(isr) > 0 {
 			leader = isr[0]
 		}
-		s.Partitions = append(s.Partitions, ops.Partition{Topic: ti, ID: pt.id, Leader: leader,
+		s.Partitions = append(s.Partitions, cluster.Partition{Topic: ti, ID: pt.id, Leader: leader,
 			Replicas: pt.replicas, ISR: isr})
 	}
 	return s
@@ -88,7 +88,7 @@ func mustPlan(t *testing.T, in PlanInput) *Plan {
 // checkInvariants pins what every plan must satisfy: only replicas on affected brokers move,
 // each in its own position; the new list has no duplicate and no affected broker it did not
 // already have.
-func checkInvariants(t *testing.T, s *ops.Snapshot, pl *Plan) {
+func checkInvariants(t *testing.T, s *cluster.Snapshot, pl *Plan) {
 	t.Helper()
 	affected := map[int32]bool{}
 	for _, a := range pl.Affected {
@@ -128,7 +128,7 @@ func checkInvariants(t *testing.T, s *ops.Snapshot, pl *Plan) {
 func TestPlanReplacesOnlyAffectedReplicasInPlace(t *testing.T) {
 	tests := []struct {
 		name   string
-		bs     []ops.Broker
+		bs     []cluster.Broker
 		parts  []part
 		from   []int32
 		want   map[string][]int32 // partition -> target
@@ -200,7 +200,7 @@ func TestPlanReplacesOnlyAffectedReplicasInPlace(t *testing.T) {
 func TestPlanRackRules(t *testing.T) {
 	tests := []struct {
 		name     string
-		bs       []ops.Broker
+		bs       []cluster.Broker
 		parts    []part
 		racks    map[int32]string
 		want     []int32
@@ -348,7 +348,7 @@ func TestPlanUrgentFirst(t *testing.T) {
 func TestPlanImpossibleCasesAreNamed(t *testing.T) {
 	tests := []struct {
 		name      string
-		bs        []ops.Broker
+		bs        []cluster.Broker
 		parts     []part
 		from      []int32
 		wantNames []string
@@ -419,7 +419,7 @@ func TestPlanPartialRepairStillCoversWhatItCan(t *testing.T) {
 
 func TestPlanSkipsPartitionsBeingReassigned(t *testing.T) {
 	s := snap(brokers("1", "2", "3", "4", "5::fenced"), p("t", 0, 1, 2, 5), p("t", 1, 2, 3, 5))
-	s.Reassignments = []ops.Reassignment{{Topic: "t", Partition: 1, Replicas: []int32{2, 3, 5, 4}, Adding: []int32{4}, Removing: []int32{5}}}
+	s.Reassignments = []cluster.Reassignment{{Topic: "t", Partition: 1, Replicas: []int32{2, 3, 5, 4}, Adding: []int32{4}, Removing: []int32{5}}}
 	pl := mustPlan(t, PlanInput{Snapshot: s})
 	if len(pl.Moves) != 1 || pl.Moves[0].String() != "t-0" {
 		t.Errorf("moves %+v", pl.Moves)
@@ -468,13 +468,13 @@ func TestPlanDeterministic(t *testing.T) {
 }
 
 // shuffled returns a copy of s with brokers, topics and partitions in a random order.
-func shuffled(s *ops.Snapshot, seed uint64) *ops.Snapshot {
+func shuffled(s *cluster.Snapshot, seed uint64) *cluster.Snapshot {
 	r := rand.New(rand.NewPCG(seed, 1))
 	out := *s
 	out.Brokers = slices.Clone(s.Brokers)
 	r.Shuffle(len(out.Brokers), func(i, j int) { out.Brokers[i], out.Brokers[j] = out.Brokers[j], out.Brokers[i] })
 	perm := r.Perm(len(s.Topics)) // new index of old topic i is perm[i]
-	out.Topics = make([]ops.Topic, len(s.Topics))
+	out.Topics = make([]cluster.Topic, len(s.Topics))
 	for i, tp := range s.Topics {
 		out.Topics[perm[i]] = tp
 	}
@@ -491,8 +491,8 @@ func shuffled(s *ops.Snapshot, seed uint64) *ops.Snapshot {
 // synthetic builds a cluster of nBrokers (ids 1..n, racks a,b,c round robin) and nTopics topics
 // of nParts partitions, RF3 on three consecutive brokers (three racks), min ISR 2. Dead brokers
 // are fenced and out of every ISR; with unregistered they are absent from the cluster instead.
-func synthetic(nBrokers, nTopics, nParts int, dead []int32, unregistered bool) *ops.Snapshot {
-	s := &ops.Snapshot{Cluster: "synthetic"}
+func synthetic(nBrokers, nTopics, nParts int, dead []int32, unregistered bool) *cluster.Snapshot {
+	s := &cluster.Snapshot{Cluster: "synthetic"}
 	isDead := map[int32]bool{}
 	for _, d := range dead {
 		isDead[d] = true
@@ -501,11 +501,11 @@ func synthetic(nBrokers, nTopics, nParts int, dead []int32, unregistered bool) *
 		if isDead[id] && unregistered {
 			continue
 		}
-		s.Brokers = append(s.Brokers, ops.Broker{ID: id, Rack: string(rune('a' + (id-1)%3)), Fenced: isDead[id]})
+		s.Brokers = append(s.Brokers, cluster.Broker{ID: id, Rack: string(rune('a' + (id-1)%3)), Fenced: isDead[id]})
 	}
-	s.Partitions = make([]ops.Partition, 0, nTopics*nParts)
+	s.Partitions = make([]cluster.Partition, 0, nTopics*nParts)
 	for ti := range nTopics {
-		s.Topics = append(s.Topics, ops.Topic{Name: fmt.Sprintf("topic-%05d", ti), MinISR: 2})
+		s.Topics = append(s.Topics, cluster.Topic{Name: fmt.Sprintf("topic-%05d", ti), MinISR: 2})
 		for pi := range nParts {
 			start := (ti*7 + pi) % nBrokers
 			reps := make([]int32, 3)
@@ -516,14 +516,14 @@ func synthetic(nBrokers, nTopics, nParts int, dead []int32, unregistered bool) *
 					isr = append(isr, reps[j])
 				}
 			}
-			s.Partitions = append(s.Partitions, ops.Partition{Topic: int32(ti), ID: int32(pi), Leader: isr[0],
+			s.Partitions = append(s.Partitions, cluster.Partition{Topic: int32(ti), ID: int32(pi), Leader: isr[0],
 				Replicas: reps, ISR: isr})
 		}
 	}
 	return s
 }
 
-func syntheticSizes(s *ops.Snapshot) Sizes {
+func syntheticSizes(s *cluster.Snapshot) Sizes {
 	sizes := Sizes{}
 	for i := range s.Partitions {
 		p := &s.Partitions[i]

@@ -3,7 +3,7 @@
 // (restart, deploy, config apply, patch run).
 //
 // Deciding and doing are kept apart. PlanBatches is pure: from one cluster snapshot it forms
-// the largest batches the safety gate (ops.CheckGate) accepts, up to --max-parallel, rack by rack
+// the largest batches the safety gate (cluster.CheckGate) accepts, up to --max-parallel, rack by rack
 // under rack-aware placement, with the active controller's batch last. The engine does the I/O:
 // before every batch it takes a fresh snapshot, re-plans and re-checks the gate, waiting
 // (bounded) and saying why while it is refused; then it runs the hooks, stops and starts the

@@ -10,23 +10,24 @@ import (
 	"time"
 
 	"github.com/kfleet/kfleet/inventory"
-	"github.com/kfleet/kfleet/ops"
+	"github.com/kfleet/kfleet/ops/cluster"
 	"github.com/kfleet/kfleet/ops/fault"
+	"github.com/kfleet/kfleet/ops/host"
 	"github.com/kfleet/kfleet/ops/journal"
 	"github.com/kfleet/kfleet/rollout/operation"
 )
 
 // Kafka is what the engine needs from the cluster.
 type Kafka interface {
-	Snapshot(ctx context.Context) (*ops.Snapshot, error)
+	Snapshot(ctx context.Context) (*cluster.Snapshot, error)
 	// ElectPreferred moves leadership back to the preferred replica of these partitions.
 	ElectPreferred(ctx context.Context, partitions map[string][]int32) error
 }
 
 // Hosts is what the engine needs from the brokers' hosts.
 type Hosts interface {
-	Service(ctx context.Context, b *inventory.Broker, action ops.ServiceAction) error
-	Process(ctx context.Context, b *inventory.Broker) (ops.BrokerProcess, error)
+	Service(ctx context.Context, b *inventory.Broker, action host.ServiceAction) error
+	Process(ctx context.Context, b *inventory.Broker) (cluster.BrokerProcess, error)
 }
 
 // LeaseSession is the held cluster lease: the engine stops when it is lost and reports its
@@ -46,7 +47,7 @@ type Options struct {
 	// Brokers to roll, in inventory order.
 	Brokers     []*inventory.Broker
 	MaxParallel int
-	Gate        ops.GateOptions
+	Gate        cluster.GateOptions
 
 	GateTimeout    time.Duration // waiting for the safety gate before a batch
 	StopTimeout    time.Duration // stop command until process gone and broker fenced
@@ -187,7 +188,7 @@ func (e *AbortedError) NextStep() (string, fault.Next) { return e.OpID, fault.Ch
 func (e *AbortedError) FaultKind() fault.Kind { return fault.Interrupted }
 
 // Plan returns the batches the engine would run now, for --dry-run and the confirmation.
-func (e *Engine) Plan(ctx context.Context) ([]Batch, *ops.Snapshot, error) {
+func (e *Engine) Plan(ctx context.Context) ([]Batch, *cluster.Snapshot, error) {
 	e.Opts.Defaults()
 	snap, err := e.Kafka.Snapshot(ctx)
 	if err != nil {
@@ -277,7 +278,7 @@ var errSoftStop = errors.New("interrupted before the batch started")
 
 // nextBatch waits (bounded) until the first batch of a fresh plan may go down, re-planning on
 // every poll so the active controller stays last even when it moves.
-func (e *Engine) nextBatch(ctx context.Context, soft <-chan struct{}, n int, left []int32) (Batch, *ops.Snapshot, time.Duration, error) {
+func (e *Engine) nextBatch(ctx context.Context, soft <-chan struct{}, n int, left []int32) (Batch, *cluster.Snapshot, time.Duration, error) {
 	start := e.now()
 	deadline := start.Add(e.Opts.GateTimeout)
 	var lastReasons string
@@ -291,7 +292,7 @@ func (e *Engine) nextBatch(ctx context.Context, soft <-chan struct{}, n int, lef
 				return Batch{}, nil, 0, perr
 			}
 			b := plan[0]
-			res := ops.CheckGate(snap, b.Brokers, e.now(), e.Opts.Gate)
+			res := cluster.CheckGate(snap, b.Brokers, e.now(), e.Opts.Gate)
 			if res.OK {
 				e.emit(Event{Kind: EventStep, Batch: n, Brokers: b.Brokers, Step: StepGate, Status: StatusOK,
 					Message: b.Why})
@@ -326,7 +327,7 @@ func (e *Engine) nextBatch(ctx context.Context, soft <-chan struct{}, n int, lef
 }
 
 // runBatch takes one batch down and brings it back healthy.
-func (e *Engine) runBatch(ctx context.Context, n int, batch Batch, snap *ops.Snapshot, gateWait time.Duration) error {
+func (e *Engine) runBatch(ctx context.Context, n int, batch Batch, snap *cluster.Snapshot, gateWait time.Duration) error {
 	began := e.now()
 	brokers := e.brokersOf(batch.Brokers)
 	ids := batch.Brokers
@@ -358,7 +359,7 @@ func (e *Engine) runBatch(ctx context.Context, n int, batch Batch, snap *ops.Sna
 	e.emit(Event{Kind: EventStep, Batch: n, Brokers: ids, Step: StepStop, Status: StatusStarted, Before: before,
 		Message: "stopping broker(s) " + inventory.JoinIDs(ids)})
 	if err := e.parallel(ctx, brokers, func(b *inventory.Broker) error {
-		return e.Hosts.Service(ctx, b, ops.ServiceStop)
+		return e.Hosts.Service(ctx, b, host.ServiceStop)
 	}); err != nil {
 		e.emit(Event{Kind: EventStep, Batch: n, Brokers: ids, Step: StepStop, Status: StatusFailed, Message: err.Error()})
 		return fail(StepStop, err, true)
@@ -386,7 +387,7 @@ func (e *Engine) runBatch(ctx context.Context, n int, batch Batch, snap *ops.Sna
 	startAt := e.now()
 	if err := e.step(ctx, n, ids, StepStart, func() error {
 		return e.parallel(ctx, brokers, func(b *inventory.Broker) error {
-			return e.Hosts.Service(ctx, b, ops.ServiceStart)
+			return e.Hosts.Service(ctx, b, host.ServiceStart)
 		})
 	}); err != nil {
 		return fail(StepStart, err, true)
@@ -470,7 +471,7 @@ func (e *Engine) bringBack(ctx context.Context, brokers []*inventory.Broker) []i
 	var mu sync.Mutex
 	var stopped []int32
 	_ = e.parallel(ctx, brokers, func(b *inventory.Broker) error {
-		if err := e.Hosts.Service(ctx, b, ops.ServiceStart); err != nil {
+		if err := e.Hosts.Service(ctx, b, host.ServiceStart); err != nil {
 			mu.Lock()
 			stopped = append(stopped, b.ID)
 			mu.Unlock()
@@ -483,8 +484,8 @@ func (e *Engine) bringBack(ctx context.Context, brokers []*inventory.Broker) []i
 	return stopped
 }
 
-func (e *Engine) processes(ctx context.Context, brokers []*inventory.Broker) (map[int32]ops.BrokerProcess, error) {
-	out := make(map[int32]ops.BrokerProcess, len(brokers))
+func (e *Engine) processes(ctx context.Context, brokers []*inventory.Broker) (map[int32]cluster.BrokerProcess, error) {
+	out := make(map[int32]cluster.BrokerProcess, len(brokers))
 	var mu sync.Mutex
 	err := e.parallel(ctx, brokers, func(b *inventory.Broker) error {
 		p, err := e.Hosts.Process(ctx, b)
@@ -527,7 +528,7 @@ func (e *Engine) brokersOf(ids []int32) []*inventory.Broker {
 }
 
 // ledBy lists the partitions the brokers lead, by topic: leadership goes back to them after.
-func ledBy(s *ops.Snapshot, ids []int32) map[string][]int32 {
+func ledBy(s *cluster.Snapshot, ids []int32) map[string][]int32 {
 	out := map[string][]int32{}
 	for i := range s.Partitions {
 		p := &s.Partitions[i]

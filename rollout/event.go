@@ -3,7 +3,7 @@ package rollout
 import (
 	"time"
 
-	"github.com/kfleet/kfleet/ops"
+	"github.com/kfleet/kfleet/ops/cluster"
 	"github.com/kfleet/kfleet/ops/journal"
 )
 
@@ -60,7 +60,7 @@ type Event struct {
 	Plan []Batch `json:"plan,omitempty"`
 	// Before holds the brokers' processes just before they were stopped (stop events), so
 	// resume can tell whether a broker was already restarted.
-	Before map[int32]ops.BrokerProcess `json:"before,omitempty"`
+	Before map[int32]cluster.BrokerProcess `json:"before,omitempty"`
 	// Timings of a finished batch, in seconds (batch-done events).
 	Timings *BatchTimings `json:"timings,omitempty"`
 }

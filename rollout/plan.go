@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/kfleet/kfleet/inventory"
-	"github.com/kfleet/kfleet/ops"
+	"github.com/kfleet/kfleet/ops/cluster"
 )
 
 // Batch is a set of brokers the engine takes down together, and why they were grouped so.
@@ -20,11 +20,11 @@ type Batch struct {
 
 // PlanInput is what a batch plan is computed from.
 type PlanInput struct {
-	Snapshot *ops.Snapshot
+	Snapshot *cluster.Snapshot
 	// Brokers to restart, in inventory order; every one must be registered with the cluster.
 	Brokers     []int32
 	MaxParallel int // >= 1
-	Gate        ops.GateOptions
+	Gate        cluster.GateOptions
 	Now         time.Time
 }
 
@@ -72,9 +72,9 @@ func PlanBatches(in PlanInput) ([]Batch, error) {
 	// Both are exact stand-ins for CheckGate on this snapshot, fast enough for the engine to
 	// re-plan on every poll: the index visits only the partitions a set touches, and a
 	// conflicting pair refuses every set that holds it.
-	gate := ops.NewGateIndex(s)
-	conflicts := ops.NewGateConflicts(s, in.Gate)
-	check := func(ids []int32) ops.GateResult { return gate.Check(ids, in.Now, in.Gate) }
+	gate := cluster.NewGateIndex(s)
+	conflicts := cluster.NewGateConflicts(s, in.Gate)
+	check := func(ids []int32) cluster.GateResult { return gate.Check(ids, in.Now, in.Gate) }
 	fits := func(batch []int32, id int32) bool {
 		return !slices.ContainsFunc(batch, func(b int32) bool { return conflicts.Has(b, id) }) &&
 			check(append(slices.Clip(batch), id)).OK
@@ -117,7 +117,7 @@ func PlanBatches(in PlanInput) ([]Batch, error) {
 }
 
 // planWhy says why a batch holds what it holds.
-func planWhy(batch []int32, rack map[int32]string, alone ops.GateResult, othersLeft bool, maxParallel int) string {
+func planWhy(batch []int32, rack map[int32]string, alone cluster.GateResult, othersLeft bool, maxParallel int) string {
 	var racks []string
 	for _, id := range batch {
 		if r := rack[id]; r != "" && !slices.Contains(racks, r) {

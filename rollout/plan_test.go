@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kfleet/kfleet/ops"
+	"github.com/kfleet/kfleet/ops/cluster"
 )
 
 const planLeaderNow = int64(1_700_000_000_000)
@@ -27,25 +27,25 @@ type planCluster struct {
 	controller int32
 }
 
-func (c planCluster) snapshot() *ops.Snapshot {
-	s := &ops.Snapshot{Cluster: "payments-prod", Controller: c.controller}
+func (c planCluster) snapshot() *cluster.Snapshot {
+	s := &cluster.Snapshot{Cluster: "payments-prod", Controller: c.controller}
 	for id, r := range c.racks {
-		s.Brokers = append(s.Brokers, ops.Broker{ID: id, Host: fmt.Sprintf("k%d", id), Rack: r})
+		s.Brokers = append(s.Brokers, cluster.Broker{ID: id, Host: fmt.Sprintf("k%d", id), Rack: r})
 	}
-	slices.SortFunc(s.Brokers, func(a, b ops.Broker) int { return int(a.ID - b.ID) })
+	slices.SortFunc(s.Brokers, func(a, b cluster.Broker) int { return int(a.ID - b.ID) })
 	for _, name := range []string{"audit", "orders", "payments"} {
-		s.Topics = append(s.Topics, ops.Topic{Name: name, MinISR: c.minISR})
+		s.Topics = append(s.Topics, cluster.Topic{Name: name, MinISR: c.minISR})
 	}
 	for i := range c.partitions {
 		r := c.place(i)
 		t := i % len(s.Topics)
-		s.Partitions = append(s.Partitions, ops.Partition{Topic: int32(t), ID: int32(i / len(s.Topics)),
+		s.Partitions = append(s.Partitions, cluster.Partition{Topic: int32(t), ID: int32(i / len(s.Topics)),
 			Leader: r[0], Replicas: r, ISR: slices.Clone(r)})
 	}
 	if len(c.voters) > 0 {
-		q := &ops.Quorum{LeaderID: c.controller}
+		q := &cluster.Quorum{LeaderID: c.controller}
 		for _, v := range c.voters {
-			q.Voters = append(q.Voters, ops.QuorumReplica{ID: v, LastFetchMs: planLeaderNow, LastCaughtUpMs: planLeaderNow})
+			q.Voters = append(q.Voters, cluster.QuorumReplica{ID: v, LastFetchMs: planLeaderNow, LastCaughtUpMs: planLeaderNow})
 		}
 		s.Quorum = q
 	}
@@ -84,24 +84,24 @@ func consecutive(n int) planCluster {
 }
 
 func TestPlanBatches(t *testing.T) {
-	withLedger := func(c planCluster) *ops.Snapshot {
+	withLedger := func(c planCluster) *cluster.Snapshot {
 		s := c.snapshot()
-		s.Topics = append(s.Topics, ops.Topic{Name: "ledger", MinISR: 2})
-		s.Partitions = append(s.Partitions, ops.Partition{Topic: int32(len(s.Topics) - 1), Leader: 1,
+		s.Topics = append(s.Topics, cluster.Topic{Name: "ledger", MinISR: 2})
+		s.Partitions = append(s.Partitions, cluster.Partition{Topic: int32(len(s.Topics) - 1), Leader: 1,
 			Replicas: []int32{1, 2}, ISR: []int32{1, 2}})
 		return s
 	}
-	withOffline := func(c planCluster) *ops.Snapshot {
+	withOffline := func(c planCluster) *cluster.Snapshot {
 		s := c.snapshot()
 		s.Partitions[0].Leader = -1
 		return s
 	}
 	tests := []struct {
 		name        string
-		snap        *ops.Snapshot
+		snap        *cluster.Snapshot
 		brokers     []int32
 		maxParallel int
-		gate        ops.GateOptions
+		gate        cluster.GateOptions
 		want        []Batch
 	}{
 		{name: "rack-aware, max parallel 2: one rack per batch, the controller's last",
@@ -162,7 +162,7 @@ func TestPlanBatches(t *testing.T) {
 				{[]int32{4}, "rack a: broker 4 alone: no broker left to pair with"},
 			}},
 		{name: "allowing unavailability lets the never-writable partition's broker pair up",
-			snap: withLedger(rackAware), brokers: []int32{1, 4}, maxParallel: 2, gate: ops.GateOptions{AllowUnavailable: true},
+			snap: withLedger(rackAware), brokers: []int32{1, 4}, maxParallel: 2, gate: cluster.GateOptions{AllowUnavailable: true},
 			want: []Batch{{[]int32{1, 4}, "rack a: brokers 1,4 pass the gate together (max parallel 2)"}}},
 		{name: "an unhealthy cluster: every broker alone, each saying why",
 			snap: withOffline(rackAware), brokers: []int32{2, 1}, maxParallel: 2,
@@ -192,13 +192,13 @@ func TestPlanBatches(t *testing.T) {
 
 // planMustBeSafe checks what every plan owes: each batch the gate accepts on its own whenever it
 // holds more than one broker, and no two brokers of a batch sharing a partition at min ISR 2.
-func planMustBeSafe(t *testing.T, s *ops.Snapshot, plan []Batch, gate ops.GateOptions) {
+func planMustBeSafe(t *testing.T, s *cluster.Snapshot, plan []Batch, gate cluster.GateOptions) {
 	t.Helper()
 	for _, b := range plan {
 		if len(b.Brokers) < 2 {
 			continue
 		}
-		if r := ops.CheckGate(s, b.Brokers, time.UnixMilli(planLeaderNow), gate); !r.OK {
+		if r := cluster.CheckGate(s, b.Brokers, time.UnixMilli(planLeaderNow), gate); !r.OK {
 			t.Errorf("batch %v fails the gate: %v", b.Brokers, r.Reasons)
 		}
 		for _, p := range s.Partitions {
@@ -229,7 +229,7 @@ func planString(plan []Batch) string {
 func TestPlanBatchesRefusesBadInput(t *testing.T) {
 	tests := []struct {
 		name        string
-		snap        *ops.Snapshot
+		snap        *cluster.Snapshot
 		brokers     []int32
 		maxParallel int
 		want        string
@@ -267,21 +267,21 @@ func TestPlanBatchesFencedBrokerIsPlanned(t *testing.T) {
 }
 
 // TestPlanBatchesDecidesAsTheGateWould checks the planner's shortcuts (the gate index and the
-// conflicting pairs) against the same greedy plan asking ops.CheckGate for every decision, over
+// conflicting pairs) against the same greedy plan asking cluster.CheckGate for every decision, over
 // random clusters with racks, fenced brokers, lagging replicas, odd min ISR and a quorum.
 func TestPlanBatchesDecidesAsTheGateWould(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	now := time.UnixMilli(planLeaderNow)
 	for c := 0; c < 300; c++ {
-		s := &ops.Snapshot{Cluster: "r", Controller: int32(rng.IntN(9))}
+		s := &cluster.Snapshot{Cluster: "r", Controller: int32(rng.IntN(9))}
 		for id := int32(1); id <= 8; id++ {
-			s.Brokers = append(s.Brokers, ops.Broker{ID: id, Rack: []string{"", "a", "b"}[rng.IntN(3)], Fenced: rng.IntN(12) == 0})
+			s.Brokers = append(s.Brokers, cluster.Broker{ID: id, Rack: []string{"", "a", "b"}[rng.IntN(3)], Fenced: rng.IntN(12) == 0})
 		}
 		for ti := range 3 {
-			s.Topics = append(s.Topics, ops.Topic{Name: fmt.Sprintf("t%d", ti), MinISR: rng.IntN(4)})
+			s.Topics = append(s.Topics, cluster.Topic{Name: fmt.Sprintf("t%d", ti), MinISR: rng.IntN(4)})
 		}
 		for pi := range rng.IntN(40) {
-			p := ops.Partition{Topic: int32(rng.IntN(3)), ID: int32(pi)}
+			p := cluster.Partition{Topic: int32(rng.IntN(3)), ID: int32(pi)}
 			for _, k := range rng.Perm(8)[:rng.IntN(4)+1] {
 				p.Replicas = append(p.Replicas, int32(k+1))
 			}
@@ -297,9 +297,9 @@ func TestPlanBatchesDecidesAsTheGateWould(t *testing.T) {
 			s.Partitions = append(s.Partitions, p)
 		}
 		if rng.IntN(2) == 0 {
-			s.Quorum = &ops.Quorum{LeaderID: int32(rng.IntN(3) + 1)}
+			s.Quorum = &cluster.Quorum{LeaderID: int32(rng.IntN(3) + 1)}
 			for v := int32(1); v <= 3; v++ {
-				s.Quorum.Voters = append(s.Quorum.Voters, ops.QuorumReplica{ID: v, LastFetchMs: planLeaderNow,
+				s.Quorum.Voters = append(s.Quorum.Voters, cluster.QuorumReplica{ID: v, LastFetchMs: planLeaderNow,
 					LastCaughtUpMs: planLeaderNow - int64(rng.IntN(8000))})
 			}
 		}
@@ -308,7 +308,7 @@ func TestPlanBatchesDecidesAsTheGateWould(t *testing.T) {
 			brokers = append(brokers, int32(k+1))
 		}
 		maxParallel := rng.IntN(4) + 1
-		gate := ops.GateOptions{AllowUnavailable: rng.IntN(2) == 0}
+		gate := cluster.GateOptions{AllowUnavailable: rng.IntN(2) == 0}
 
 		plan, err := PlanBatches(PlanInput{Snapshot: s, Brokers: brokers, MaxParallel: maxParallel, Gate: gate, Now: now})
 		if err != nil {
@@ -326,7 +326,7 @@ func TestPlanBatchesDecidesAsTheGateWould(t *testing.T) {
 }
 
 // planByGateAlone is PlanBatches' contract written the slow, obvious way.
-func planByGateAlone(s *ops.Snapshot, brokers []int32, maxParallel int, gate ops.GateOptions, now time.Time) [][]int32 {
+func planByGateAlone(s *cluster.Snapshot, brokers []int32, maxParallel int, gate cluster.GateOptions, now time.Time) [][]int32 {
 	rack := func(id int32) string { b, _ := s.Broker(id); return b.Rack }
 	left := slices.Clone(brokers)
 	slices.SortFunc(left, func(a, b int32) int { return cmp.Or(strings.Compare(rack(a), rack(b)), cmp.Compare(a, b)) })
@@ -334,8 +334,8 @@ func planByGateAlone(s *ops.Snapshot, brokers []int32, maxParallel int, gate ops
 	for len(left) > 0 {
 		batch, rest := []int32{left[0]}, []int32{}
 		for _, id := range left[1:] {
-			if len(batch) < maxParallel && ops.CheckGate(s, batch, now, gate).OK &&
-				ops.CheckGate(s, append(slices.Clone(batch), id), now, gate).OK {
+			if len(batch) < maxParallel && cluster.CheckGate(s, batch, now, gate).OK &&
+				cluster.CheckGate(s, append(slices.Clone(batch), id), now, gate).OK {
 				batch = append(batch, id)
 			} else {
 				rest = append(rest, id)

@@ -6,8 +6,10 @@ import (
 	"strings"
 
 	"github.com/kfleet/kfleet/inventory"
-	"github.com/kfleet/kfleet/ops"
+	"github.com/kfleet/kfleet/ops/cluster"
+	"github.com/kfleet/kfleet/ops/host"
 	"github.com/kfleet/kfleet/ops/journal"
+	"github.com/kfleet/kfleet/ops/kafka"
 	"github.com/kfleet/kfleet/rollout/operation"
 )
 
@@ -41,9 +43,9 @@ type RollingPlan struct {
 	OpID     string
 	Cluster  string
 	Batches  []Batch
-	Snapshot *ops.Snapshot
+	Snapshot *cluster.Snapshot
 	// GateNow is the gate's verdict on the first batch now (the zero value when nothing is to do).
-	GateNow  ops.GateResult
+	GateNow  cluster.GateResult
 	Settings Settings
 	// Journaled is the kind's whole settings, as --dry-run -o json prints them.
 	Journaled any
@@ -75,14 +77,14 @@ func (r *Rolling) hosts() Hosts {
 	if r.Deps.Hosts != nil {
 		return r.Deps.Hosts
 	}
-	return &ops.HostControl{SSH: r.Deps.SSH}
+	return &host.Control{SSH: r.Deps.SSH}
 }
 
 func (r *Rolling) admin() Kafka {
 	if r.Deps.Admin != nil {
 		return r.Deps.Admin
 	}
-	return &ops.ClusterAdmin{Name: r.Cluster.Name, Client: r.Deps.Client}
+	return &kafka.ClusterAdmin{Name: r.Cluster.Name, Client: r.Deps.Client}
 }
 
 func (r *Rolling) engine() *Engine {
@@ -105,7 +107,7 @@ func (r *Rolling) Plan(ctx context.Context) (*RollingPlan, error) {
 	p := &RollingPlan{Kind: r.Kind, OpID: r.OpID, Cluster: r.Cluster.Name, Batches: batches, Snapshot: snap,
 		Settings: r.Settings, Journaled: r.Journaled}
 	if len(batches) > 0 {
-		p.GateNow = ops.CheckGate(snap, batches[0].Brokers, r.Deps.Clock(), r.Settings.Gate())
+		p.GateNow = cluster.CheckGate(snap, batches[0].Brokers, r.Deps.Clock(), r.Settings.Gate())
 	}
 	return p, nil
 }
@@ -116,7 +118,7 @@ func (r *Rolling) Guard() operation.Guard {
 		Cluster: r.Cluster, Deps: r.Deps, OpID: r.OpID, Kind: r.Kind, Purpose: r.Purpose,
 		// Every batch ends with a preferred leader election: a principal that may not elect
 		// must be refused now, not after the first broker has restarted.
-		Needs:    []ops.KafkaOp{ops.OpElectLeaders},
+		Needs:    []kafka.Op{kafka.OpElectLeaders},
 		LeaseTTL: r.Settings.LeaseTTL, LeaseWait: r.Settings.LeaseWait,
 		Brokers: inventory.BrokerIDs(r.Brokers), Settings: r.Journaled, Resuming: r.Resuming,
 	}

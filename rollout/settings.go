@@ -4,7 +4,7 @@ import (
 	"time"
 
 	"github.com/kfleet/kfleet/inventory"
-	"github.com/kfleet/kfleet/ops"
+	"github.com/kfleet/kfleet/ops/cluster"
 	"github.com/kfleet/kfleet/ops/fault"
 )
 
@@ -53,8 +53,8 @@ func (s Settings) WithInventoryHooks(c *inventory.Cluster) Settings {
 }
 
 // Gate is the safety gate's tuning these settings ask for.
-func (s Settings) Gate() ops.GateOptions {
-	return ops.GateOptions{AllowUnavailable: s.AllowUnavailable}
+func (s Settings) Gate() cluster.GateOptions {
+	return cluster.GateOptions{AllowUnavailable: s.AllowUnavailable}
 }
 
 // options is the engine's view of one run.

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/kfleet/kfleet/inventory"
-	"github.com/kfleet/kfleet/ops"
+	"github.com/kfleet/kfleet/ops/cluster"
 )
 
 // Waiter polls the cluster and the brokers' hosts until a condition holds or its deadline passes;
@@ -55,7 +55,7 @@ func (w Waiter) Stopped(ctx context.Context, brokers []*inventory.Broker, timeou
 
 // Started waits until every broker runs a process (a new one, when before names the old) and is
 // registered and unfenced.
-func (w Waiter) Started(ctx context.Context, brokers []*inventory.Broker, before map[int32]ops.BrokerProcess, timeout time.Duration) error {
+func (w Waiter) Started(ctx context.Context, brokers []*inventory.Broker, before map[int32]cluster.BrokerProcess, timeout time.Duration) error {
 	return w.poll(ctx, timeout, "broker process registered and unfenced", func() (bool, string, error) {
 		snap, err := w.Kafka.Snapshot(ctx)
 		if err != nil {
@@ -120,7 +120,7 @@ func (w Waiter) Healthy(ctx context.Context, ids []int32, polls int, timeout tim
 	return first, err
 }
 
-func allAlive(s *ops.Snapshot, ids []int32) bool {
+func allAlive(s *cluster.Snapshot, ids []int32) bool {
 	for _, id := range ids {
 		if b, ok := s.Broker(id); !ok || !b.Alive() {
 			return false

@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/kfleet/kfleet/ops"
+	"github.com/kfleet/kfleet/ops/cluster"
 )
 
 // eventsShown is how many of a cluster's latest operation events the cluster view lists.
@@ -17,14 +17,14 @@ const eventsShown = 12
 // frame, so scrolling a large cluster costs nothing.
 type clusterView struct {
 	name   string
-	health ops.ClusterHealth
+	health cluster.Health
 	st     styles
 	width  int // lines were laid out for this width
 	lines  []string
 	offset int
 }
 
-func (v *clusterView) setData(c *ops.ClusterHealth, st styles, width int) {
+func (v *clusterView) setData(c *cluster.Health, st styles, width int) {
 	if v.name != c.Name {
 		v.offset = 0
 	}
@@ -55,7 +55,7 @@ func (v *clusterView) view(width, height int) []string {
 }
 
 // clusterLines renders the whole detail page: summary, brokers, problems, reassignments, events.
-func clusterLines(c *ops.ClusterHealth, st styles, width int) []string {
+func clusterLines(c *cluster.Health, st styles, width int) []string {
 	var out []string
 	section := func(title string) {
 		out = append(out, "", render(st.header, title))
@@ -131,7 +131,7 @@ func clusterLines(c *ops.ClusterHealth, st styles, width int) []string {
 	return out
 }
 
-func brokerLines(c *ops.ClusterHealth) []string {
+func brokerLines(c *cluster.Health) []string {
 	rows := [][]string{{"ID", "HOST", "RACK", "ALIVE", "VERSION", "LEADERS", "REPLICAS", "URP"}}
 	for _, b := range c.Brokers {
 		alive := "yes"
@@ -157,7 +157,7 @@ func brokerLines(c *ops.ClusterHealth) []string {
 
 // reassignmentLines shows each in-flight move with its progress: how many of the replicas being
 // added have joined the ISR, and which replicas will be dropped when they all have.
-func reassignmentLines(s *ops.Snapshot) []string {
+func reassignmentLines(s *cluster.Snapshot) []string {
 	isr := reassigningISR(s)
 	rows := [][]string{{"PARTITION", "REPLICAS", "ADDING", "REMOVING", "IN SYNC"}}
 	for _, r := range s.Reassignments {
@@ -178,7 +178,7 @@ func reassignmentLines(s *ops.Snapshot) []string {
 }
 
 // reassigningISR finds the ISR of every partition under reassignment, in one pass.
-func reassigningISR(s *ops.Snapshot) map[string][]int32 {
+func reassigningISR(s *cluster.Snapshot) map[string][]int32 {
 	want := make(map[string]bool, len(s.Reassignments))
 	topics := map[string]bool{}
 	for _, r := range s.Reassignments {

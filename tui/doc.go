@@ -3,7 +3,7 @@
 // and operation events.
 //
 // It reads ops snapshots only. It never talks to Kafka or SSH itself: the command injects a
-// Source that collects the fleet (ops.CollectFleet), and every call to it runs in a tea.Cmd under
+// Source that collects the fleet (fleet.Collect), and every call to it runs in a tea.Cmd under
 // a deadline so input never blocks. The root Model routes messages to two child views (fleet and
 // cluster); key bindings live in keys.go; diagnostics go to the injected slog.Logger, which the
 // command points at a file, never at the screen. It may import ops but not cmd/ or other domain

@@ -9,7 +9,7 @@ import (
 
 	"charm.land/lipgloss/v2"
 
-	"github.com/kfleet/kfleet/ops"
+	"github.com/kfleet/kfleet/ops/cluster"
 )
 
 // Severity orders clusters worst first: the fleet view lists them in this order.
@@ -24,7 +24,7 @@ const (
 	sevHealthy
 )
 
-func severityOf(c *ops.ClusterHealth) severity {
+func severityOf(c *cluster.Health) severity {
 	up, total := brokersUp(c)
 	switch {
 	case c.Unreachable:
@@ -43,8 +43,8 @@ func severityOf(c *ops.ClusterHealth) severity {
 
 // sortWorstFirst orders clusters by severity, then by how many partitions are in trouble, then
 // by name, so the order is stable between refreshes of an unchanged fleet.
-func sortWorstFirst(cs []ops.ClusterHealth) {
-	slices.SortStableFunc(cs, func(a, b ops.ClusterHealth) int {
+func sortWorstFirst(cs []cluster.Health) {
+	slices.SortStableFunc(cs, func(a, b cluster.Health) int {
 		return cmp.Or(
 			cmp.Compare(severityOf(&a), severityOf(&b)),
 			cmp.Compare(b.Offline, a.Offline),
@@ -56,7 +56,7 @@ func sortWorstFirst(cs []ops.ClusterHealth) {
 }
 
 // brokersUp counts the inventory's brokers and how many of them are alive.
-func brokersUp(c *ops.ClusterHealth) (up, total int) {
+func brokersUp(c *cluster.Health) (up, total int) {
 	for _, b := range c.Brokers {
 		if b.InInventory {
 			total++
@@ -70,10 +70,10 @@ func brokersUp(c *ops.ClusterHealth) (up, total int) {
 
 // fleetView is the cluster list: sorted data, the filter, the cursor and the scroll position.
 type fleetView struct {
-	all       []ops.ClusterHealth // every cluster, worst first
-	rows      []ops.ClusterHealth // all, filtered
-	cells     [][]string          // rows as text, built once per refresh or filter change
-	natural   [numCols]int        // the columns' widths before the window squeezes them
+	all       []cluster.Health // every cluster, worst first
+	rows      []cluster.Health // all, filtered
+	cells     [][]string       // rows as text, built once per refresh or filter change
+	natural   [numCols]int     // the columns' widths before the window squeezes them
 	cursor    int
 	offset    int
 	selected  string // cursor's cluster name, kept across refreshes and re-sorting
@@ -81,7 +81,7 @@ type fleetView struct {
 	filtering bool // the filter prompt has the keyboard
 }
 
-func (v *fleetView) setData(cs []ops.ClusterHealth) {
+func (v *fleetView) setData(cs []cluster.Health) {
 	v.all = slices.Clone(cs)
 	sortWorstFirst(v.all)
 	v.apply()
@@ -98,7 +98,7 @@ func (v *fleetView) apply() {
 		}
 	}
 	v.natural = naturalWidths(v.cells)
-	if i := slices.IndexFunc(v.rows, func(c ops.ClusterHealth) bool { return c.Name == v.selected }); i >= 0 {
+	if i := slices.IndexFunc(v.rows, func(c cluster.Health) bool { return c.Name == v.selected }); i >= 0 {
 		v.cursor = i
 	}
 	v.move(0)
@@ -111,9 +111,9 @@ func (v *fleetView) move(delta int) {
 	}
 }
 
-func (v *fleetView) current() (ops.ClusterHealth, bool) {
+func (v *fleetView) current() (cluster.Health, bool) {
 	if v.cursor < 0 || v.cursor >= len(v.rows) {
-		return ops.ClusterHealth{}, false
+		return cluster.Health{}, false
 	}
 	return v.rows[v.cursor], true
 }
@@ -136,7 +136,7 @@ const (
 
 // cells is one cluster's row as plain text; an unreachable cluster has its error in place of
 // everything after the broker count.
-func cells(c *ops.ClusterHealth) []string {
+func cells(c *cluster.Health) []string {
 	up, total := brokersUp(c)
 	if c.Unreachable {
 		return []string{c.Name, fmt.Sprintf("?/%d", total), "UNREACHABLE: " + oneLine(c.Error)}
@@ -151,7 +151,7 @@ func cells(c *ops.ClusterHealth) []string {
 }
 
 // versions lists the running Kafka versions and flags a mixed cluster.
-func versions(c *ops.ClusterHealth) string {
+func versions(c *cluster.Health) string {
 	switch len(c.Versions) {
 	case 0:
 		return "-"
@@ -162,7 +162,7 @@ func versions(c *ops.ClusterHealth) string {
 }
 
 // operation names the lease holder and what its operation last reported.
-func operation(c *ops.ClusterHealth) string {
+func operation(c *cluster.Health) string {
 	l := c.Lease
 	if l == nil {
 		return "-"
@@ -178,13 +178,13 @@ func operation(c *ops.ClusterHealth) string {
 }
 
 // latestEvent is the newest event of operation opID (any operation when opID is empty).
-func latestEvent(events []ops.OpEvent, opID string) (ops.OpEvent, bool) {
+func latestEvent(events []cluster.OpEvent, opID string) (cluster.OpEvent, bool) {
 	for i := len(events) - 1; i >= 0; i-- {
 		if opID == "" || events[i].OpID == opID {
 			return events[i], true
 		}
 	}
-	return ops.OpEvent{}, false
+	return cluster.OpEvent{}, false
 }
 
 // naturalWidths is each column's widest cell or header.
@@ -304,7 +304,7 @@ func rowStyle(st styles, s severity) lipgloss.Style {
 }
 
 // totals is the fleet summary in the header.
-func totals(cs []ops.ClusterHealth) []string {
+func totals(cs []cluster.Health) []string {
 	var down, sick, up, total, urp, minISR, offline, reassigning, leases int
 	for i := range cs {
 		c := &cs[i]

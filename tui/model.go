@@ -12,7 +12,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/kfleet/kfleet/ops"
+	"github.com/kfleet/kfleet/ops/cluster"
 )
 
 // Options configure the live view.
@@ -49,8 +49,8 @@ type Model struct {
 	fleet    fleetView
 	cluster  clusterView
 
-	clusters    []ops.ClusterHealth // as last collected
-	collectedAt time.Time           // when the last successful collection started
+	clusters    []cluster.Health // as last collected
+	collectedAt time.Time        // when the last successful collection started
 	took        time.Duration
 	refreshing  bool
 	lastErr     string
@@ -140,13 +140,13 @@ func (m *Model) onRefreshed(msg refreshedMsg) {
 	m.log.Info("fleet refreshed", "clusters", len(msg.clusters), "unreachable", down, "unhealthy", sick, "took", msg.took)
 }
 
-func (m *Model) find(name string) (ops.ClusterHealth, bool) {
+func (m *Model) find(name string) (cluster.Health, bool) {
 	for _, c := range m.clusters {
 		if c.Name == name {
 			return c, true
 		}
 	}
-	return ops.ClusterHealth{}, false
+	return cluster.Health{}, false
 }
 
 func (m *Model) onKey(k tea.KeyPressMsg) tea.Cmd {

@@ -10,23 +10,23 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/kfleet/kfleet/ops"
+	"github.com/kfleet/kfleet/ops/cluster"
 )
 
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
-func healthy(name string, brokers int) ops.ClusterHealth {
-	c := ops.ClusterHealth{Name: name, Healthy: true, Controller: 1, Partitions: 120, Versions: []string{"4.1.1"}, TakenAt: t0}
+func healthy(name string, brokers int) cluster.Health {
+	c := cluster.Health{Name: name, Healthy: true, Controller: 1, Partitions: 120, Versions: []string{"4.1.1"}, TakenAt: t0}
 	for id := 1; id <= brokers; id++ {
-		c.Brokers = append(c.Brokers, ops.BrokerHealth{ID: int32(id), Host: fmt.Sprintf("k%d.%s.example", id, name),
+		c.Brokers = append(c.Brokers, cluster.BrokerHealth{ID: int32(id), Host: fmt.Sprintf("k%d.%s.example", id, name),
 			Rack: string(rune('a' + (id-1)%3)), Alive: true, Registered: true, InInventory: true, Version: "4.1.1",
 			Leaders: 40, Replicas: 120})
 	}
 	return c
 }
 
-func withDeadBroker(c ops.ClusterHealth, id int32, urp int) ops.ClusterHealth {
-	c.Brokers = append([]ops.BrokerHealth(nil), c.Brokers...)
+func withDeadBroker(c cluster.Health, id int32, urp int) cluster.Health {
+	c.Brokers = append([]cluster.BrokerHealth(nil), c.Brokers...)
 	for i := range c.Brokers {
 		if c.Brokers[i].ID == id {
 			c.Brokers[i].Alive, c.Brokers[i].Registered = false, false
@@ -35,25 +35,25 @@ func withDeadBroker(c ops.ClusterHealth, id int32, urp int) ops.ClusterHealth {
 	c.Healthy = false
 	c.UnderReplicated = urp
 	c.Problems = []string{fmt.Sprintf("broker %d is not registered", id), fmt.Sprintf("%d partitions under-replicated", urp)}
-	c.ProblemPartitions = []ops.PartitionProblem{{Partition: "orders-7", Kind: ops.ProblemUnderReplicated, Leader: 1, Replicas: []int32{1, id, 3}, ISR: []int32{1, 3}}}
+	c.ProblemPartitions = []cluster.PartitionProblem{{Partition: "orders-7", Kind: cluster.ProblemUnderReplicated, Leader: 1, Replicas: []int32{1, id, 3}, ISR: []int32{1, 3}}}
 	return c
 }
 
-func unreachable(name, err string) ops.ClusterHealth {
-	c := ops.ClusterHealth{Name: name, Error: err, Unreachable: true, Controller: -1, Problems: []string{err}}
+func unreachable(name, err string) cluster.Health {
+	c := cluster.Health{Name: name, Error: err, Unreachable: true, Controller: -1, Problems: []string{err}}
 	for id := int32(1); id <= 3; id++ {
-		c.Brokers = append(c.Brokers, ops.BrokerHealth{ID: id, Host: "h", InInventory: true})
+		c.Brokers = append(c.Brokers, cluster.BrokerHealth{ID: id, Host: "h", InInventory: true})
 	}
 	return c
 }
 
 // fleet is a small fleet with one cluster of each kind, deliberately listed in the wrong order.
-func fleet() []ops.ClusterHealth {
+func fleet() []cluster.Health {
 	offline := healthy("billing", 3)
 	offline.Healthy, offline.Offline, offline.UnderMinISR = false, 2, 4
 	minISR := healthy("clicks", 3)
 	minISR.Healthy, minISR.UnderMinISR, minISR.UnderReplicated = false, 3, 3
-	return []ops.ClusterHealth{
+	return []cluster.Health{
 		healthy("alpha", 3),
 		withDeadBroker(healthy("orders", 3), 2, 17),
 		unreachable("zeta", "kafka: dial tcp 10.0.0.1:9092: connect: connection refused"),
@@ -63,9 +63,9 @@ func fleet() []ops.ClusterHealth {
 }
 
 // newTestModel returns a model that has received data, sized to w x h.
-func newTestModel(t testing.TB, cs []ops.ClusterHealth, w, h int) *Model {
+func newTestModel(t testing.TB, cs []cluster.Health, w, h int) *Model {
 	t.Helper()
-	m := New(context.Background(), Options{Source: func(context.Context) []ops.ClusterHealth { return cs },
+	m := New(context.Background(), Options{Source: func(context.Context) []cluster.Health { return cs },
 		Now: func() time.Time { return t0.Add(3 * time.Second) }})
 	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
 	m.Update(refreshedMsg{clusters: cs, started: t0, took: 250 * time.Millisecond})
@@ -158,13 +158,13 @@ func TestUnreachableRowShowsItsError(t *testing.T) {
 func TestMixedVersionsAndOperationShown(t *testing.T) {
 	c := healthy("payments", 3)
 	c.Versions = []string{"4.0.0", "4.1.1"}
-	c.Lease = &ops.LeaseHolder{Holder: "alice@ops1 pid 42", Purpose: "restart", OpID: "op-1", Since: t0}
-	c.Events = []ops.OpEvent{
+	c.Lease = &cluster.LeaseHolder{Holder: "alice@ops1 pid 42", Purpose: "restart", OpID: "op-1", Since: t0}
+	c.Events = []cluster.OpEvent{
 		{Time: t0, OpID: "op-0", Kind: "finished", Message: "old op done"},
 		{Time: t0, OpID: "op-1", Kind: "batch-start", Message: "batch 2/3: brokers 2", Holder: "alice@ops1 pid 42"},
 		{Time: t0, OpID: "op-9", Kind: "note", Message: "someone else's"},
 	}
-	m := newTestModel(t, []ops.ClusterHealth{c}, 160, 30)
+	m := newTestModel(t, []cluster.Health{c}, 160, 30)
 	line := findLine(t, screenText(m), "payments")
 	for _, want := range []string{"MIXED 4.0.0,4.1.1", "restart by alice@ops1 pid 42: batch 2/3: brokers 2"} {
 		if !strings.Contains(line, want) {
@@ -176,13 +176,13 @@ func TestMixedVersionsAndOperationShown(t *testing.T) {
 func TestDrillDownAndBack(t *testing.T) {
 	cs := fleet()
 	orders := &cs[1]
-	orders.Snapshot = &ops.Snapshot{
-		Topics:        []ops.Topic{{Name: "orders"}},
-		Partitions:    []ops.Partition{{Topic: 0, ID: 3, Leader: 1, Replicas: []int32{1, 2, 3, 4}, ISR: []int32{1, 3, 4}}},
-		Reassignments: []ops.Reassignment{{Topic: "orders", Partition: 3, Replicas: []int32{1, 2, 3, 4}, Adding: []int32{4}, Removing: []int32{2}}},
+	orders.Snapshot = &cluster.Snapshot{
+		Topics:        []cluster.Topic{{Name: "orders"}},
+		Partitions:    []cluster.Partition{{Topic: 0, ID: 3, Leader: 1, Replicas: []int32{1, 2, 3, 4}, ISR: []int32{1, 3, 4}}},
+		Reassignments: []cluster.Reassignment{{Topic: "orders", Partition: 3, Replicas: []int32{1, 2, 3, 4}, Adding: []int32{4}, Removing: []int32{2}}},
 	}
 	orders.Reassigning = 1
-	orders.Events = []ops.OpEvent{{Time: t0, OpID: "op-7", Kind: "plan", Message: "move 1 replica off broker 2", Holder: "bob@h pid 1"}}
+	orders.Events = []cluster.OpEvent{{Time: t0, OpID: "op-7", Kind: "plan", Message: "move 1 replica off broker 2", Holder: "bob@h pid 1"}}
 	m := newTestModel(t, cs, 100, 40)
 	press(m, "down", "down", "down") // zeta, billing, clicks, orders
 	if c, _ := m.fleet.current(); c.Name != "orders" {
@@ -272,7 +272,7 @@ func TestFilter(t *testing.T) {
 func TestRefreshIsNeverDoubled(t *testing.T) {
 	calls := 0
 	m := New(context.Background(), Options{Interval: time.Millisecond,
-		Source: func(context.Context) []ops.ClusterHealth { calls++; return fleet() }})
+		Source: func(context.Context) []cluster.Health { calls++; return fleet() }})
 	if cmd := m.Init(); cmd == nil || !m.refreshing {
 		t.Fatal("Init should start a refresh and the clock")
 	}
@@ -301,7 +301,7 @@ func TestRefreshIsNeverDoubled(t *testing.T) {
 func TestRefreshTimeoutKeepsOldData(t *testing.T) {
 	block := make(chan struct{})
 	defer close(block)
-	src := func(ctx context.Context) []ops.ClusterHealth { <-block; return nil } // ignores its deadline
+	src := func(ctx context.Context) []cluster.Health { <-block; return nil } // ignores its deadline
 	m := New(context.Background(), Options{Source: src, Timeout: 50 * time.Millisecond})
 	m.Update(refreshedMsg{clusters: fleet(), started: t0})
 	cmd := press(m, "r")
@@ -357,8 +357,8 @@ func TestNoColorHasNoEscapes(t *testing.T) {
 }
 
 // manyClusters is a synthetic fleet of n clusters, some sick, some unreachable.
-func manyClusters(n int) []ops.ClusterHealth {
-	cs := make([]ops.ClusterHealth, n)
+func manyClusters(n int) []cluster.Health {
+	cs := make([]cluster.Health, n)
 	for i := range cs {
 		name := fmt.Sprintf("cluster-%03d-%s", i, []string{"payments", "orders", "clickstream-eu-west-1", "x"}[i%4])
 		switch {
@@ -371,8 +371,8 @@ func manyClusters(n int) []ops.ClusterHealth {
 		}
 		if i%11 == 0 {
 			cs[i].Versions = []string{"3.9.1", "4.1.1"}
-			cs[i].Lease = &ops.LeaseHolder{Holder: "deploy-bot@ci-runner-17 pid 12345", Purpose: "deploy", OpID: "op-x"}
-			cs[i].Events = []ops.OpEvent{{OpID: "op-x", Kind: "batch-start", Message: "activating 4.1.1 on brokers 3,4 (rack c)"}}
+			cs[i].Lease = &cluster.LeaseHolder{Holder: "deploy-bot@ci-runner-17 pid 12345", Purpose: "deploy", OpID: "op-x"}
+			cs[i].Events = []cluster.OpEvent{{OpID: "op-x", Kind: "batch-start", Message: "activating 4.1.1 on brokers 3,4 (rack c)"}}
 		}
 	}
 	return cs

@@ -7,19 +7,19 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/kfleet/kfleet/ops"
+	"github.com/kfleet/kfleet/ops/cluster"
 )
 
 // Source collects the fleet. It must honour ctx's deadline; the TUI calls it from a tea.Cmd,
 // never from Update or View, and never twice at once.
-type Source func(ctx context.Context) []ops.ClusterHealth
+type Source func(ctx context.Context) []cluster.Health
 
 // tickMsg asks for the periodic refresh.
 type tickMsg time.Time
 
 // refreshedMsg carries one collection's result back to Update.
 type refreshedMsg struct {
-	clusters []ops.ClusterHealth
+	clusters []cluster.Health
 	started  time.Time
 	took     time.Duration
 	err      error // the collection did not finish in time; clusters is nil
@@ -36,7 +36,7 @@ func collect(ctx context.Context, src Source, timeout time.Duration) tea.Cmd {
 		start := time.Now()
 		cctx, cancel := context.WithTimeout(ctx, timeout)
 		defer cancel()
-		done := make(chan []ops.ClusterHealth, 1)
+		done := make(chan []cluster.Health, 1)
 		go func() { done <- src(cctx) }()
 		select {
 		case cs := <-done:

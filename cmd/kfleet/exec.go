@@ -13,7 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kfleet/kfleet/inventory"
-	"github.com/kfleet/kfleet/ops"
+	"github.com/kfleet/kfleet/ops/ssh"
 )
 
 type execOptions struct {
@@ -90,7 +90,7 @@ func (o *execOptions) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var targets []ops.SSHTarget
+	var targets []ssh.Target
 	var owners []*inventory.Broker
 	var owner []string
 	for _, c := range clusters {
@@ -99,7 +99,7 @@ func (o *execOptions) run(ctx context.Context) error {
 			return err
 		}
 		for _, b := range bs {
-			t := ops.SSHTargetFor(b)
+			t := ssh.TargetFor(b)
 			if o.timeout > 0 {
 				t.CommandTimeout = o.timeout
 			}
@@ -110,7 +110,7 @@ func (o *execOptions) run(ctx context.Context) error {
 	}
 	command := o.argv[0]
 	if len(o.argv) > 1 {
-		command = ops.ShellJoin(o.argv...)
+		command = ssh.ShellJoin(o.argv...)
 	}
 
 	structured := o.f.Output != formatTable
@@ -149,9 +149,9 @@ func (o *execOptions) run(ctx context.Context) error {
 		if b := bufs[r.Target.Host]; b != nil {
 			er.Stdout, er.Stderr = b[0].String(), b[1].String()
 		}
-		var down *ops.SSHUnreachableError
-		var key *ops.HostKeyError
-		var settings *ops.SSHConfigError
+		var down *ssh.UnreachableError
+		var key *ssh.HostKeyError
+		var settings *ssh.ConfigError
 		switch {
 		case r.Err != nil && (errors.As(r.Err, &down) || errors.As(r.Err, &key)):
 			er.Error, er.ExitCode = r.Err.Error(), -1

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/kfleet/kfleet/ops"
 	"github.com/kfleet/kfleet/ops/fault"
+	"github.com/kfleet/kfleet/ops/kafka"
 )
 
 // Exit codes: the same for every command (SPEC section 4).
@@ -68,7 +68,7 @@ func exitCode(err error) int {
 	if kind, ok := fault.KindOf(err); ok {
 		return exitByKind[kind]
 	}
-	if ops.IsAuthorizationError(err) {
+	if kafka.IsAuthorizationError(err) {
 		// A Kafka refusal that no kfleet error explained (e.g. from the lease's own topic).
 		return exitUnreachable
 	}

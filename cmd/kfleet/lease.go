@@ -6,7 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/kfleet/kfleet/ops"
+	"github.com/kfleet/kfleet/ops/kafka"
+	"github.com/kfleet/kfleet/ops/lease"
 )
 
 func newLeaseCmd(f *Factory) *cobra.Command {
@@ -35,9 +36,9 @@ and you do not want to wait for the lease to expire. Needs --force and one clust
 			if err != nil {
 				return err
 			}
-			st, err := ops.ReadLease(cmd.Context(), cl, c.Name)
+			st, err := lease.Read(cmd.Context(), cl, c.Name)
 			if err != nil {
-				return ops.KafkaFailure(c.Name, ops.OpLease, err)
+				return kafka.Failure(c.Name, lease.OpLease, err)
 			}
 			if !st.Held {
 				fmt.Fprintf(f.IO.ErrOut, "cluster %s: no lease is held\n", c.Name)
@@ -46,7 +47,7 @@ and you do not want to wait for the lease to expire. Needs --force and one clust
 			if err := f.confirm(fmt.Sprintf("break the lease of cluster %s held by %s for %q (op %s)?", c.Name, st.Holder, st.Purpose, st.OpID)); err != nil {
 				return err
 			}
-			released, err := ops.ForceReleaseLease(cmd.Context(), cl, c.Name, ops.LeaseHolderString())
+			released, err := lease.ForceRelease(cmd.Context(), cl, c.Name, lease.HolderString())
 			if err != nil {
 				return err
 			}

@@ -13,7 +13,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 
 	"github.com/kfleet/kfleet/inventory"
-	"github.com/kfleet/kfleet/ops"
+	"github.com/kfleet/kfleet/ops/kafka"
+	"github.com/kfleet/kfleet/ops/ssh"
 	"github.com/kfleet/kfleet/reassign"
 	"github.com/kfleet/kfleet/rollout"
 )
@@ -46,13 +47,13 @@ func TestExitCodeTable(t *testing.T) {
 		{inventory.Errors{{Msg: "x"}}, 2},
 		{fmt.Errorf("wrapped: %w", &inventory.SelectionError{Msg: "no cluster"}), 2},
 		{&checkFailed{"unhealthy"}, 3},
-		{&ops.KafkaUnreachableError{Cluster: "c", Err: errors.New("refused")}, 69},
-		{fmt.Errorf("x: %w", &ops.KafkaSettingsError{Cluster: "c", Field: "kafka.sasl", Err: errors.New("unset")}), 2},
-		{&ops.KafkaDeniedError{Cluster: "c", Op: ops.OpBrokerConfigs, Err: kerr.ClusterAuthorizationFailed}, 69},
+		{&kafka.UnreachableError{Cluster: "c", Err: errors.New("refused")}, 69},
+		{fmt.Errorf("x: %w", &kafka.SettingsError{Cluster: "c", Field: "kafka.sasl", Err: errors.New("unset")}), 2},
+		{&kafka.DeniedError{Cluster: "c", Op: kafka.OpBrokerConfigs, Err: kerr.ClusterAuthorizationFailed}, 69},
 		{fmt.Errorf("lease: %w", kerr.TopicAuthorizationFailed), 69},
 		{&rollout.HaltError{Err: kerr.ClusterAuthorizationFailed}, 1},
-		{fmt.Errorf("exec: %w", &ops.HostKeyError{Host: "h"}), 69},
-		{&ops.SSHUnreachableError{Host: "h", Err: errors.New("refused")}, 69},
+		{fmt.Errorf("exec: %w", &ssh.HostKeyError{Host: "h"}), 69},
+		{&ssh.UnreachableError{Host: "h", Err: errors.New("refused")}, 69},
 		{&codedError{code: 75}, 75},
 		{interrupted{context.Canceled}, 130},
 	}

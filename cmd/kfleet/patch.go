@@ -10,7 +10,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kfleet/kfleet/inventory"
-	"github.com/kfleet/kfleet/ops"
+	"github.com/kfleet/kfleet/ops/cluster"
+	"github.com/kfleet/kfleet/ops/host"
+	"github.com/kfleet/kfleet/ops/lease"
+	"github.com/kfleet/kfleet/ops/ssh"
 	"github.com/kfleet/kfleet/patch"
 )
 
@@ -29,15 +32,15 @@ lease and timeouts) is in docs/patch-hook.md.`,
 }
 
 // hookFor resolves --host to its cluster and brokers and the cluster's client.
-func (f *Factory) hookFor(host string) (*patch.Hook, error) {
-	if host == "" {
+func (f *Factory) hookFor(hostName string) (*patch.Hook, error) {
+	if hostName == "" {
 		return nil, usagef("--host is required")
 	}
 	fleet, err := f.Inventory()
 	if err != nil {
 		return nil, err
 	}
-	c, brokers, err := patch.FindHost(fleet, host)
+	c, brokers, err := patch.FindHost(fleet, hostName)
 	if err != nil {
 		return nil, err
 	}
@@ -45,7 +48,7 @@ func (f *Factory) hookFor(host string) (*patch.Hook, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &patch.Hook{Cluster: c, Host: host, Brokers: brokers, Client: cl, Hosts: &ops.HostControl{SSH: f.SSH()},
+	return &patch.Hook{Cluster: c, Host: hostName, Brokers: brokers, Client: cl, Hosts: &host.Control{SSH: f.SSH()},
 		Log: f.IO.ErrOut}, nil
 }
 
@@ -132,9 +135,9 @@ be the patching system's "on exit" hook.`,
 
 // patchLease is one row of patch status.
 type patchLease struct {
-	Cluster string           `json:"cluster" yaml:"cluster"`
-	Error   string           `json:"error,omitempty" yaml:"error,omitempty"`
-	Lease   *ops.LeaseHolder `json:"lease" yaml:"lease"`
+	Cluster string               `json:"cluster" yaml:"cluster"`
+	Error   string               `json:"error,omitempty" yaml:"error,omitempty"`
+	Lease   *cluster.LeaseHolder `json:"lease" yaml:"lease"`
 }
 
 func newPatchStatusCmd(f *Factory) *cobra.Command {
@@ -181,7 +184,7 @@ func readPatchLease(ctx context.Context, f *Factory, c *inventory.Cluster) patch
 	}
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	st, err := ops.ReadLease(ctx, cl, c.Name)
+	st, err := lease.Read(ctx, cl, c.Name)
 	if err != nil {
 		row.Error = err.Error()
 		return row
@@ -209,7 +212,7 @@ healthy -> preferred leaders. CMD is a shell command line run by the remote shel
 			}
 			s.Command = args[0]
 			if len(args) > 1 {
-				s.Command = ops.ShellJoin(args...)
+				s.Command = ssh.ShellJoin(args...)
 			}
 			c, brokers, err := o.prepare()
 			if err != nil {

@@ -5,7 +5,7 @@ import (
 	"io"
 
 	"github.com/kfleet/kfleet/inventory"
-	"github.com/kfleet/kfleet/ops"
+	"github.com/kfleet/kfleet/ops/cluster"
 	"github.com/kfleet/kfleet/reassign"
 	"github.com/kfleet/kfleet/rollout"
 	"github.com/kfleet/kfleet/rollout/brokerconfig"
@@ -55,11 +55,11 @@ func planOutcome(p operation.Plan) error {
 
 // rollingDryRun is what --dry-run prints of a rolling operation with -o json|yaml.
 type rollingDryRun struct {
-	Op       string          `json:"op" yaml:"op"`
-	Cluster  string          `json:"cluster" yaml:"cluster"`
-	Batches  []rollout.Batch `json:"batches" yaml:"batches"`
-	GateNow  ops.GateResult  `json:"gate_now" yaml:"gate_now"`
-	Settings any             `json:"settings" yaml:"settings"`
+	Op       string             `json:"op" yaml:"op"`
+	Cluster  string             `json:"cluster" yaml:"cluster"`
+	Batches  []rollout.Batch    `json:"batches" yaml:"batches"`
+	GateNow  cluster.GateResult `json:"gate_now" yaml:"gate_now"`
+	Settings any                `json:"settings" yaml:"settings"`
 }
 
 func (f *Factory) showRolling(p *rollout.RollingPlan, dryRun bool) error {

@@ -11,7 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kfleet/kfleet/inventory"
-	"github.com/kfleet/kfleet/ops"
+	"github.com/kfleet/kfleet/ops/lease"
 	"github.com/kfleet/kfleet/ops/units"
 	"github.com/kfleet/kfleet/reassign"
 )
@@ -118,7 +118,7 @@ func warnLeaseHeld(ctx context.Context, f *Factory, k *reassign.KafkaAdmin, plan
 	if !fenced {
 		return
 	}
-	st, err := ops.ReadLease(ctx, k.Client, plan.Cluster)
+	st, err := lease.Read(ctx, k.Client, plan.Cluster)
 	if err == nil && st.Held {
 		fmt.Fprintf(f.IO.ErrOut, "note: the cluster lease is held by %s for %q (op %s): a fenced broker may be down on purpose and come back; apply waits for the lease\n",
 			st.Holder, st.Purpose, st.OpID)

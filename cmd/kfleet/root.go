@@ -14,8 +14,9 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/kfleet/kfleet/inventory"
-	"github.com/kfleet/kfleet/ops"
 	"github.com/kfleet/kfleet/ops/journal"
+	"github.com/kfleet/kfleet/ops/kafka"
+	"github.com/kfleet/kfleet/ops/ssh"
 )
 
 // Factory carries what every command shares: streams, global flags, and clients built once per
@@ -36,7 +37,7 @@ type Factory struct {
 	logOnce sync.Once
 	logger  *slog.Logger
 	sshOnce sync.Once
-	ssh     *ops.SSHRunner
+	ssh     *ssh.Runner
 
 	mu      sync.Mutex
 	clients map[string]*kgo.Client
@@ -103,8 +104,8 @@ func (f *Factory) LogTo(w io.Writer, level slog.Level) {
 }
 
 // SSH returns the process-wide SSH runner: one connection per host, reused by every step.
-func (f *Factory) SSH() *ops.SSHRunner {
-	f.sshOnce.Do(func() { f.ssh = ops.NewSSHRunner(f.Logger()) })
+func (f *Factory) SSH() *ssh.Runner {
+	f.sshOnce.Do(func() { f.ssh = ssh.NewRunner(f.Logger()) })
 	return f.ssh
 }
 
@@ -115,7 +116,7 @@ func (f *Factory) Kafka(c *inventory.Cluster) (*kgo.Client, error) {
 	if cl, ok := f.clients[c.Name]; ok {
 		return cl, nil
 	}
-	cl, err := ops.NewKafkaClient(c, ops.KafkaOptions{Logger: f.Logger()})
+	cl, err := kafka.NewClient(c, kafka.Options{Logger: f.Logger()})
 	if err != nil {
 		return nil, err
 	}

@@ -11,7 +11,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kfleet/kfleet/inventory"
-	"github.com/kfleet/kfleet/ops"
+	"github.com/kfleet/kfleet/ops/cluster"
+	"github.com/kfleet/kfleet/ops/fleet"
+	"github.com/kfleet/kfleet/ops/kafka"
 )
 
 type statusOptions struct {
@@ -55,7 +57,7 @@ Exit codes: 0 every cluster healthy, 3 some cluster unhealthy, 69 some cluster u
 
 // statusReport is the `status -o json` document.
 type statusReport struct {
-	Clusters []ops.ClusterHealth `json:"clusters" yaml:"clusters"`
+	Clusters []cluster.Health `json:"clusters" yaml:"clusters"`
 	detail   map[string][]int32
 }
 
@@ -118,12 +120,12 @@ func (o *statusOptions) detailBrokers(clusters []*inventory.Cluster) (map[string
 }
 
 func (o *statusOptions) collect(ctx context.Context, clusters []*inventory.Cluster, detail map[string][]int32) *statusReport {
-	fo := ops.FleetOptions{Concurrency: o.concurrency, Timeout: o.timeout,
-		Kafka: ops.KafkaOptions{Logger: o.f.Logger()}}
+	fo := fleet.Options{Concurrency: o.concurrency, Timeout: o.timeout,
+		Kafka: kafka.Options{Logger: o.f.Logger()}}
 	if !o.noHosts {
 		fo.SSH = o.f.SSH()
 	}
-	return &statusReport{Clusters: ops.CollectFleet(ctx, clusters, fo), detail: detail}
+	return &statusReport{Clusters: fleet.Collect(ctx, clusters, fo), detail: detail}
 }
 
 func (o *statusOptions) printWatch(rep *statusReport) error {
@@ -198,7 +200,7 @@ func (r *statusReport) table(verbose bool) func(io.Writer) error {
 	}
 }
 
-func clusterRow(c ops.ClusterHealth) []string {
+func clusterRow(c cluster.Health) []string {
 	alive := 0
 	inv := 0
 	for _, b := range c.Brokers {
@@ -238,7 +240,7 @@ func clusterRow(c ops.ClusterHealth) []string {
 		cell(c.UnderReplicated), cell(c.UnderMinISR), cell(c.Offline), cell(c.Reassigning), versions, lease}
 }
 
-func printClusterNotes(w io.Writer, c ops.ClusterHealth, verbose bool) {
+func printClusterNotes(w io.Writer, c cluster.Health, verbose bool) {
 	if c.Unreachable {
 		fmt.Fprintf(w, "\n%s: %s\n", c.Name, c.Error)
 		return
@@ -270,7 +272,7 @@ func printClusterNotes(w io.Writer, c ops.ClusterHealth, verbose bool) {
 	}
 }
 
-func brokerRow(c ops.ClusterHealth, b ops.BrokerHealth) []string {
+func brokerRow(c cluster.Health, b cluster.BrokerHealth) []string {
 	alive := "yes"
 	switch {
 	case c.Unreachable:

@@ -10,7 +10,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/kfleet/kfleet/ops"
+	"github.com/kfleet/kfleet/ops/cluster"
+	"github.com/kfleet/kfleet/ops/fleet"
+	"github.com/kfleet/kfleet/ops/kafka"
 	"github.com/kfleet/kfleet/tui"
 )
 
@@ -90,15 +92,15 @@ func (o *tuiOptions) run(ctx context.Context) error {
 	// a line on stderr would tear the screen.
 	o.f.LogTo(lf, level)
 
-	fo := ops.FleetOptions{Concurrency: o.concurrency, Timeout: o.timeout,
-		Kafka: ops.KafkaOptions{Logger: o.f.Logger()}}
+	fo := fleet.Options{Concurrency: o.concurrency, Timeout: o.timeout,
+		Kafka: kafka.Options{Logger: o.f.Logger()}}
 	if !o.noHosts {
 		fo.SSH = o.f.SSH()
 	}
 	// CollectFleet reads `concurrency` clusters at a time, each under --timeout.
 	waves := (len(clusters) + o.concurrency - 1) / o.concurrency
 	opts := tui.Options{
-		Source:   func(ctx context.Context) []ops.ClusterHealth { return ops.CollectFleet(ctx, clusters, fo) },
+		Source:   func(ctx context.Context) []cluster.Health { return fleet.Collect(ctx, clusters, fo) },
 		Interval: o.interval,
 		Timeout:  time.Duration(max(waves, 1))*o.timeout + 5*time.Second,
 		Color:    o.f.IO.Color,

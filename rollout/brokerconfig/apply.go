@@ -16,8 +16,9 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/kfleet/kfleet/inventory"
-	"github.com/kfleet/kfleet/ops"
 	"github.com/kfleet/kfleet/ops/fault"
+	"github.com/kfleet/kfleet/ops/kafka"
+	"github.com/kfleet/kfleet/ops/ssh"
 )
 
 // Plan is what config apply does on one cluster, decided from the differences alone:
@@ -285,7 +286,7 @@ type resourceResult struct {
 func sendAlter(ctx context.Context, cl *kgo.Client, cluster string, req *kmsg.IncrementalAlterConfigsRequest) ([]resourceResult, error) {
 	resp, err := req.RequestWith(ctx, cl)
 	if err != nil {
-		return nil, ops.KafkaFailure(cluster, ops.OpAlterBrokerConfigs, err)
+		return nil, kafka.Failure(cluster, kafka.OpAlterBrokerConfigs, err)
 	}
 	byName := map[string]kmsg.IncrementalAlterConfigsResponseResource{}
 	for _, r := range resp.Resources {
@@ -298,9 +299,9 @@ func sendAlter(ctx context.Context, cl *kgo.Client, cluster string, req *kmsg.In
 		switch {
 		case !ok:
 			res.err = "no answer for this resource"
-		case ops.IsAuthorizationError(kerr.ErrorForCode(got.ErrorCode)):
+		case kafka.IsAuthorizationError(kerr.ErrorForCode(got.ErrorCode)):
 			// Refused by an ACL, not by validation: the whole apply cannot proceed.
-			return nil, ops.KafkaFailure(cluster, ops.OpAlterBrokerConfigs, kerr.ErrorForCode(got.ErrorCode))
+			return nil, kafka.Failure(cluster, kafka.OpAlterBrokerConfigs, kerr.ErrorForCode(got.ErrorCode))
 		case got.ErrorCode != 0:
 			res.err = kerr.ErrorForCode(got.ErrorCode).Error()
 			if got.ErrorMessage != nil && *got.ErrorMessage != "" {
@@ -417,7 +418,7 @@ func WriteConfigFile(ctx context.Context, hosts Hosts, b *inventory.Broker, e Fi
 	sum := sha256.Sum256(e.old)
 	backup := e.Path + ".kfleet-" + now.UTC().Format("20060102T150405Z") + ".bak"
 	tmp := e.Path + ".kfleet-tmp"
-	q := ops.ShellQuote
+	q := ssh.ShellQuote
 	script := strings.Join([]string{
 		"set -e",
 		"f=" + q(e.Path) + "; b=" + q(backup) + "; t=" + q(tmp),
@@ -430,7 +431,7 @@ func WriteConfigFile(ctx context.Context, hosts Hosts, b *inventory.Broker, e Fi
 		`mv -f -- "$t" "$f"`,
 	}, "\n")
 	var stderr bytes.Buffer
-	code, err := hosts.Run(ctx, ops.SSHTargetFor(b), script, bytes.NewReader(e.new), nil, &stderr)
+	code, err := hosts.Run(ctx, ssh.TargetFor(b), script, bytes.NewReader(e.new), nil, &stderr)
 	if err != nil {
 		return "", fmt.Errorf("broker %d (%s): writing %s: %w", b.ID, b.Host, e.Path, err)
 	}

@@ -15,7 +15,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/kfleet/kfleet/inventory"
-	"github.com/kfleet/kfleet/ops"
+	"github.com/kfleet/kfleet/ops/kafka"
+	"github.com/kfleet/kfleet/ops/ssh"
 )
 
 // Broker configs come in three kinds (KIP-226): per-broker dynamic, cluster-wide dynamic (the
@@ -281,8 +282,8 @@ func sortedKeys(m map[string]string) []string {
 
 // Hosts is the SSH surface config diff and apply need.
 type Hosts interface {
-	Output(ctx context.Context, t ops.SSHTarget, cmd string) ([]byte, int, error)
-	Run(ctx context.Context, t ops.SSHTarget, cmd string, stdin io.Reader, stdout, stderr io.Writer) (int, error)
+	Output(ctx context.Context, t ssh.Target, cmd string) ([]byte, int, error)
+	Run(ctx context.Context, t ssh.Target, cmd string, stdin io.Reader, stdout, stderr io.Writer) (int, error)
 }
 
 // ReadLive reads the selected brokers' configs (with synonyms), the cluster-wide dynamic
@@ -305,7 +306,7 @@ func ReadLive(ctx context.Context, cl *kgo.Client, hosts Hosts, c *inventory.Clu
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			out, _, err := hosts.Output(ctx, ops.SSHTargetFor(b), "cat -- "+ops.ShellQuote(b.Install.ConfigFile))
+			out, _, err := hosts.Output(ctx, ssh.TargetFor(b), "cat -- "+ssh.ShellQuote(b.Install.ConfigFile))
 			if err != nil {
 				errs[i] = fmt.Errorf("broker %d (%s): reading %s: %w", b.ID, b.Host, b.Install.ConfigFile, err)
 			}
@@ -339,7 +340,7 @@ func describeBrokerConfigs(ctx context.Context, cl *kgo.Client, cluster string, 
 	}
 	resp, err := req.RequestWith(ctx, cl)
 	if err != nil {
-		return nil, ops.KafkaFailure(cluster, ops.OpBrokerConfigs, err)
+		return nil, kafka.Failure(cluster, kafka.OpBrokerConfigs, err)
 	}
 	out := map[string]map[string]LiveEntry{}
 	for _, r := range resp.Resources {
@@ -351,8 +352,8 @@ func describeBrokerConfigs(ctx context.Context, cl *kgo.Client, cluster string, 
 			if m := r.ErrorMessage; m != nil && *m != "" && !strings.Contains(err.Error(), *m) {
 				err = fmt.Errorf("%w: %s", err, *m)
 			}
-			if ops.IsAuthorizationError(err) {
-				return nil, ops.KafkaFailure(cluster, ops.OpBrokerConfigs, fmt.Errorf("the configs of %s: %w", who, err))
+			if kafka.IsAuthorizationError(err) {
+				return nil, kafka.Failure(cluster, kafka.OpBrokerConfigs, fmt.Errorf("the configs of %s: %w", who, err))
 			}
 			return nil, fmt.Errorf("cluster %s: describing the configs of %s: %w", cluster, who, err)
 		}

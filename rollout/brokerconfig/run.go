@@ -7,9 +7,9 @@ import (
 	"time"
 
 	"github.com/kfleet/kfleet/inventory"
-	"github.com/kfleet/kfleet/ops"
 	"github.com/kfleet/kfleet/ops/fault"
 	"github.com/kfleet/kfleet/ops/journal"
+	"github.com/kfleet/kfleet/ops/kafka"
 	"github.com/kfleet/kfleet/rollout"
 	"github.com/kfleet/kfleet/rollout/operation"
 )
@@ -187,7 +187,7 @@ func (a *Apply) Execute(ctx context.Context, soft <-chan struct{}) error {
 		LeaseTTL: a.settings.LeaseTTL, LeaseWait: a.settings.LeaseWait,
 		Brokers: plan.Restart, Settings: a.settings, Resuming: a.resumed}
 	if len(plan.Restart) > 0 {
-		g.Needs = []ops.KafkaOp{ops.OpElectLeaders}
+		g.Needs = []kafka.Op{kafka.OpElectLeaders}
 		g.Purpose = a.restart.Purpose
 	}
 	return g.Run(ctx, func(ctx context.Context, s *operation.Session) error {

@@ -8,14 +8,16 @@ import (
 	"strings"
 
 	"github.com/kfleet/kfleet/inventory"
-	"github.com/kfleet/kfleet/ops"
+	"github.com/kfleet/kfleet/ops/cluster"
+	"github.com/kfleet/kfleet/ops/host"
+	"github.com/kfleet/kfleet/ops/ssh"
 )
 
 // Activation switches stopped brokers to a staged release and confirms they came back on it:
 // Switch is the engine's Between step, Verify its check after start. Deploy and rollback both
 // use it.
 type Activation struct {
-	SSH     *ops.SSHRunner
+	SSH     *ssh.Runner
 	Version string
 	Say     func(format string, args ...any)
 }
@@ -52,8 +54,8 @@ func (a Activation) Switch(ctx context.Context, b *inventory.Broker) error {
 	if rel, ok := strings.CutPrefix(path.Clean(b.Install.ConfigFile), path.Join(b.Install.Root, currentLink)+"/"); ok {
 		cfg = rel
 	}
-	out, _, err := a.SSH.Output(ctx, ops.SSHTargetFor(b), "sh -c "+ops.ShellQuote(switchScript)+" kfleet-switch "+
-		ops.ShellJoin(b.Install.Root, a.Version, cfg))
+	out, _, err := a.SSH.Output(ctx, ssh.TargetFor(b), "sh -c "+ssh.ShellQuote(switchScript)+" kfleet-switch "+
+		ssh.ShellJoin(b.Install.Root, a.Version, cfg))
 	if err != nil {
 		return fmt.Errorf("broker %d (%s): switching to release %s: %w", b.ID, b.Host, a.Version, err)
 	}
@@ -73,7 +75,7 @@ func (a Activation) Switch(ctx context.Context, b *inventory.Broker) error {
 
 // Verify confirms the started broker's process runs Version.
 func (a Activation) Verify(ctx context.Context, b *inventory.Broker) error {
-	p, err := ops.ProbeBrokerProcess(ctx, a.SSH, ops.SSHTargetFor(b), b.Install.ConfigFile)
+	p, err := host.ProbeBrokerProcess(ctx, a.SSH, ssh.TargetFor(b), b.Install.ConfigFile)
 	if err != nil {
 		return fmt.Errorf("broker %d: %w", b.ID, err)
 	}
@@ -103,7 +105,7 @@ func orNone(s string) string {
 
 // Activated says a broker already runs version: its current link points at releases/<version>
 // and its process runs it. Such brokers are skipped (a re-run restarts nothing).
-func Activated(h HostRelease, p ops.BrokerProcess, version string) bool {
+func Activated(h HostRelease, p cluster.BrokerProcess, version string) bool {
 	return h.Current == version && p.Running && p.Version == version
 }
 
@@ -181,7 +183,7 @@ func PruneReleases(dirs []ReleaseDir, keep int, protect ...string) []string {
 
 // Retention removes old releases from the brokers' hosts after a deploy.
 type Retention struct {
-	SSH  *ops.SSHRunner
+	SSH  *ssh.Runner
 	Keep int
 	Say  func(format string, args ...any)
 }
@@ -217,7 +219,7 @@ func (r Retention) Prune(ctx context.Context, brokers []*inventory.Broker, versi
 		if len(args) == 3 {
 			continue
 		}
-		if _, _, err := r.SSH.Output(ctx, ops.SSHTargetFor(b), ops.ShellJoin(args...)); err != nil {
+		if _, _, err := r.SSH.Output(ctx, ssh.TargetFor(b), ssh.ShellJoin(args...)); err != nil {
 			errs = append(errs, fmt.Sprintf("broker %d (%s): removing old releases: %v", b.ID, b.Host, err))
 			continue
 		}

@@ -13,7 +13,7 @@ import (
 	"testing"
 
 	"github.com/kfleet/kfleet/inventory"
-	"github.com/kfleet/kfleet/ops"
+	"github.com/kfleet/kfleet/ops/cluster"
 )
 
 // tarball writes a .tgz holding the named files (a trailing / makes a directory).
@@ -133,7 +133,7 @@ func TestPlanStage(t *testing.T) {
 func TestPlanActivationSkipsBrokersOnTheRelease(t *testing.T) {
 	bs := brokers(3)
 	states := []HostRelease{{Current: "4.2.0"}, {Current: "4.2.0"}, {Current: "4.1.1"}}
-	procs := map[int32]ops.BrokerProcess{
+	procs := map[int32]cluster.BrokerProcess{
 		1: {Running: true, Version: "4.2.0"},
 		2: {Running: true, Version: "4.1.1"}, // switched but still the old process
 		3: {Running: true, Version: "4.1.1"},

@@ -13,9 +13,11 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/kfleet/kfleet/inventory"
-	"github.com/kfleet/kfleet/ops"
 	"github.com/kfleet/kfleet/ops/fault"
+	"github.com/kfleet/kfleet/ops/host"
 	"github.com/kfleet/kfleet/ops/journal"
+	"github.com/kfleet/kfleet/ops/kafka"
+	"github.com/kfleet/kfleet/ops/ssh"
 	"github.com/kfleet/kfleet/rollout"
 	"github.com/kfleet/kfleet/rollout/operation"
 )
@@ -212,7 +214,7 @@ func featureError(code int16, msg *string) error {
 
 // RunningVersions probes the brokers' hosts for the Kafka release their processes run. A
 // broker whose host cannot be asked is an error: finalize must not guess.
-func RunningVersions(ctx context.Context, r *ops.SSHRunner, brokers []*inventory.Broker) (map[int32]string, error) {
+func RunningVersions(ctx context.Context, r *ssh.Runner, brokers []*inventory.Broker) (map[int32]string, error) {
 	out := map[int32]string{}
 	var mu sync.Mutex
 	var errs []error
@@ -224,7 +226,7 @@ func RunningVersions(ctx context.Context, r *ops.SSHRunner, brokers []*inventory
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			p, err := ops.ProbeBrokerProcess(ctx, r, ops.SSHTargetFor(b), b.Install.ConfigFile)
+			p, err := host.ProbeBrokerProcess(ctx, r, ssh.TargetFor(b), b.Install.ConfigFile)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -283,7 +285,7 @@ func (f *Finalizer) Plan(ctx context.Context) (operation.Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	snap, err := ops.TakeSnapshot(ctx, cl, c.Name)
+	snap, err := kafka.TakeSnapshot(ctx, cl, c.Name)
 	if err != nil {
 		return nil, err
 	}
@@ -323,7 +325,7 @@ func (f *Finalizer) Execute(ctx context.Context, _ <-chan struct{}) error {
 	plan := *f.plan
 	step := fmt.Sprintf("metadata.version %d -> %d", plan.From, plan.To)
 	g := operation.Guard{Cluster: f.cluster, Deps: f.deps, OpID: f.opID, Kind: KindFinalize,
-		Purpose: "deploy finalize: " + step, Needs: []ops.KafkaOp{ops.OpUpdateFeatures},
+		Purpose: "deploy finalize: " + step, Needs: []kafka.Op{kafka.OpUpdateFeatures},
 		LeaseTTL: 2 * time.Minute, LeaseWait: f.leaseWait, Brokers: plan.Brokers, Settings: plan}
 	return g.Run(ctx, func(ctx context.Context, s *operation.Session) error {
 		versions, err := RunningVersions(ctx, f.deps.SSH, f.cluster.Brokers)

@@ -12,7 +12,9 @@ import (
 	"sync"
 
 	"github.com/kfleet/kfleet/inventory"
-	"github.com/kfleet/kfleet/ops"
+	"github.com/kfleet/kfleet/ops/cluster"
+	"github.com/kfleet/kfleet/ops/host"
+	"github.com/kfleet/kfleet/ops/ssh"
 )
 
 // The release layout kfleet deploys into, under a broker's install root:
@@ -68,10 +70,10 @@ exit 0
 `
 
 // ProbeRelease asks a broker's host about its releases and about releases/<version>.
-func ProbeRelease(ctx context.Context, r *ops.SSHRunner, b *inventory.Broker, version string) (HostRelease, error) {
+func ProbeRelease(ctx context.Context, r *ssh.Runner, b *inventory.Broker, version string) (HostRelease, error) {
 	h := HostRelease{Broker: b.ID, Host: b.Host, Root: b.Install.Root}
-	out, _, err := r.Output(ctx, ops.SSHTargetFor(b), "sh -c "+ops.ShellQuote(releaseProbe)+" kfleet-releases "+
-		ops.ShellJoin(b.Install.Root, version))
+	out, _, err := r.Output(ctx, ssh.TargetFor(b), "sh -c "+ssh.ShellQuote(releaseProbe)+" kfleet-releases "+
+		ssh.ShellJoin(b.Install.Root, version))
 	if err != nil {
 		return h, fmt.Errorf("broker %d (%s): reading %s: %w", b.ID, b.Host, b.Install.Root, err)
 	}
@@ -114,9 +116,9 @@ func releaseOf(target string) string {
 // ProbeBrokers asks every broker's host, a bounded number at a time, about its releases (and
 // releases/<version>) and its Kafka process. Any host that cannot be asked is an error: deploy
 // decides nothing on a partial picture.
-func ProbeBrokers(ctx context.Context, r *ops.SSHRunner, brokers []*inventory.Broker, version string) ([]HostRelease, map[int32]ops.BrokerProcess, error) {
+func ProbeBrokers(ctx context.Context, r *ssh.Runner, brokers []*inventory.Broker, version string) ([]HostRelease, map[int32]cluster.BrokerProcess, error) {
 	states := make([]HostRelease, len(brokers))
-	procs := make(map[int32]ops.BrokerProcess, len(brokers))
+	procs := make(map[int32]cluster.BrokerProcess, len(brokers))
 	errs := make([]error, len(brokers))
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -132,7 +134,7 @@ func ProbeBrokers(ctx context.Context, r *ops.SSHRunner, brokers []*inventory.Br
 				errs[i] = err
 				return
 			}
-			p, err := ops.ProbeBrokerProcess(ctx, r, ops.SSHTargetFor(b), b.Install.ConfigFile)
+			p, err := host.ProbeBrokerProcess(ctx, r, ssh.TargetFor(b), b.Install.ConfigFile)
 			if err != nil {
 				errs[i] = fmt.Errorf("broker %d: %w", b.ID, err)
 				return

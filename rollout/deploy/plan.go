@@ -2,7 +2,7 @@ package deploy
 
 import (
 	"github.com/kfleet/kfleet/inventory"
-	"github.com/kfleet/kfleet/ops"
+	"github.com/kfleet/kfleet/ops/cluster"
 )
 
 // Deployment is how kfleet deploys Kafka binaries (deploy, rollback, finalize):
@@ -28,7 +28,7 @@ type Plan struct {
 }
 
 // PlanActivation splits brokers into those already on version and those to roll. It is pure.
-func PlanActivation(version string, brokers []*inventory.Broker, states []HostRelease, procs map[int32]ops.BrokerProcess) Plan {
+func PlanActivation(version string, brokers []*inventory.Broker, states []HostRelease, procs map[int32]cluster.BrokerProcess) Plan {
 	p := Plan{Version: version, Activated: []int32{}, Activate: []int32{}}
 	for i, b := range brokers {
 		if Activated(states[i], procs[b.ID], version) {

@@ -17,8 +17,8 @@ import (
 	"github.com/pkg/sftp"
 
 	"github.com/kfleet/kfleet/inventory"
-	"github.com/kfleet/kfleet/ops"
 	"github.com/kfleet/kfleet/ops/fault"
+	"github.com/kfleet/kfleet/ops/ssh"
 )
 
 // Stage actions.
@@ -132,7 +132,7 @@ func (e *StageConflictError) FaultKind() fault.Kind { return fault.Usage }
 // Stager uploads an artifact to hosts over SFTP, verifies it there and unpacks it into
 // releases/<V>, a bounded number of hosts at a time.
 type Stager struct {
-	SSH         *ops.SSHRunner
+	SSH         *ssh.Runner
 	Concurrency int           // hosts at once; <= 0 -> 4
 	Timeout     time.Duration // per host, upload to unpacked; <= 0 -> 30m
 	Progress    func(StageProgress)
@@ -204,23 +204,23 @@ func (s *Stager) stageHost(ctx context.Context, a Artifact, st StageStep) error 
 	ctx, cancel := context.WithTimeout(ctx, s.Timeout)
 	defer cancel()
 	b := st.broker
-	t := ops.SSHTargetFor(b)
+	t := ssh.TargetFor(b)
 	t.CommandTimeout = s.Timeout
 	releases := path.Join(b.Install.Root, releasesDir)
-	if _, _, err := s.SSH.Output(ctx, t, ops.ShellJoin("mkdir", "-p", "--", releases)); err != nil {
+	if _, _, err := s.SSH.Output(ctx, t, ssh.ShellJoin("mkdir", "-p", "--", releases)); err != nil {
 		return fmt.Errorf("creating %s: %w", releases, err)
 	}
 	upload := path.Join(releases, ".kfleet-upload-"+a.Version+"-"+randomSuffix()+".tgz")
 	if err := s.upload(ctx, t, a, st.Host, upload); err != nil {
 		// Best effort: the upload may have left a partial file.
 		cctx, ccancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-		_, _, _ = s.SSH.Output(cctx, t, ops.ShellJoin("rm", "-f", "--", upload))
+		_, _, _ = s.SSH.Output(cctx, t, ssh.ShellJoin("rm", "-f", "--", upload))
 		ccancel()
 		return err
 	}
 	s.progress(StageProgress{Host: st.Host, Sent: a.Size, Total: a.Size, Phase: "verify"})
-	out, _, err := s.SSH.Output(ctx, t, "sh -c "+ops.ShellQuote(unpackScript)+" kfleet-unpack "+
-		ops.ShellJoin(releases, a.Version, a.SHA256, upload, a.ServerJar))
+	out, _, err := s.SSH.Output(ctx, t, "sh -c "+ssh.ShellQuote(unpackScript)+" kfleet-unpack "+
+		ssh.ShellJoin(releases, a.Version, a.SHA256, upload, a.ServerJar))
 	if err != nil {
 		return fmt.Errorf("verifying and unpacking on the host: %w", err)
 	}
@@ -265,7 +265,7 @@ done
 echo "no sftp-server found (looked in /usr/lib/openssh, /usr/libexec/openssh, /usr/libexec, /usr/lib/ssh)" >&2
 exit 127`
 
-func (s *Stager) upload(ctx context.Context, t ops.SSHTarget, a Artifact, host, dest string) error {
+func (s *Stager) upload(ctx context.Context, t ssh.Target, a Artifact, host, dest string) error {
 	f, err := os.Open(a.Path)
 	if err != nil {
 		return err
@@ -278,7 +278,7 @@ func (s *Stager) upload(ctx context.Context, t ops.SSHTarget, a Artifact, host, 
 	var errMu sync.Mutex
 	ran := make(chan error, 1)
 	go func() {
-		code, err := s.SSH.Run(ctx, t, "sh -c "+ops.ShellQuote(sftpServer), toServer, fromServer, writerFunc(func(p []byte) {
+		code, err := s.SSH.Run(ctx, t, "sh -c "+ssh.ShellQuote(sftpServer), toServer, fromServer, writerFunc(func(p []byte) {
 			errMu.Lock()
 			stderr.Write(p)
 			errMu.Unlock()

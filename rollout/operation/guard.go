@@ -7,8 +7,9 @@ import (
 	"time"
 
 	"github.com/kfleet/kfleet/inventory"
-	"github.com/kfleet/kfleet/ops"
 	"github.com/kfleet/kfleet/ops/journal"
+	"github.com/kfleet/kfleet/ops/kafka"
+	"github.com/kfleet/kfleet/ops/lease"
 )
 
 // releaseTimeout bounds releasing the lease once the run is over (its context may be cancelled).
@@ -23,7 +24,7 @@ type Guard struct {
 	Kind    string
 	Purpose string // shown to other operators while the lease is held
 	// Needs are the Cluster ACL operations the run must be allowed before it changes anything.
-	Needs []ops.KafkaOp
+	Needs []kafka.Op
 	// Preflight runs after Needs, before the lease (e.g. topic ACLs); nil: none.
 	Preflight func(ctx context.Context) error
 	LeaseTTL  time.Duration
@@ -42,7 +43,7 @@ type Guard struct {
 
 // Session is what the body of a guarded run holds.
 type Session struct {
-	Lease   *ops.Lease
+	Lease   *lease.Lease
 	Journal *journal.Journal // nil with NoJournal
 }
 
@@ -51,7 +52,7 @@ type Session struct {
 func (g Guard) Run(ctx context.Context, body func(ctx context.Context, s *Session) error) (err error) {
 	cl, name := g.Deps.Client, g.Cluster.Name
 	if len(g.Needs) > 0 {
-		if err := ops.RequireClusterOps(ctx, cl, name, g.Needs...); err != nil {
+		if err := kafka.RequireClusterOps(ctx, cl, name, g.Needs...); err != nil {
 			return err
 		}
 	}
@@ -60,8 +61,8 @@ func (g Guard) Run(ctx context.Context, body func(ctx context.Context, s *Sessio
 			return err
 		}
 	}
-	lease, err := ops.AcquireLease(ctx, cl, name, ops.LeaseRequest{
-		Holder: ops.LeaseHolderString(), OpID: g.OpID, Purpose: g.Purpose, TTL: g.LeaseTTL, Wait: g.LeaseWait,
+	held, err := lease.Acquire(ctx, cl, name, lease.Request{
+		Holder: lease.HolderString(), OpID: g.OpID, Purpose: g.Purpose, TTL: g.LeaseTTL, Wait: g.LeaseWait,
 	})
 	if err != nil {
 		return err
@@ -69,7 +70,7 @@ func (g Guard) Run(ctx context.Context, body func(ctx context.Context, s *Sessio
 	defer func() {
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
 		defer cancel()
-		if rerr := lease.Release(rctx); rerr != nil && err == nil {
+		if rerr := held.Release(rctx); rerr != nil && err == nil {
 			err = fmt.Errorf("releasing the cluster lease: %w", rerr)
 		}
 	}()
@@ -78,7 +79,7 @@ func (g Guard) Run(ctx context.Context, body func(ctx context.Context, s *Sessio
 			return err
 		}
 	}
-	s := &Session{Lease: lease}
+	s := &Session{Lease: held}
 	if !g.NoJournal {
 		if s.Journal, err = g.openJournal(); err != nil {
 			return err
@@ -98,5 +99,5 @@ func (g Guard) openJournal() (*journal.Journal, error) {
 	}
 	return journal.Create(g.Deps.StateDir, journal.Record{ID: g.OpID, Kind: g.Kind, Cluster: g.Cluster.Name,
 		Parent: g.Deps.Parent, Inventory: g.Deps.Inventory, Brokers: g.Brokers, Created: g.Deps.Clock().UTC(),
-		Holder: ops.LeaseHolderString(), Args: args})
+		Holder: lease.HolderString(), Args: args})
 }

@@ -7,7 +7,9 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/kfleet/kfleet/inventory"
-	"github.com/kfleet/kfleet/ops"
+	"github.com/kfleet/kfleet/ops/cluster"
+	"github.com/kfleet/kfleet/ops/host"
+	"github.com/kfleet/kfleet/ops/ssh"
 )
 
 // Operation is one disruptive operation on one cluster.
@@ -35,7 +37,7 @@ type Deps struct {
 	// Client is the cluster's Kafka client; the caller owns and closes it.
 	Client *kgo.Client
 	// SSH reaches the brokers' hosts.
-	SSH *ops.SSHRunner
+	SSH *ssh.Runner
 	// Hosts and Admin replace the brokers' service control and the cluster's admin surface
 	// (tests, simulations); nil: over SSH and Client.
 	Hosts Hosts
@@ -56,13 +58,13 @@ type Deps struct {
 
 // Hosts starts and stops brokers and reads their processes.
 type Hosts interface {
-	Service(ctx context.Context, b *inventory.Broker, action ops.ServiceAction) error
-	Process(ctx context.Context, b *inventory.Broker) (ops.BrokerProcess, error)
+	Service(ctx context.Context, b *inventory.Broker, action host.ServiceAction) error
+	Process(ctx context.Context, b *inventory.Broker) (cluster.BrokerProcess, error)
 }
 
 // Admin is what the rolling engine reads and asks of the cluster.
 type Admin interface {
-	Snapshot(ctx context.Context) (*ops.Snapshot, error)
+	Snapshot(ctx context.Context) (*cluster.Snapshot, error)
 	ElectPreferred(ctx context.Context, partitions map[string][]int32) error
 }
 

@@ -12,8 +12,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/kfleet/kfleet/inventory"
-	"github.com/kfleet/kfleet/ops"
 	"github.com/kfleet/kfleet/ops/journal"
+	"github.com/kfleet/kfleet/ops/lease"
 	"github.com/kfleet/kfleet/rollout"
 	"github.com/kfleet/kfleet/rollout/operation"
 	"github.com/kfleet/kfleet/rollout/restart"
@@ -98,7 +98,7 @@ func TestRestartPlansAndRunsUnderLeaseAndJournal(t *testing.T) {
 			t.Fatalf("event does not name its cluster and operation: %+v", ev)
 		}
 	}
-	st, err := ops.ReadLease(ctx, d.Client, "c")
+	st, err := lease.Read(ctx, d.Client, "c")
 	if err != nil || st.Held {
 		t.Errorf("lease after the run: %+v, %v; want released", st, err)
 	}
@@ -109,7 +109,7 @@ func TestRestartRefusedByAHeldLeaseChangesNothing(t *testing.T) {
 	defer cancel()
 	f := rollouttest.New(3, 3, 6)
 	d, _ := deps(t, f)
-	other, err := ops.AcquireLease(ctx, d.Client, "c", ops.LeaseRequest{Holder: "someone else", OpID: "op-other",
+	other, err := lease.Acquire(ctx, d.Client, "c", lease.Request{Holder: "someone else", OpID: "op-other",
 		Purpose: "patch h1", TTL: time.Minute})
 	if err != nil {
 		t.Fatal(err)
@@ -117,7 +117,7 @@ func TestRestartRefusedByAHeldLeaseChangesNothing(t *testing.T) {
 	defer other.Release(context.Background())
 	r := restart.New(cluster(3), nil, d, settings())
 	err = r.Execute(ctx, nil)
-	var held *ops.LeaseHeldError
+	var held *lease.HeldError
 	if !errors.As(err, &held) {
 		t.Fatalf("err = %v, want a held lease", err)
 	}

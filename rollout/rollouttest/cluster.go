@@ -10,7 +10,8 @@ import (
 	"time"
 
 	"github.com/kfleet/kfleet/inventory"
-	"github.com/kfleet/kfleet/ops"
+	"github.com/kfleet/kfleet/ops/cluster"
+	"github.com/kfleet/kfleet/ops/host"
 )
 
 // Cluster is a tiny Kafka + hosts model: stopping a broker fences it and drops it from every
@@ -52,19 +53,19 @@ func New(brokers int, rf int, partitions int) *Cluster {
 	return f
 }
 
-func (f *Cluster) Snapshot(ctx context.Context) (*ops.Snapshot, error) {
+func (f *Cluster) Snapshot(ctx context.Context) (*cluster.Snapshot, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	s := &ops.Snapshot{Cluster: "c", Controller: f.Controller, TakenAt: time.Now(),
-		Topics: []ops.Topic{{Name: "orders", MinISR: f.MinISR}}}
+	s := &cluster.Snapshot{Cluster: "c", Controller: f.Controller, TakenAt: time.Now(),
+		Topics: []cluster.Topic{{Name: "orders", MinISR: f.MinISR}}}
 	for id := int32(1); id <= int32(len(f.Racks)); id++ {
-		s.Brokers = append(s.Brokers, ops.Broker{ID: id, Rack: f.Racks[id], Fenced: !f.Running[id]})
+		s.Brokers = append(s.Brokers, cluster.Broker{ID: id, Rack: f.Racks[id], Fenced: !f.Running[id]})
 		if f.Running[id] && f.CatchUp[id] > 0 {
 			f.CatchUp[id]--
 		}
 	}
 	for i, r := range f.Replicas {
-		p := ops.Partition{Topic: 0, ID: int32(i), Leader: -1, Replicas: r}
+		p := cluster.Partition{Topic: 0, ID: int32(i), Leader: -1, Replicas: r}
 		for _, b := range r {
 			if f.Running[b] && f.CatchUp[b] == 0 {
 				p.ISR = append(p.ISR, b)
@@ -87,14 +88,14 @@ func (f *Cluster) ElectPreferred(ctx context.Context, parts map[string][]int32) 
 	return nil
 }
 
-func (f *Cluster) Service(ctx context.Context, b *inventory.Broker, a ops.ServiceAction) error {
+func (f *Cluster) Service(ctx context.Context, b *inventory.Broker, a host.ServiceAction) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.Log = append(f.Log, fmt.Sprintf("%s %d", a, b.ID))
 	switch a {
-	case ops.ServiceStop:
+	case host.ServiceStop:
 		f.Running[b.ID] = false
-	case ops.ServiceStart:
+	case host.ServiceStart:
 		if f.StartFails[b.ID] {
 			return fmt.Errorf("start of broker %d failed", b.ID)
 		}
@@ -107,13 +108,13 @@ func (f *Cluster) Service(ctx context.Context, b *inventory.Broker, a ops.Servic
 	return nil
 }
 
-func (f *Cluster) Process(ctx context.Context, b *inventory.Broker) (ops.BrokerProcess, error) {
+func (f *Cluster) Process(ctx context.Context, b *inventory.Broker) (cluster.BrokerProcess, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if !f.Running[b.ID] {
-		return ops.BrokerProcess{}, nil
+		return cluster.BrokerProcess{}, nil
 	}
-	return ops.BrokerProcess{Running: true, PID: f.PID[b.ID], StartTicks: uint64(f.PID[b.ID])}, nil
+	return cluster.BrokerProcess{Running: true, PID: f.PID[b.ID], StartTicks: uint64(f.PID[b.ID])}, nil
 }
 
 func (f *Cluster) Actions() []string {

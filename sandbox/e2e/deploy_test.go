@@ -14,7 +14,7 @@ import (
 	"time"
 
 	inv "github.com/kfleet/kfleet/inventory"
-	"github.com/kfleet/kfleet/ops"
+	"github.com/kfleet/kfleet/ops/ssh"
 	"github.com/kfleet/kfleet/rollout/deploy"
 )
 
@@ -319,7 +319,7 @@ func measureStaging(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := ops.NewSSHRunner(nil)
+	r := ssh.NewRunner(nil)
 	defer r.Close()
 	tmp := t.TempDir()
 	for _, n := range []int{3, 6} {

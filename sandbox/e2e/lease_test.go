@@ -13,7 +13,8 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/kfleet/kfleet/ops"
+	"github.com/kfleet/kfleet/ops/kafka"
+	"github.com/kfleet/kfleet/ops/lease"
 )
 
 // leaseClient is a Kafka client for the sandbox cluster, built the way kfleet builds it. It waits
@@ -21,7 +22,7 @@ import (
 func leaseClient(t *testing.T) *kgo.Client {
 	t.Helper()
 	needSandbox(t)
-	cl, err := ops.NewKafkaClient(sandboxCluster(t), ops.KafkaOptions{})
+	cl, err := kafka.NewClient(sandboxCluster(t), kafka.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,7 +30,7 @@ func leaseClient(t *testing.T) *kgo.Client {
 	deadline := time.Now().Add(3 * time.Minute)
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		st, err := ops.ReadLease(ctx, cl, "sandbox")
+		st, err := lease.Read(ctx, cl, "sandbox")
 		cancel()
 		if err == nil && !st.Held {
 			return cl
@@ -42,7 +43,7 @@ func leaseClient(t *testing.T) *kgo.Client {
 }
 
 // releaseAtEnd makes sure the test leaves no lease held.
-func releaseAtEnd(t *testing.T, l *ops.Lease) {
+func releaseAtEnd(t *testing.T, l *lease.Lease) {
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
@@ -63,7 +64,7 @@ func TestLeaseContendersExactlyOneWins(t *testing.T) {
 
 	const n = 8
 	var (
-		leases  [n]*ops.Lease
+		leases  [n]*lease.Lease
 		errs    [n]error
 		took    [n]time.Duration
 		wg      sync.WaitGroup
@@ -73,7 +74,7 @@ func TestLeaseContendersExactlyOneWins(t *testing.T) {
 		wg.Go(func() {
 			<-startGo
 			t0 := time.Now()
-			leases[i], errs[i] = ops.AcquireLease(ctx, cl, "sandbox", ops.LeaseRequest{
+			leases[i], errs[i] = lease.Acquire(ctx, cl, "sandbox", lease.Request{
 				Holder: fmt.Sprintf("tester%d@e2e pid %d", i, 1000+i), OpID: opID(t, i), Purpose: "restart", TTL: 20 * time.Second})
 			took[i] = time.Since(t0)
 		})
@@ -82,7 +83,7 @@ func TestLeaseContendersExactlyOneWins(t *testing.T) {
 	wg.Wait()
 	t.Logf("acquire latencies with 8 contenders: %v", took)
 
-	var winner *ops.Lease
+	var winner *lease.Lease
 	for i, l := range leases {
 		if l == nil {
 			continue
@@ -100,7 +101,7 @@ func TestLeaseContendersExactlyOneWins(t *testing.T) {
 		if leases[i] != nil {
 			continue
 		}
-		var held *ops.LeaseHeldError
+		var held *lease.HeldError
 		if !errors.As(err, &held) {
 			t.Fatalf("contender %d: %v, want *LeaseHeldError", i, err)
 		}
@@ -115,7 +116,7 @@ func TestLeaseContendersExactlyOneWins(t *testing.T) {
 	if err := winner.Event(ctx, "batch-done", "broker 1 back", map[string]string{"broker": "1"}); err != nil {
 		t.Fatal(err)
 	}
-	st, err := ops.ReadLease(ctx, cl, "sandbox")
+	st, err := lease.Read(ctx, cl, "sandbox")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,15 +141,15 @@ func TestLeaseContendersExactlyOneWins(t *testing.T) {
 	if err := winner.Release(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if st, err := ops.ReadLease(ctx, cl, "sandbox"); err != nil || st.Held {
+	if st, err := lease.Read(ctx, cl, "sandbox"); err != nil || st.Held {
 		t.Fatalf("after release: %+v, %v", st, err)
 	}
-	next, err := ops.AcquireLease(ctx, cl, "sandbox", ops.LeaseRequest{OpID: opID(t, 99), Purpose: "deploy"})
+	next, err := lease.Acquire(ctx, cl, "sandbox", lease.Request{OpID: opID(t, 99), Purpose: "deploy"})
 	if err != nil {
 		t.Fatalf("acquire after release: %v", err)
 	}
 	releaseAtEnd(t, next)
-	if st, err := ops.ReadLease(ctx, cl, "sandbox"); err != nil || st.OpID != next.OpID || st.Holder != ops.LeaseHolderString() {
+	if st, err := lease.Read(ctx, cl, "sandbox"); err != nil || st.OpID != next.OpID || st.Holder != lease.HolderString() {
 		t.Fatalf("after re-acquire: %+v, %v", st, err)
 	}
 }
@@ -160,7 +161,7 @@ func TestLeaseRenewalKeepsItAndExpiryFreesIt(t *testing.T) {
 
 	// A holder that renews keeps a 2s lease well past 2s.
 	aCtx, crash := context.WithCancel(ctx)
-	a, err := ops.AcquireLease(aCtx, cl, "sandbox", ops.LeaseRequest{Holder: "alice@e2e pid 1", OpID: opID(t, 1), Purpose: "patch", TTL: 2 * time.Second})
+	a, err := lease.Acquire(aCtx, cl, "sandbox", lease.Request{Holder: "alice@e2e pid 1", OpID: opID(t, 1), Purpose: "patch", TTL: 2 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,8 +172,8 @@ func TestLeaseRenewalKeepsItAndExpiryFreesIt(t *testing.T) {
 		t.Fatalf("renewed lease lost: %v", a.Err())
 	default:
 	}
-	_, err = ops.AcquireLease(ctx, cl, "sandbox", ops.LeaseRequest{OpID: opID(t, 2), Purpose: "restart", TTL: 2 * time.Second})
-	var held *ops.LeaseHeldError
+	_, err = lease.Acquire(ctx, cl, "sandbox", lease.Request{OpID: opID(t, 2), Purpose: "restart", TTL: 2 * time.Second})
+	var held *lease.HeldError
 	if !errors.As(err, &held) || held.OpID != a.OpID {
 		t.Fatalf("while renewed: %v, want held by %s", err, a.OpID)
 	}
@@ -186,14 +187,14 @@ func TestLeaseRenewalKeepsItAndExpiryFreesIt(t *testing.T) {
 	case <-time.After(3 * time.Second):
 		t.Fatal("Lost not closed within the TTL after renewal stopped")
 	}
-	b, err := ops.AcquireLease(ctx, cl, "sandbox", ops.LeaseRequest{Holder: "bob@e2e pid 2", OpID: opID(t, 3), Purpose: "restart",
+	b, err := lease.Acquire(ctx, cl, "sandbox", lease.Request{Holder: "bob@e2e pid 2", OpID: opID(t, 3), Purpose: "restart",
 		TTL: 2 * time.Second, Wait: 10 * time.Second})
 	if err != nil {
 		t.Fatalf("acquire after the crashed holder's TTL: %v", err)
 	}
 	releaseAtEnd(t, b)
 	t.Logf("taken over %s after the holder stopped renewing", time.Since(crashed).Round(time.Millisecond))
-	st, err := ops.ReadLease(ctx, cl, "sandbox")
+	st, err := lease.Read(ctx, cl, "sandbox")
 	if err != nil || st.OpID != b.OpID {
 		t.Fatalf("after takeover: %+v, %v", st, err)
 	}
@@ -201,7 +202,7 @@ func TestLeaseRenewalKeepsItAndExpiryFreesIt(t *testing.T) {
 	if err := a.Release(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if st, err := ops.ReadLease(ctx, cl, "sandbox"); err != nil || st.OpID != b.OpID {
+	if st, err := lease.Read(ctx, cl, "sandbox"); err != nil || st.OpID != b.OpID {
 		t.Fatalf("after the old holder's release: %+v, %v", st, err)
 	}
 }
@@ -211,16 +212,16 @@ func TestLeaseForceRelease(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 
-	a, err := ops.AcquireLease(ctx, cl, "sandbox", ops.LeaseRequest{Holder: "alice@e2e pid 1", OpID: opID(t, 1), Purpose: "deploy",
+	a, err := lease.Acquire(ctx, cl, "sandbox", lease.Request{Holder: "alice@e2e pid 1", OpID: opID(t, 1), Purpose: "deploy",
 		TTL: time.Minute, Renew: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
 	releaseAtEnd(t, a)
-	if _, err := ops.AcquireLease(ctx, cl, "sandbox", ops.LeaseRequest{OpID: opID(t, 2)}); !errors.As(err, new(*ops.LeaseHeldError)) {
+	if _, err := lease.Acquire(ctx, cl, "sandbox", lease.Request{OpID: opID(t, 2)}); !errors.As(err, new(*lease.HeldError)) {
 		t.Fatalf("while held: %v, want *LeaseHeldError", err)
 	}
-	rel, err := ops.ForceReleaseLease(ctx, cl, "sandbox", "admin@e2e pid 9")
+	rel, err := lease.ForceRelease(ctx, cl, "sandbox", "admin@e2e pid 9")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,15 +234,15 @@ func TestLeaseForceRelease(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("holder did not notice the forced release")
 	}
-	b, err := ops.AcquireLease(ctx, cl, "sandbox", ops.LeaseRequest{OpID: opID(t, 3), Purpose: "restart"})
+	b, err := lease.Acquire(ctx, cl, "sandbox", lease.Request{OpID: opID(t, 3), Purpose: "restart"})
 	if err != nil {
 		t.Fatalf("acquire after forced release: %v", err)
 	}
 	releaseAtEnd(t, b)
-	if rel, err := ops.ForceReleaseLease(ctx, cl, "sandbox", "admin@e2e pid 9"); err != nil || rel.OpID != b.OpID {
+	if rel, err := lease.ForceRelease(ctx, cl, "sandbox", "admin@e2e pid 9"); err != nil || rel.OpID != b.OpID {
 		t.Fatalf("second force release: %+v, %v", rel, err)
 	}
-	if rel, err := ops.ForceReleaseLease(ctx, cl, "sandbox", "admin@e2e pid 9"); err != nil || rel.Held {
+	if rel, err := lease.ForceRelease(ctx, cl, "sandbox", "admin@e2e pid 9"); err != nil || rel.Held {
 		t.Fatalf("force release of a free lease: %+v, %v", rel, err)
 	}
 }
@@ -254,7 +255,7 @@ func TestLeaseAcquireLatency(t *testing.T) {
 	var acq, rel []time.Duration
 	for i := range 20 {
 		t0 := time.Now()
-		l, err := ops.AcquireLease(ctx, cl, "sandbox", ops.LeaseRequest{OpID: opID(t, i), Purpose: "latency"})
+		l, err := lease.Acquire(ctx, cl, "sandbox", lease.Request{OpID: opID(t, i), Purpose: "latency"})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -25,7 +25,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	inv "github.com/kfleet/kfleet/inventory"
-	"github.com/kfleet/kfleet/ops"
+	"github.com/kfleet/kfleet/ops/kafka"
 )
 
 var (
@@ -169,7 +169,7 @@ func sandboxCluster(t *testing.T) *inv.Cluster {
 // bootstrap servers plus the inventory's TLS and SASL settings (none on a plaintext sandbox).
 func sandboxOpts(t *testing.T) []kgo.Opt {
 	t.Helper()
-	sec, err := ops.KafkaSecurityOpts(sandboxCluster(t))
+	sec, err := kafka.SecurityOpts(sandboxCluster(t))
 	if err != nil {
 		t.Fatal(err)
 	}

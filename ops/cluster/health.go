@@ -1,0 +1,181 @@
+package cluster
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/kfleet/kfleet/inventory"
+)
+
+// Health is the verdict on one cluster: the inventory compared with what Kafka reports.
+// Its JSON shape is the `status -o json` contract (SPEC section 4).
+type Health struct {
+	Name              string             `json:"name" yaml:"name"`
+	Healthy           bool               `json:"healthy" yaml:"healthy"`
+	Error             string             `json:"error" yaml:"error"`
+	Controller        int32              `json:"controller" yaml:"controller"`
+	Partitions        int                `json:"partitions" yaml:"partitions"`
+	UnderReplicated   int                `json:"under_replicated" yaml:"under_replicated"`
+	UnderMinISR       int                `json:"under_min_isr" yaml:"under_min_isr"`
+	Offline           int                `json:"offline" yaml:"offline"`
+	Reassigning       int                `json:"reassigning" yaml:"reassigning"`
+	Lease             *LeaseHolder       `json:"lease" yaml:"lease"`
+	Events            []OpEvent          `json:"events" yaml:"events"` // latest operation events, newest last
+	Versions          []string           `json:"versions" yaml:"versions"`
+	MetadataVersion   *int16             `json:"metadata_version" yaml:"metadata_version"` // finalized feature level; null: unknown
+	Brokers           []BrokerHealth     `json:"brokers" yaml:"brokers"`
+	Problems          []string           `json:"problems" yaml:"problems"`
+	ProblemPartitions []PartitionProblem `json:"problem_partitions" yaml:"problem_partitions"`
+	Warnings          []string           `json:"warnings" yaml:"warnings"`
+	TakenAt           time.Time          `json:"taken_at" yaml:"taken_at"`
+	Elapsed           time.Duration      `json:"-" yaml:"-"`
+	Unreachable       bool               `json:"-" yaml:"-"`
+	Snapshot          *Snapshot          `json:"-" yaml:"-"`
+}
+
+// LeaseHolder names who holds a cluster's operation lease (see lease.go); status reports null
+// when nobody does. lease.State.LeaseHolder builds it.
+type LeaseHolder struct {
+	Holder  string    `json:"holder" yaml:"holder"`
+	Purpose string    `json:"purpose" yaml:"purpose"`
+	Expires time.Time `json:"expires" yaml:"expires"`
+	OpID    string    `json:"op_id" yaml:"op_id"`
+	Since   time.Time `json:"since" yaml:"since"`
+}
+
+// OpEvent is one operation event in the ops log.
+type OpEvent struct {
+	Time    time.Time         `json:"time" yaml:"time"`
+	OpID    string            `json:"op_id" yaml:"op_id"`
+	Holder  string            `json:"holder" yaml:"holder"`
+	Kind    string            `json:"kind" yaml:"kind"` // plan, batch-start, batch-done, halted, finished, ...
+	Message string            `json:"message" yaml:"message"`
+	Fields  map[string]string `json:"fields,omitempty" yaml:"fields,omitempty"`
+}
+
+// BrokerProcess is what a broker's host says about the Kafka process running there.
+type BrokerProcess struct {
+	Running    bool
+	PID        int
+	StartTicks uint64 // process start time in clock ticks since boot: a restart changes it
+	Version    string // from the running process's classpath, e.g. kafka_2.13-4.1.1.jar -> 4.1.1
+	BootID     string // the host's boot id: a reboot changes it
+	// KafkaProcesses counts kafka.Kafka processes on the host, so "not running" can say whether
+	// another broker process (started with a different config) was there.
+	KafkaProcesses int
+}
+
+// BrokerHealth is one broker: the inventory's view joined with Kafka's and the host's.
+type BrokerHealth struct {
+	ID              int32  `json:"id" yaml:"id"`
+	Host            string `json:"host" yaml:"host"`
+	Rack            string `json:"rack" yaml:"rack"`
+	Alive           bool   `json:"alive" yaml:"alive"`           // registered and unfenced
+	Registered      bool   `json:"registered" yaml:"registered"` // known to the controller, maybe fenced
+	Fenced          bool   `json:"fenced" yaml:"fenced"`
+	InInventory     bool   `json:"in_inventory" yaml:"in_inventory"`
+	Version         string `json:"version" yaml:"version"`
+	VersionError    string `json:"version_error,omitempty" yaml:"version_error,omitempty"`
+	Leaders         int    `json:"leaders" yaml:"leaders"`
+	Replicas        int    `json:"replicas" yaml:"replicas"`
+	UnderReplicated int    `json:"under_replicated" yaml:"under_replicated"`
+}
+
+// problemSample is how many partitions a verdict names.
+const problemSample = 10
+
+// Assess compares a cluster's inventory with its snapshot and the brokers' processes. It is pure.
+// procs and procErrs are keyed by broker id; either may be nil when hosts were not asked.
+func Assess(c *inventory.Cluster, s *Snapshot, procs map[int32]BrokerProcess, procErrs map[int32]error) Health {
+	h := Health{Name: c.Name, Controller: s.Controller, Partitions: s.Counts.Partitions,
+		UnderReplicated: s.Counts.UnderReplicated, UnderMinISR: s.Counts.UnderMinISR,
+		Offline: s.Counts.Offline, Reassigning: s.Counts.Reassigning, TakenAt: s.TakenAt,
+		Snapshot: s, Warnings: s.Warnings}
+	load := s.Load()
+	versions := map[string]bool{}
+	for _, ib := range c.Brokers {
+		b := BrokerHealth{ID: ib.ID, Host: ib.Host, Rack: ib.Rack, InInventory: true}
+		if kb, ok := s.Broker(ib.ID); ok {
+			b.Registered, b.Fenced, b.Alive = true, kb.Fenced, kb.Alive()
+			if ib.Rack != "" && kb.Rack != ib.Rack {
+				h.Warnings = append(h.Warnings, fmt.Sprintf("broker %d: inventory rack %q, Kafka says %q", ib.ID, ib.Rack, kb.Rack))
+			}
+		}
+		l := load[ib.ID]
+		b.Leaders, b.Replicas, b.UnderReplicated = l.Leaders, l.Replicas, l.UnderReplicated
+		processGone := false
+		switch p, err := procs[ib.ID], procErrs[ib.ID]; {
+		case err != nil:
+			b.VersionError = err.Error()
+		case p.Running:
+			b.Version = p.Version
+			versions[p.Version] = true
+		case procs != nil:
+			b.VersionError = "no Kafka process running"
+			processGone = true
+		}
+		switch {
+		case !b.Alive:
+			h.Problems = append(h.Problems, fmt.Sprintf("broker %d (%s) is %s", ib.ID, ib.Host, brokerState(b)))
+		case processGone:
+			// The host knows first: the controller fences a dead broker only after its session
+			// times out.
+			b.Alive = false
+			h.Problems = append(h.Problems, fmt.Sprintf("broker %d (%s): no Kafka process runs on its host (Kafka has not fenced it yet)", ib.ID, ib.Host))
+		}
+		h.Brokers = append(h.Brokers, b)
+	}
+	for _, kb := range s.Brokers {
+		if c.Broker(kb.ID) != nil {
+			continue
+		}
+		l := load[kb.ID]
+		h.Brokers = append(h.Brokers, BrokerHealth{ID: kb.ID, Host: kb.Host, Rack: kb.Rack, Alive: kb.Alive(),
+			Registered: true, Fenced: kb.Fenced, Leaders: l.Leaders, Replicas: l.Replicas, UnderReplicated: l.UnderReplicated})
+		h.Warnings = append(h.Warnings, fmt.Sprintf("broker %d (%s) is registered but not in the inventory", kb.ID, kb.Host))
+	}
+	slices.SortFunc(h.Brokers, func(a, b BrokerHealth) int { return int(a.ID - b.ID) })
+	for v := range versions {
+		if v != "" {
+			h.Versions = append(h.Versions, v)
+		}
+	}
+	slices.Sort(h.Versions)
+	if len(h.Versions) > 1 {
+		h.Warnings = append(h.Warnings, fmt.Sprintf("mixed Kafka versions: %v", h.Versions))
+	}
+	if n := h.Offline; n > 0 {
+		h.Problems = append(h.Problems, fmt.Sprintf("%d partitions offline (no leader)", n))
+	}
+	if n := h.UnderMinISR; n > 0 {
+		h.Problems = append(h.Problems, fmt.Sprintf("%d partitions under min.insync.replicas", n))
+	}
+	if n := h.UnderReplicated; n > 0 {
+		h.Problems = append(h.Problems, fmt.Sprintf("%d partitions under-replicated", n))
+	}
+	h.ProblemPartitions = s.Problems(problemSample)
+	h.Healthy = len(h.Problems) == 0
+	return h
+}
+
+// Unreachable is the verdict on a cluster that could not be read.
+func Unreachable(c *inventory.Cluster, err error) Health {
+	h := Health{Name: c.Name, Error: err.Error(), Controller: -1, Unreachable: true,
+		TakenAt: time.Now()}
+	for _, ib := range c.Brokers {
+		h.Brokers = append(h.Brokers, BrokerHealth{ID: ib.ID, Host: ib.Host, Rack: ib.Rack, InInventory: true})
+	}
+	h.Problems = []string{err.Error()}
+	return h
+}
+
+func brokerState(b BrokerHealth) string {
+	switch {
+	case b.Fenced:
+		return "fenced (registered but not serving)"
+	case !b.Registered:
+		return "not registered"
+	}
+	return "alive"
+}

@@ -1,0 +1,105 @@
+package host
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/kfleet/kfleet/ops/cluster"
+	"github.com/kfleet/kfleet/ops/ssh"
+)
+
+// processProbe finds the broker's java process on the host: the kafka.Kafka process started with
+// this broker's server.properties (the same file, whatever path spelled it), and reads its start
+// time and the Kafka version from its classpath. POSIX sh; $1 is the config file.
+const processProbe = `cfg=$1
+printf 'boot_id=%s\n' "$(cat /proc/sys/kernel/random/boot_id 2>/dev/null)"
+match= n=0
+for f in $(grep -l -a -F -e kafka.Kafka /proc/[0-9]*/cmdline 2>/dev/null); do
+  pid=${f#/proc/}; pid=${pid%/cmdline}
+  [ "$pid" = "$$" ] && continue
+  args=$(tr '\0' '\n' 2>/dev/null < "$f") || continue
+  printf '%s\n' "$args" | grep -qxF -e kafka.Kafka || continue
+  n=$((n+1))
+  for a in $(printf '%s\n' "$args" | grep -e '[.]properties$'); do
+    case $a in /*) p=$a ;; *) p=/proc/$pid/cwd/$a ;; esac
+    if [ "$p" -ef "$cfg" ]; then match=$pid; break 2; fi
+  done
+done
+printf 'kafka_processes=%s\n' "$n"
+[ -z "$match" ] && { echo running=0; exit 0; }
+stat=$(cat "/proc/$match/stat" 2>/dev/null) || { echo running=0; exit 0; }
+set -- ${stat##*) }
+start=${20}
+ver=$(tr '\0:' '\n\n' < "/proc/$match/cmdline" | sed -n 's#^.*/kafka_2\.[0-9][0-9]*-\([^/]*\)\.jar$#\1#p' | head -n 1)
+if [ -z "$ver" ]; then
+  for d in $(tr '\0:' '\n\n' < "/proc/$match/cmdline" | sed -n 's#/\*$##p'); do
+    for j in "$d"/kafka_2.*-*.jar; do
+      [ -e "$j" ] && ver=$(basename "$j" .jar | sed 's/^kafka_2\.[0-9]*-//') && break 2
+    done
+  done
+fi
+printf 'running=1\npid=%s\nstart_ticks=%s\nversion=%s\n' "$match" "$start" "$ver"
+`
+
+// ProbeBrokerProcess asks the broker's host about its Kafka process over SSH.
+func ProbeBrokerProcess(ctx context.Context, r *ssh.Runner, t ssh.Target, configFile string) (cluster.BrokerProcess, error) {
+	cmd := "sh -c " + ssh.ShellQuote(processProbe) + " kfleet-probe " + ssh.ShellQuote(configFile)
+	out, code, err := r.Output(ctx, t, cmd)
+	if err != nil {
+		return cluster.BrokerProcess{}, err
+	}
+	if code != 0 {
+		return cluster.BrokerProcess{}, fmt.Errorf("host %s: process probe exited %d", t.Host, code)
+	}
+	p, err := parseProcessProbe(out)
+	if err != nil {
+		return cluster.BrokerProcess{}, fmt.Errorf("host %s: %w", t.Host, err)
+	}
+	return p, nil
+}
+
+func parseProcessProbe(out []byte) (cluster.BrokerProcess, error) {
+	var p cluster.BrokerProcess
+	seen := false
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		k, v, ok := strings.Cut(sc.Text(), "=")
+		if !ok {
+			continue
+		}
+		var err error
+		switch k {
+		case "boot_id":
+			p.BootID = v
+		case "running":
+			seen = true
+			p.Running = v == "1"
+		case "kafka_processes":
+			p.KafkaProcesses, err = strconv.Atoi(v)
+		case "pid":
+			p.PID, err = strconv.Atoi(v)
+		case "start_ticks":
+			p.StartTicks, err = strconv.ParseUint(v, 10, 64)
+		case "version":
+			p.Version = v
+		}
+		if err != nil {
+			return cluster.BrokerProcess{}, fmt.Errorf("process probe: bad %s %q", k, v)
+		}
+	}
+	if !seen {
+		return cluster.BrokerProcess{}, fmt.Errorf("process probe printed no answer: %q", truncate(string(out), 200))
+	}
+	return p, nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}

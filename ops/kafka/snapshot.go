@@ -1,0 +1,174 @@
+package kafka
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/kfleet/kfleet/ops/cluster"
+)
+
+// configBatch bounds one DescribeConfigs request; very large clusters are asked in slices.
+const configBatch = 1000
+
+// TakeSnapshot reads one cluster's state with raw requests: DescribeCluster (fenced brokers
+// included), Metadata for every topic, each topic's effective min.insync.replicas and the
+// in-flight reassignments. Failing to reach the cluster at all is a *UnreachableError.
+func TakeSnapshot(ctx context.Context, cl *kgo.Client, clusterName string) (*cluster.Snapshot, error) {
+	in := cluster.SnapshotInput{Cluster: clusterName, TakenAt: time.Now()}
+
+	mreq := kmsg.NewPtrMetadataRequest() // nil Topics: every topic
+	mresp, err := mreq.RequestWith(ctx, cl)
+	if err != nil {
+		return nil, Failure(clusterName, OpMetadata, err)
+	}
+	// A principal without Describe on every topic gets a metadata answer that silently leaves
+	// topics out, and the safety math would pass over their partitions.
+	if err := probeTopicVisibility(ctx, cl); err != nil {
+		return nil, Failure(clusterName, OpMetadata, err)
+	}
+	in.Metadata = mresp
+	for _, t := range mresp.Topics {
+		if err := kerr.ErrorForCode(t.ErrorCode); err != nil && !errors.Is(err, kerr.LeaderNotAvailable) {
+			in.Warnings = append(in.Warnings, fmt.Sprintf("topic %s: %v", orEmpty(t.Topic), err))
+		}
+	}
+
+	// Metadata lists only live brokers; DescribeCluster v2 also names the fenced ones.
+	dreq := kmsg.NewPtrDescribeClusterRequest()
+	dreq.IncludeFencedBrokers = true
+	dreq.EndpointType = 1 // brokers, not controllers
+	dresp, err := dreq.RequestWith(ctx, cl)
+	if err == nil {
+		err = withMessage(kerr.ErrorForCode(dresp.ErrorCode), dresp.ErrorMessage)
+	}
+	if IsAuthorizationError(err) {
+		return nil, Failure(clusterName, OpDescribeCluster, err)
+	}
+	if err != nil {
+		in.Warnings = append(in.Warnings, "describe cluster (fenced brokers unknown): "+err.Error())
+	} else {
+		in.Describe = dresp
+	}
+
+	in.MinISR, err = minISRByTopic(ctx, cl, mresp.Topics)
+	if IsAuthorizationError(err) {
+		// Without min.insync.replicas the gate cannot tell which partitions a stop would take
+		// below it.
+		return nil, Failure(clusterName, OpTopicConfigs, err)
+	}
+	if err != nil {
+		in.Warnings = append(in.Warnings, "min.insync.replicas: "+err.Error())
+	}
+
+	if q, err := describeQuorum(ctx, cl); IsAuthorizationError(err) {
+		return nil, Failure(clusterName, OpDescribeCluster, err)
+	} else if err != nil {
+		in.Warnings = append(in.Warnings, "controller quorum: "+err.Error())
+	} else {
+		in.Quorum = q
+	}
+
+	rreq := kmsg.NewPtrListPartitionReassignmentsRequest() // nil Topics: all reassignments
+	rreq.TimeoutMillis = 10_000
+	rresp, err := rreq.RequestWith(ctx, cl)
+	if err == nil {
+		err = withMessage(kerr.ErrorForCode(rresp.ErrorCode), rresp.ErrorMessage)
+	}
+	switch {
+	case IsAuthorizationError(err):
+		return nil, Failure(clusterName, OpListReassignments, err)
+	case err != nil:
+		in.Warnings = append(in.Warnings, "reassignments: "+err.Error())
+	default:
+		in.Reassignments = rresp
+	}
+	return cluster.BuildSnapshot(in), nil
+}
+
+// probeTopicVisibility asks for the metadata of a topic name nobody uses. A principal allowed to
+// describe any topic hears that it does not exist; one that is not is refused, which means the
+// full metadata answer just read may be missing topics.
+func probeTopicVisibility(ctx context.Context, cl *kgo.Client) error {
+	req := kmsg.NewPtrMetadataRequest()
+	t := kmsg.NewMetadataRequestTopic()
+	t.Topic = kmsg.StringPtr(visibilityProbeTopic)
+	req.Topics = append(req.Topics, t)
+	req.AllowAutoTopicCreation = false
+	resp, err := req.RequestWith(ctx, cl)
+	if err != nil {
+		return err
+	}
+	for _, t := range resp.Topics {
+		if err := kerr.ErrorForCode(t.ErrorCode); IsAuthorizationError(err) {
+			return fmt.Errorf("describing a topic that does not exist (%s) was refused, so topics may be hidden: %w", visibilityProbeTopic, err)
+		}
+	}
+	return nil
+}
+
+// visibilityProbeTopic is a name no one creates; its metadata answer says whether the principal may
+// describe every topic.
+const visibilityProbeTopic = "__kfleet_visibility_probe_never_created"
+
+// minISRByTopic asks for the one config it needs; the broker answers with the effective value,
+// whether it comes from the topic, the cluster default or server.properties.
+func minISRByTopic(ctx context.Context, cl *kgo.Client, topics []kmsg.MetadataResponseTopic) (map[string]int, error) {
+	out := make(map[string]int, len(topics))
+	var errs []error
+	for start := 0; start < len(topics); start += configBatch {
+		end := min(start+configBatch, len(topics))
+		req := kmsg.NewPtrDescribeConfigsRequest()
+		for _, t := range topics[start:end] {
+			r := kmsg.NewDescribeConfigsRequestResource()
+			r.ResourceType = kmsg.ConfigResourceTypeTopic
+			r.ResourceName = orEmpty(t.Topic)
+			r.ConfigNames = []string{"min.insync.replicas"}
+			req.Resources = append(req.Resources, r)
+		}
+		shards := cl.RequestSharded(ctx, req)
+		for _, sh := range shards {
+			if sh.Err != nil {
+				errs = append(errs, sh.Err)
+				continue
+			}
+			resp := sh.Resp.(*kmsg.DescribeConfigsResponse)
+			for _, r := range resp.Resources {
+				if err := kerr.ErrorForCode(r.ErrorCode); err != nil {
+					errs = append(errs, fmt.Errorf("topic %s: %w", r.ResourceName, withMessage(err, r.ErrorMessage)))
+					continue
+				}
+				for _, c := range r.Configs {
+					if c.Name != "min.insync.replicas" || c.Value == nil {
+						continue
+					}
+					if n, err := strconv.Atoi(*c.Value); err == nil {
+						out[r.ResourceName] = n
+					}
+				}
+			}
+		}
+	}
+	return out, errors.Join(errs...)
+}
+
+func withMessage(err error, msg *string) error {
+	if err == nil || msg == nil || *msg == "" {
+		return err
+	}
+	return fmt.Errorf("%w: %s", err, *msg)
+}
+
+// orEmpty is *s, or "" for nil.
+func orEmpty(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
