@@ -16,6 +16,7 @@ import (
 	"github.com/twmb/franz-go/pkg/sasl/scram"
 
 	"github.com/kfleet/kfleet/inventory"
+	"github.com/kfleet/kfleet/ops/fault"
 )
 
 // UnreachableError says a cluster could not be reached or refused us (network, TLS, SASL).
@@ -28,6 +29,9 @@ type UnreachableError struct {
 func (e *UnreachableError) Error() string {
 	return fmt.Sprintf("cluster %s: cannot reach Kafka: %v", e.Cluster, e.Err)
 }
+
+// FaultKind says what kind of failure this is (unreachable: nothing was changed).
+func (e *UnreachableError) FaultKind() fault.Kind { return fault.Unreachable }
 
 func (e *UnreachableError) Unwrap() error { return e.Err }
 
@@ -80,6 +84,9 @@ type SettingsError struct {
 func (e *SettingsError) Error() string {
 	return fmt.Sprintf("cluster %s: %s: %v", e.Cluster, e.Field, e.Err)
 }
+
+// FaultKind says what kind of failure this is (usage: nothing was changed).
+func (e *SettingsError) FaultKind() fault.Kind { return fault.Usage }
 
 func (e *SettingsError) Unwrap() error { return e.Err }
 

@@ -11,6 +11,8 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/kfleet/kfleet/ops/fault"
 )
 
 // Op is one request kfleet makes and the ACL a secured cluster checks before answering it,
@@ -50,6 +52,9 @@ func (e *DeniedError) Error() string {
 	return fmt.Sprintf("cluster %s: Kafka denied %s (%v): the principal kfleet connects as (kafka.sasl.user) needs the ACL %s; grant it, or use an admin principal (docs/security.md)",
 		e.Cluster, e.Op.Request, e.Err, e.Op.ACL)
 }
+
+// FaultKind says what kind of failure this is (unreachable: nothing was changed).
+func (e *DeniedError) FaultKind() fault.Kind { return fault.Unreachable }
 
 func (e *DeniedError) Unwrap() error { return e.Err }
 

@@ -26,6 +26,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/kfleet/kfleet/ops/cluster"
+	"github.com/kfleet/kfleet/ops/fault"
 	"github.com/kfleet/kfleet/ops/kafka"
 )
 
@@ -118,6 +119,9 @@ func (e *HeldError) Error() string {
 	return fmt.Sprintf("cluster %s: lease held by %s for %q (op %s) since %s, expires %s; retry later or `kfleet lease release --force -c %s`",
 		e.Cluster, e.Holder, e.Purpose, e.OpID, clock(e.Since), clock(e.Expires), e.Cluster)
 }
+
+// FaultKind says what kind of failure this is (refused for now: retry later).
+func (e *HeldError) FaultKind() fault.Kind { return fault.RefusedForNow }
 
 func clock(t time.Time) string { return t.Local().Format("15:04:05") }
 

@@ -17,6 +17,8 @@ import (
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
+
+	"github.com/kfleet/kfleet/ops/fault"
 )
 
 // HostKeyError is a host key kfleet refused: unknown under the strict policy, different from
@@ -66,6 +68,9 @@ func (e *HostKeyError) Error() string {
 			who, e.KnownHosts, offered, port, ShellQuote(host), ShellQuote(e.KnownHosts))
 	}
 }
+
+// FaultKind says what kind of failure this is (unreachable: nothing was changed).
+func (e *HostKeyError) FaultKind() fault.Kind { return fault.Unreachable }
 
 // sshKnownHostsMu serialises accept-new appends to known_hosts files within the process.
 var sshKnownHostsMu sync.Mutex

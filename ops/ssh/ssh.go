@@ -21,6 +21,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/ssh"
+
+	"github.com/kfleet/kfleet/ops/fault"
 )
 
 // Host key policies. There is deliberately no policy that skips verification.
@@ -197,6 +199,9 @@ func (e *ConfigError) Error() string {
 	return fmt.Sprintf("host %s: ssh settings: %s", e.Host, e.Problem)
 }
 
+// FaultKind says what kind of failure this is (usage: nothing was changed).
+func (e *ConfigError) FaultKind() fault.Kind { return fault.Usage }
+
 // UnreachableError says that kfleet could not get a working SSH connection to Host (TCP,
 // handshake, authentication, bastion or connect timeout); no command was run.
 type UnreachableError struct {
@@ -207,6 +212,9 @@ type UnreachableError struct {
 func (e *UnreachableError) Error() string {
 	return fmt.Sprintf("host %s: cannot connect: %v", e.Host, e.Err)
 }
+
+// FaultKind says what kind of failure this is (unreachable: nothing was changed).
+func (e *UnreachableError) FaultKind() fault.Kind { return fault.Unreachable }
 
 func (e *UnreachableError) Unwrap() error { return e.Err }
 
