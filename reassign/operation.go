@@ -10,6 +10,7 @@ import (
 	"github.com/kfleet/kfleet/inventory"
 	"github.com/kfleet/kfleet/ops/journal"
 	"github.com/kfleet/kfleet/ops/kafka"
+	"github.com/kfleet/kfleet/ops/lease"
 	"github.com/kfleet/kfleet/rollout/operation"
 )
 
@@ -182,4 +183,23 @@ func resume(ctx context.Context, c *inventory.Cluster, d operation.Deps, e *jour
 	}
 	r.resumed, r.args = res, res.Args
 	return r, nil
+}
+
+// LeaseNote says when a fenced broker may be down on purpose: another operation (a restart, a
+// patch) holds the cluster lease. apply would wait for the lease anyway; plan only reads. ""
+// when no broker is fenced, the lease is free or cannot be read.
+func LeaseNote(ctx context.Context, k *KafkaAdmin, plan *Plan) string {
+	fenced := false
+	for _, a := range plan.Affected {
+		fenced = fenced || a.Why == WhyFenced
+	}
+	if !fenced {
+		return ""
+	}
+	st, err := lease.Read(ctx, k.Client, plan.Cluster)
+	if err != nil || !st.Held {
+		return ""
+	}
+	return fmt.Sprintf("the cluster lease is held by %s for %q (op %s): a fenced broker may be down on purpose and come back; apply waits for the lease",
+		st.Holder, st.Purpose, st.OpID)
 }

@@ -9,8 +9,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kfleet/kfleet/cmd/internal/exitcode"
+	"github.com/kfleet/kfleet/cmd/internal/output"
 	"github.com/kfleet/kfleet/inventory"
-	"github.com/kfleet/kfleet/rollout"
 	"github.com/kfleet/kfleet/rollout/brokerconfig"
 )
 
@@ -88,17 +89,17 @@ func (o *configDiffOptions) run(ctx context.Context) error {
 		diffs = append(diffs, d...)
 		compared += len(brokers)
 	}
-	if err := render(o.f.IO.Out, o.f.Output, diffs, func(w io.Writer) error {
+	if err := output.Render(o.f.IO.Out, o.f.Output, diffs, func(w io.Writer) error {
 		if len(diffs) == 0 {
 			fmt.Fprintf(w, "no drift: %d broker(s) match the inventory\n", compared)
 			return nil
 		}
-		return printConfigDiffs(w, diffs)
+		return output.ConfigDiffs(w, diffs)
 	}); err != nil {
 		return err
 	}
 	if len(diffs) > 0 {
-		return &checkFailed{msg: fmt.Sprintf("config drift: %d difference(s)", len(diffs))}
+		return exitcode.Checked(fmt.Sprintf("config drift: %d difference(s)", len(diffs)))
 	}
 	return nil
 }
@@ -113,34 +114,6 @@ func readConfigDiff(ctx context.Context, f *Factory, c *inventory.Cluster, broke
 		return nil, err
 	}
 	return brokerconfig.Compare(c, brokers, live), nil
-}
-
-// printConfigDiffs is the one table for config differences; notes follow it.
-func printConfigDiffs(w io.Writer, diffs []brokerconfig.Diff) error {
-	t := newTable(w, "CLUSTER", "BROKER", "KEY", "LIVE", "SOURCE", "DESIRED", "DECLARED", "APPLY")
-	for _, d := range diffs {
-		if err := t.Append([]string{d.Cluster, cell(d.Broker), d.Key, liveCell(d.Live), d.LiveSource, d.Desired, d.Declared, d.Apply}); err != nil {
-			return err
-		}
-	}
-	if err := t.Render(); err != nil {
-		return err
-	}
-	seen := map[string]bool{}
-	for _, d := range diffs {
-		if n := fmt.Sprintf("%s: %s", d.Key, d.Note); d.Note != "" && !seen[n] {
-			seen[n] = true
-			fmt.Fprintf(w, "note: broker %d: %s\n", d.Broker, n)
-		}
-	}
-	return nil
-}
-
-func liveCell(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }
 
 type configApplyOptions struct {
@@ -189,63 +162,10 @@ func (o *configApplyOptions) run(ctx context.Context) error {
 		return err
 	}
 	op := brokerconfig.NewApply(c, brokers, d, brokerconfig.Settings{Settings: o.settings, VerifyTimeout: o.verifyTimeout})
-	err = f.operate(ctx, operationRun{op: op, opID: op.OpID(), dryRun: o.dryRun, show: f.showPlan(o.dryRun)})
+	err = f.operate(ctx, operationRun{op: op, opID: op.OpID(), dryRun: o.dryRun, show: f.printer().Plan(o.dryRun)})
 	var remain *brokerconfig.RemainError
-	if errors.As(err, &remain) && f.Output == formatTable {
-		_ = printConfigDiffs(f.IO.ErrOut, remain.Left)
+	if errors.As(err, &remain) && f.Output == output.FormatTable {
+		_ = output.ConfigDiffs(f.IO.ErrOut, remain.Left)
 	}
 	return err
-}
-
-// showConfigApply shows what config apply changes (keys, file diffs, restarts); with dryRun the
-// plan as JSON, or the restart plan after the table.
-func (f *Factory) showConfigApply(p *brokerconfig.ApplyPlan, dryRun bool) error {
-	plan := p.Config
-	for _, w := range plan.Warnings {
-		fmt.Fprintf(f.IO.ErrOut, "warning: %s\n", w)
-	}
-	switch {
-	case p.Resumed:
-		return f.showRolling(p.Restart, dryRun)
-	case dryRun && f.Output != formatTable:
-		return render(f.IO.Out, f.Output, plan, nil)
-	case dryRun:
-		printConfigPlan(f.IO.Out, plan)
-		if p.Restart != nil {
-			fmt.Fprintln(f.IO.Out)
-			return f.showRolling(p.Restart, true)
-		}
-	case plan.Empty() && f.Output == formatTable:
-		fmt.Fprintf(f.IO.Out, "nothing to change: %d broker(s) of %s match the inventory\n", p.Compared, plan.Cluster)
-	case plan.Empty():
-		newEventPrinter(f.IO, f.Output).print(rollout.Event{Time: time.Now().UTC(), Kind: brokerconfig.EventUnchanged,
-			Cluster: plan.Cluster, Message: "nothing to change"})
-	case f.Output == formatTable:
-		printConfigPlan(f.IO.Out, plan)
-		if p.Restart != nil {
-			fmt.Fprintln(f.IO.Out)
-			printRollingPlan(f.IO.Out, p.Restart)
-		}
-	}
-	return nil
-}
-
-func printConfigPlan(w io.Writer, p *brokerconfig.Plan) {
-	if p.Empty() {
-		fmt.Fprintf(w, "nothing to change on cluster %s\n", p.Cluster)
-		return
-	}
-	fmt.Fprintf(w, "config apply on cluster %s:\n", p.Cluster)
-	_ = printConfigDiffs(w, p.Changes)
-	for _, e := range p.Files {
-		fmt.Fprintf(w, "\nbroker %d (%s): %s\n", e.Broker, e.Host, e.Path)
-		for _, l := range e.Diff {
-			fmt.Fprintf(w, "  %s\n", l)
-		}
-	}
-	if len(p.Restart) > 0 {
-		fmt.Fprintf(w, "\nrestart: broker(s) %s, through the gated rolling engine\n", inventory.JoinIDs(p.Restart))
-	} else {
-		fmt.Fprintln(w, "\nrestart: none")
-	}
 }

@@ -2,14 +2,13 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/kfleet/kfleet/inventory"
+	"github.com/kfleet/kfleet/cmd/internal/output"
+	"github.com/kfleet/kfleet/ops/fault"
 	"github.com/kfleet/kfleet/ops/units"
 	"github.com/kfleet/kfleet/rollout/deploy"
 )
@@ -67,13 +66,13 @@ raises the cluster's metadata.version once every broker runs the new release. Se
 func (o *deployOptions) run(ctx context.Context) error {
 	f := o.f
 	if o.artifact == "" {
-		return usagef("--artifact is required (a Kafka binary distribution tarball)")
+		return fault.Usagef("--artifact is required (a Kafka binary distribution tarball)")
 	}
 	if o.keep < 0 {
-		return usagef("--keep must be 0 (keep all) or more")
+		return fault.Usagef("--keep must be 0 (keep all) or more")
 	}
 	if o.stageParallel < 1 {
-		return usagef("--stage-parallel must be at least 1")
+		return fault.Usagef("--stage-parallel must be at least 1")
 	}
 	a, err := deploy.InspectArtifact(o.artifact, o.version, o.sha256)
 	if err != nil {
@@ -90,45 +89,7 @@ func (o *deployOptions) run(ctx context.Context) error {
 	}
 	op := deploy.New(c, brokers, d, deploy.Settings{Keep: o.keep, Settings: o.settings}, a,
 		deploy.StageSettings{Parallel: o.stageParallel, Timeout: o.stageTimeout})
-	return f.operate(ctx, operationRun{op: op, opID: op.OpID(), dryRun: o.dryRun, show: f.showPlan(o.dryRun)})
-}
-
-// showRelease shows the stage and activation plans before the engine's batch plan, and refuses
-// a plan that would stage over a different release.
-func (f *Factory) showRelease(p *deploy.ReleasePlan, dryRun bool) error {
-	w := f.IO.Out
-	h := p.Hosts
-	if f.Output != formatTable {
-		_ = json.NewEncoder(w).Encode(struct {
-			Event    string           `json:"event"`
-			Cluster  string           `json:"cluster"`
-			Artifact *deploy.Artifact `json:"artifact,omitempty"`
-			Plan     deploy.Plan      `json:"plan"`
-		}{"deploy-plan", p.Cluster, p.Artifact, h})
-	} else {
-		if p.Artifact != nil && len(h.Stage) == 0 {
-			fmt.Fprintf(w, "stage Kafka %s on cluster %s: nothing to stage\n", h.Version, p.Cluster)
-		}
-		if p.Artifact != nil && len(h.Stage) > 0 {
-			fmt.Fprintf(w, "stage Kafka %s on cluster %s:\n", h.Version, p.Cluster)
-			t := newTable(w, "HOST", "BROKERS", "ACTION", "WHY")
-			for _, s := range h.Stage {
-				_ = t.Append([]string{s.Host, inventory.JoinIDs(s.Brokers), s.Action, s.Why})
-			}
-			_ = t.Render()
-		}
-		if len(h.Activated) > 0 {
-			fmt.Fprintf(w, "already running Kafka %s from releases/%s (skipped): broker(s) %s\n", h.Version, h.Version, inventory.JoinIDs(h.Activated))
-		}
-		if len(h.Activate) > 0 {
-			fmt.Fprintf(w, "activate Kafka %s on broker(s) %s: stop -> current -> releases/%s -> start -> confirm version -> wait healthy\n",
-				h.Version, inventory.JoinIDs(h.Activate), h.Version)
-		}
-	}
-	if err := p.Conflict(); err != nil {
-		return err
-	}
-	return f.showRolling(p.Rolling, dryRun)
+	return f.operate(ctx, operationRun{op: op, opID: op.OpID(), dryRun: o.dryRun, show: f.printer().Plan(o.dryRun)})
 }
 
 type rollbackOptions struct {
@@ -161,7 +122,7 @@ func (o *rollbackOptions) run(ctx context.Context) error {
 	f := o.f
 	if o.to != "" {
 		if err := deploy.ValidVersion(o.to); err != nil {
-			return usagef("--to: %v", err)
+			return fault.Usagef("--to: %v", err)
 		}
 	}
 	c, brokers, err := o.prepare()
@@ -173,7 +134,7 @@ func (o *rollbackOptions) run(ctx context.Context) error {
 		return err
 	}
 	op := deploy.NewRollback(c, brokers, d, deploy.Settings{Settings: o.settings}, o.to)
-	return f.operate(ctx, operationRun{op: op, opID: op.OpID(), dryRun: o.dryRun, show: f.showPlan(o.dryRun)})
+	return f.operate(ctx, operationRun{op: op, opID: op.OpID(), dryRun: o.dryRun, show: f.printer().Plan(o.dryRun)})
 }
 
 func newDeployFinalizeCmd(f *Factory) *cobra.Command {
@@ -200,13 +161,6 @@ the change without making it. Other features (kraft.version, group.version, ...)
 	return cmd
 }
 
-// finalizeResult is what finalize prints with -o json|yaml.
-type finalizeResult struct {
-	deploy.FinalizePlan
-	DryRun    bool `json:"dry_run" yaml:"dry_run"`
-	Finalized bool `json:"finalized" yaml:"finalized"`
-}
-
 func finalize(ctx context.Context, f *Factory, dryRun bool, leaseWait time.Duration) error {
 	c, err := f.OneCluster("deploy finalize")
 	if err != nil {
@@ -222,22 +176,8 @@ func finalize(ctx context.Context, f *Factory, dryRun bool, leaseWait time.Durat
 		return err
 	}
 	plan := p.(*deploy.FinalizePlan)
-	res := finalizeResult{FinalizePlan: *plan, DryRun: dryRun}
-	show := func() error {
-		return render(f.IO.Out, f.Output, res, func(w io.Writer) error {
-			switch {
-			case plan.UpToDate:
-				fmt.Fprintf(w, "cluster %s: every broker runs Kafka %s; metadata.version is %d, the highest they support; nothing to do\n",
-					c.Name, plan.Version, plan.From)
-			case res.Finalized:
-				fmt.Fprintf(w, "cluster %s: metadata.version raised from %d to %d (Kafka %s)\n", c.Name, plan.From, plan.To, plan.Version)
-			default:
-				fmt.Fprintf(w, "cluster %s: every broker runs Kafka %s; metadata.version %d -> %d (validated by the controller; nothing changed: dry run)\n",
-					c.Name, plan.Version, plan.From, plan.To)
-			}
-			return nil
-		})
-	}
+	res := &output.FinalizeResult{FinalizePlan: *plan, DryRun: dryRun}
+	show := func() error { return output.Render(f.IO.Out, f.Output, res, res.Text) }
 	if plan.UpToDate {
 		return show()
 	}

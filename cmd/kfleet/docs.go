@@ -7,6 +7,8 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/cobra/doc"
 	"github.com/spf13/pflag"
+
+	"github.com/kfleet/kfleet/ops/fault"
 )
 
 // DocsOptions is what 'kfleet docs' was asked to write.
@@ -42,7 +44,7 @@ everywhere. docs/commands/ in the source tree is this command's markdown output 
 
 func docsRun(root *cobra.Command, f *Factory, opts *DocsOptions) error {
 	if (opts.ManDir == "") == (opts.MarkdownDir == "") {
-		return usagef("docs needs exactly one of --man DIR or --markdown DIR\nSee 'kfleet docs --help'.")
+		return fault.Usagef("docs needs exactly one of --man DIR or --markdown DIR\nSee 'kfleet docs --help'.")
 	}
 	dir := opts.ManDir
 	if dir == "" {

@@ -9,6 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/kfleet/kfleet/cmd/internal/output"
 )
 
 // generateMarkdown runs 'kfleet docs --markdown' into a temp dir, on a machine whose environment
@@ -69,7 +71,7 @@ func TestDocsCommandsUpToDate(t *testing.T) {
 
 func TestDocsCoverEveryCommandAndFlag(t *testing.T) {
 	gen := generateMarkdown(t)
-	io, _, _ := TestIO(false)
+	io, _, _ := output.TestIO(false)
 	root := NewRootCmd(&Factory{IO: io})
 	// cobra adds these when the command line runs; the generated pages include them.
 	root.InitDefaultHelpCmd()

@@ -2,12 +2,12 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
-	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/kfleet/kfleet/cmd/internal/output"
+	"github.com/kfleet/kfleet/ops/fault"
 	"github.com/kfleet/kfleet/ops/journal"
 	"github.com/kfleet/kfleet/rollout/operation"
 )
@@ -28,17 +28,9 @@ interrupted operation continues with 'kfleet resume OP-ID'.`,
 			if ops == nil {
 				ops = []*journal.Entry{}
 			}
-			return render(f.IO.Out, f.Output, struct {
+			return output.Render(f.IO.Out, f.Output, struct {
 				Ops []*journal.Entry `json:"operations" yaml:"operations"`
-			}{ops}, func(w io.Writer) error {
-				t := newTable(w, "OP", "KIND", "CLUSTER", "STATUS", "STARTED", "BROKERS DONE", "LAST")
-				for _, o := range ops {
-					_ = t.Append([]string{o.Op.ID, o.Op.Kind, o.Op.Cluster, o.Status,
-						o.Op.Created.Local().Format(time.DateTime),
-						fmt.Sprintf("%d/%d", len(o.Done), len(o.Op.Brokers)), truncateText(o.Last, 70)})
-				}
-				return t.Render()
-			})
+			}{ops}, func(w io.Writer) error { return output.History(w, ops) })
 		},
 	}
 }
@@ -55,7 +47,7 @@ process; the rest are rolled with the same safety gate, lease and journal.
 The inventory is the one the operation recorded unless -i is given.`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
-				return usagef("resume takes one operation id (see kfleet history)")
+				return fault.Usagef("resume takes one operation id (see kfleet history)")
 			}
 			return nil
 		},
@@ -72,10 +64,10 @@ The inventory is the one the operation recorded unless -i is given.`,
 func resume(ctx context.Context, f *Factory, id string, inventoryGiven bool, dryRun bool) error {
 	e, err := journal.Load(f.StateDir, id)
 	if err != nil {
-		return usagef("%v", err)
+		return fault.Usagef("%v", err)
 	}
 	if e.Status == journal.StatusDone {
-		return usagef("operation %s is already done", id)
+		return fault.Usagef("operation %s is already done", id)
 	}
 	path := f.InventoryPath
 	if !inventoryGiven && e.Op.Inventory != "" {
@@ -98,12 +90,5 @@ func resume(ctx context.Context, f *Factory, id string, inventoryGiven bool, dry
 	if err != nil {
 		return err
 	}
-	return f.operate(ctx, operationRun{op: op, opID: id, dryRun: dryRun, show: f.showPlan(dryRun)})
-}
-
-func truncateText(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n-3] + "..."
+	return f.operate(ctx, operationRun{op: op, opID: id, dryRun: dryRun, show: f.printer().Plan(dryRun)})
 }

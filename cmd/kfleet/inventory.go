@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kfleet/kfleet/cmd/internal/output"
 	"github.com/kfleet/kfleet/inventory"
 )
 
@@ -38,7 +39,7 @@ inline secrets. Exits 0 when valid, 2 with every problem found otherwise.`,
 					Clusters int    `json:"clusters" yaml:"clusters"`
 					Brokers  int    `json:"brokers" yaml:"brokers"`
 				}{fleet.File, true, len(fleet.Clusters), brokers}
-				return render(f.IO.Out, f.Output, res, func(w io.Writer) error {
+				return output.Render(f.IO.Out, f.Output, res, func(w io.Writer) error {
 					_, err := fmt.Fprintf(w, "%s: valid (%d clusters, %d brokers)\n", res.File, res.Clusters, res.Brokers)
 					return err
 				})
@@ -57,10 +58,10 @@ inline secrets. Exits 0 when valid, 2 with every problem found otherwise.`,
 					Clusters []*inventory.Cluster `json:"clusters" yaml:"clusters"`
 				}{clusters}
 				format := f.Output
-				if format == formatTable {
-					format = formatYAML // the resolved tree reads best as YAML
+				if format == output.FormatTable {
+					format = output.FormatYAML // the resolved tree reads best as YAML
 				}
-				return render(f.IO.Out, format, res, nil)
+				return output.Render(f.IO.Out, format, res, nil)
 			},
 		},
 	)

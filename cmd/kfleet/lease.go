@@ -6,6 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kfleet/kfleet/cmd/internal/output"
+	"github.com/kfleet/kfleet/ops/fault"
 	"github.com/kfleet/kfleet/ops/kafka"
 	"github.com/kfleet/kfleet/ops/lease"
 )
@@ -26,7 +28,7 @@ and you do not want to wait for the lease to expire. Needs --force and one clust
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !force {
-				return usagef("lease release breaks another operator's lock: pass --force if you mean it")
+				return fault.Usagef("lease release breaks another operator's lock: pass --force if you mean it")
 			}
 			c, err := f.OneCluster("lease release")
 			if err != nil {
@@ -51,7 +53,7 @@ and you do not want to wait for the lease to expire. Needs --force and one clust
 			if err != nil {
 				return err
 			}
-			return render(f.IO.Out, f.Output, released, func(w io.Writer) error {
+			return output.Render(f.IO.Out, f.Output, released, func(w io.Writer) error {
 				_, err := fmt.Fprintf(w, "cluster %s: released the lease held by %s for %q (op %s)\n", c.Name, released.Holder, released.Purpose, released.OpID)
 				return err
 			})

@@ -9,6 +9,10 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+
+	"github.com/kfleet/kfleet/cmd/internal/exitcode"
+	"github.com/kfleet/kfleet/cmd/internal/output"
+	"github.com/kfleet/kfleet/ops/fault"
 )
 
 // Set at build time with -ldflags "-X main.version=... -X main.commit=... -X main.date=...".
@@ -21,7 +25,7 @@ var (
 func main() {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	f := &Factory{IO: SystemIO(), soft: make(chan struct{})}
+	f := &Factory{IO: output.SystemIO(), soft: make(chan struct{})}
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	go func() {
@@ -48,10 +52,10 @@ func run(ctx context.Context, args []string, f *Factory) int {
 	switch {
 	case err == nil:
 	case ctx.Err() != nil:
-		err = interrupted{err}
+		err = exitcode.Interrupt{Err: err}
 	case strings.HasPrefix(err.Error(), "unknown command"):
 		// cobra's own message for a mistyped subcommand.
-		err = &usageError{err.Error()}
+		err = &fault.Error{Kind: fault.Usage, Msg: err.Error()}
 	}
-	return reportError(io, err)
+	return exitcode.Report(io.ErrOut, err)
 }

@@ -12,7 +12,10 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kerr"
 
+	"github.com/kfleet/kfleet/cmd/internal/exitcode"
+	"github.com/kfleet/kfleet/cmd/internal/output"
 	"github.com/kfleet/kfleet/inventory"
+	"github.com/kfleet/kfleet/ops/fault"
 	"github.com/kfleet/kfleet/ops/kafka"
 	"github.com/kfleet/kfleet/ops/ssh"
 	"github.com/kfleet/kfleet/reassign"
@@ -22,7 +25,7 @@ import (
 // runCLI runs one kfleet command line in-process and returns stdout, stderr and the exit code.
 func runCLI(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
-	io, out, errOut := TestIO(false)
+	io, out, errOut := output.TestIO(false)
 	code := run(context.Background(), args, &Factory{IO: io})
 	return out.String(), errOut.String(), code
 }
@@ -43,10 +46,10 @@ func TestExitCodeTable(t *testing.T) {
 	}{
 		{nil, 0},
 		{errors.New("boom"), 1},
-		{usagef("bad flag"), 2},
+		{fault.Usagef("bad flag"), 2},
 		{inventory.Errors{{Msg: "x"}}, 2},
 		{fmt.Errorf("wrapped: %w", &inventory.SelectionError{Msg: "no cluster"}), 2},
-		{&checkFailed{"unhealthy"}, 3},
+		{exitcode.Checked("unhealthy"), 3},
 		{&kafka.UnreachableError{Cluster: "c", Err: errors.New("refused")}, 69},
 		{fmt.Errorf("x: %w", &kafka.SettingsError{Cluster: "c", Field: "kafka.sasl", Err: errors.New("unset")}), 2},
 		{&kafka.DeniedError{Cluster: "c", Op: kafka.OpBrokerConfigs, Err: kerr.ClusterAuthorizationFailed}, 69},
@@ -54,12 +57,12 @@ func TestExitCodeTable(t *testing.T) {
 		{&rollout.HaltError{Err: kerr.ClusterAuthorizationFailed}, 1},
 		{fmt.Errorf("exec: %w", &ssh.HostKeyError{Host: "h"}), 69},
 		{&ssh.UnreachableError{Host: "h", Err: errors.New("refused")}, 69},
-		{&codedError{code: 75}, 75},
-		{interrupted{context.Canceled}, 130},
+		{exitcode.Quiet{Err: &fault.Error{Kind: fault.RefusedForNow, Msg: "gate closed"}}, 75},
+		{exitcode.Interrupt{Err: context.Canceled}, 130},
 	}
 	for _, tt := range tests {
-		if got := exitCode(tt.err); got != tt.want {
-			t.Errorf("exitCode(%v) = %d, want %d", tt.err, got, tt.want)
+		if got := exitcode.Of(tt.err); got != tt.want {
+			t.Errorf("exitcode.Of(%v) = %d, want %d", tt.err, got, tt.want)
 		}
 	}
 }
@@ -83,8 +86,8 @@ func TestReportErrorSaysHowToGoOn(t *testing.T) {
 			"kfleet: aborted: 0 move(s) left in flight in Kafka; see kfleet reassign status; kfleet resume op-6 follows them and removes the throttles, kfleet reassign cancel reverts them\n"},
 	}
 	for _, tt := range tests {
-		io, _, errOut := TestIO(false)
-		reportError(io, tt.err)
+		io, _, errOut := output.TestIO(false)
+		exitcode.Report(io.ErrOut, tt.err)
 		if errOut.String() != tt.want {
 			t.Errorf("reportError printed\n%q\nwant\n%q", errOut.String(), tt.want)
 		}
@@ -96,9 +99,9 @@ func TestHelpExitCodesListsEveryCode(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d", code)
 	}
-	for _, e := range exitCodes {
-		if !strings.Contains(out, fmt.Sprintf("%3d  %s", e.code, e.meaning)) {
-			t.Errorf("help exit-codes lacks code %d:\n%s", e.code, out)
+	for _, e := range exitcode.Table {
+		if !strings.Contains(out, fmt.Sprintf("%3d  %s", e.Code, e.Meaning)) {
+			t.Errorf("help exit-codes lacks code %d:\n%s", e.Code, out)
 		}
 	}
 }

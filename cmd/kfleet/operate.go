@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/kfleet/kfleet/cmd/internal/output"
 	"github.com/kfleet/kfleet/inventory"
+	"github.com/kfleet/kfleet/ops/fault"
 	"github.com/kfleet/kfleet/rollout/operation"
 )
 
@@ -16,9 +18,9 @@ func (f *Factory) deps(c *inventory.Cluster, inventoryPath string) (operation.De
 	if err != nil {
 		return operation.Deps{}, err
 	}
-	printer := newEventPrinter(f.IO, f.Output)
+	printer := output.NewEventPrinter(f.IO, f.Output)
 	return operation.Deps{Client: cl, SSH: f.SSH(), StateDir: f.StateDir, Inventory: absPath(inventoryPath),
-		Emit: printer.print, Say: f.say}, nil
+		Emit: printer.Print, Say: f.say}, nil
 }
 
 // say shows one line of progress on stderr.
@@ -36,7 +38,7 @@ func (f *Factory) confirm(question string) error {
 		return err
 	}
 	if !ok {
-		return usagef("not confirmed; nothing was changed")
+		return fault.Usagef("not confirmed; nothing was changed")
 	}
 	return nil
 }
@@ -65,7 +67,7 @@ func (f *Factory) operate(ctx context.Context, r operationRun) error {
 		return nil
 	}
 	if plan.Work() == 0 {
-		if msg := nothingToDo(plan); msg != "" {
+		if msg := output.NothingToDo(plan); msg != "" {
 			fmt.Fprintln(f.IO.ErrOut, msg)
 		}
 		return planOutcome(plan)
@@ -73,11 +75,16 @@ func (f *Factory) operate(ctx context.Context, r operationRun) error {
 	if err := f.confirm(plan.Question()); err != nil {
 		return err
 	}
-	if f.Output == formatTable {
+	if f.Output == output.FormatTable {
 		fmt.Fprintf(f.IO.Out, "operation %s (journal in %s)\n", r.opID, f.StateDir)
 	}
 	if err := r.op.Execute(ctx, f.SoftStop()); err != nil {
 		return err
 	}
 	return planOutcome(plan)
+}
+
+// printer renders results on this command's streams and format.
+func (f *Factory) printer() output.Printer {
+	return output.Printer{IO: f.IO, Format: f.Output, Verbose: f.Verbose}
 }

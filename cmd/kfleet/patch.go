@@ -2,15 +2,15 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"io"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/kfleet/kfleet/cmd/internal/exitcode"
+	"github.com/kfleet/kfleet/cmd/internal/output"
 	"github.com/kfleet/kfleet/inventory"
-	"github.com/kfleet/kfleet/ops/cluster"
+	"github.com/kfleet/kfleet/ops/fault"
 	"github.com/kfleet/kfleet/ops/host"
 	"github.com/kfleet/kfleet/ops/lease"
 	"github.com/kfleet/kfleet/ops/ssh"
@@ -34,7 +34,7 @@ lease and timeouts) is in docs/patch-hook.md.`,
 // hookFor resolves --host to its cluster and brokers and the cluster's client.
 func (f *Factory) hookFor(hostName string) (*patch.Hook, error) {
 	if hostName == "" {
-		return nil, usagef("--host is required")
+		return nil, fault.Usagef("--host is required")
 	}
 	fleet, err := f.Inventory()
 	if err != nil {
@@ -60,23 +60,13 @@ func (f *Factory) runHook(host string, call func(*patch.Hook) (patch.Result, err
 		return err
 	}
 	r, err := call(h)
-	if perr := f.printPatchResult(r); perr != nil {
+	if perr := output.Render(f.IO.Out, f.Output, r, output.PatchResult(r)); perr != nil {
 		return perr
 	}
-	if err == nil || f.Output == formatTable {
+	if err == nil || f.Output == output.FormatTable {
 		return err
 	}
-	return &codedError{code: exitCode(err), msg: err.Error(), quiet: true}
-}
-
-func (f *Factory) printPatchResult(r patch.Result) error {
-	return render(f.IO.Out, f.Output, r, func(w io.Writer) error {
-		_, err := fmt.Fprintf(w, "%s: %s\n", r.Decision, r.Message)
-		for _, reason := range r.Reasons {
-			fmt.Fprintf(w, "  - %s\n", reason)
-		}
-		return err
-	})
+	return exitcode.Quiet{Err: err}
 }
 
 func newPatchPreCmd(f *Factory) *cobra.Command {
@@ -133,13 +123,6 @@ be the patching system's "on exit" hook.`,
 	return cmd
 }
 
-// patchLease is one row of patch status.
-type patchLease struct {
-	Cluster string               `json:"cluster" yaml:"cluster"`
-	Error   string               `json:"error,omitempty" yaml:"error,omitempty"`
-	Lease   *cluster.LeaseHolder `json:"lease" yaml:"lease"`
-}
-
 func newPatchStatusCmd(f *Factory) *cobra.Command {
 	return &cobra.Command{
 		Use:   "status",
@@ -150,33 +133,19 @@ func newPatchStatusCmd(f *Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			rows := make([]patchLease, len(clusters))
+			rows := make([]output.LeaseRow, len(clusters))
 			for i, c := range clusters {
 				rows[i] = readPatchLease(cmd.Context(), f, c)
 			}
-			return render(f.IO.Out, f.Output, struct {
-				Clusters []patchLease `json:"clusters" yaml:"clusters"`
-			}{rows}, func(w io.Writer) error {
-				t := newTable(w, "CLUSTER", "HOLDER", "PURPOSE", "OP", "SINCE", "EXPIRES")
-				for _, r := range rows {
-					switch {
-					case r.Error != "":
-						_ = t.Append([]string{r.Cluster, "? " + r.Error, "", "", "", ""})
-					case r.Lease == nil:
-						_ = t.Append([]string{r.Cluster, "-", "", "", "", ""})
-					default:
-						_ = t.Append([]string{r.Cluster, r.Lease.Holder, r.Lease.Purpose, r.Lease.OpID,
-							r.Lease.Since.Local().Format(time.DateTime), r.Lease.Expires.Local().Format(time.DateTime)})
-					}
-				}
-				return t.Render()
-			})
+			return output.Render(f.IO.Out, f.Output, struct {
+				Clusters []output.LeaseRow `json:"clusters" yaml:"clusters"`
+			}{rows}, output.Leases(rows))
 		},
 	}
 }
 
-func readPatchLease(ctx context.Context, f *Factory, c *inventory.Cluster) patchLease {
-	row := patchLease{Cluster: c.Name}
+func readPatchLease(ctx context.Context, f *Factory, c *inventory.Cluster) output.LeaseRow {
+	row := output.LeaseRow{Cluster: c.Name}
 	cl, err := f.Kafka(c)
 	if err != nil {
 		row.Error = err.Error()
@@ -208,7 +177,7 @@ healthy -> preferred leaders. CMD is a shell command line run by the remote shel
 		Example: `  kfleet -c payments-prod patch run --max-parallel 2 --yes -- 'sudo apt-get -y upgrade && sudo reboot'`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if cmd.ArgsLenAtDash() != 0 || len(args) == 0 || strings.TrimSpace(strings.Join(args, " ")) == "" {
-				return usagef("patch run needs the command after --, e.g. kfleet patch run -- 'sudo apt-get -y upgrade'")
+				return fault.Usagef("patch run needs the command after --, e.g. kfleet patch run -- 'sudo apt-get -y upgrade'")
 			}
 			s.Command = args[0]
 			if len(args) > 1 {
@@ -227,7 +196,7 @@ healthy -> preferred leaders. CMD is a shell command line run by the remote shel
 			}
 			s.Settings = o.settings
 			op := patch.NewRun(c, brokers, d, s)
-			return f.operate(cmd.Context(), operationRun{op: op, opID: op.OpID(), dryRun: o.dryRun, show: f.showPlan(o.dryRun)})
+			return f.operate(cmd.Context(), operationRun{op: op, opID: op.OpID(), dryRun: o.dryRun, show: f.printer().Plan(o.dryRun)})
 		},
 	}
 	o.flags(cmd)

@@ -10,9 +10,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kfleet/kfleet/cmd/internal/output"
 	"github.com/kfleet/kfleet/inventory"
-	"github.com/kfleet/kfleet/ops/lease"
-	"github.com/kfleet/kfleet/ops/units"
+	"github.com/kfleet/kfleet/ops/fault"
 	"github.com/kfleet/kfleet/reassign"
 )
 
@@ -84,16 +84,18 @@ the rest and the command exits 3.`,
 			if err != nil {
 				return err
 			}
+			if n := reassign.LeaseNote(cmd.Context(), k, plan); n != "" {
+				notes = append(notes, n)
+			}
 			for _, n := range notes {
 				fmt.Fprintln(f.IO.ErrOut, "note: "+n)
 			}
-			warnLeaseHeld(cmd.Context(), f, k, plan)
 			var out any = plan
-			if f.Output == formatJSON {
+			if f.Output == output.FormatJSON {
 				out = plan.KafkaJSON()
 			}
-			if err := render(f.IO.Out, f.Output, out, func(w io.Writer) error {
-				printReassignPlan(w, plan, f.Verbose)
+			if err := output.Render(f.IO.Out, f.Output, out, func(w io.Writer) error {
+				output.ReassignPlan(w, plan, f.Verbose)
 				return nil
 			}); err != nil {
 				return err
@@ -106,105 +108,6 @@ the rest and the command exits 3.`,
 	}
 	cmd.Flags().StringArrayVar(&from, "from-brokers", nil, "also move replicas off these live brokers (degraded, or to drain), e.g. 5 or 4-6")
 	return cmd
-}
-
-// warnLeaseHeld says when a fenced broker may be down on purpose: another operation (a restart,
-// a patch) holds the cluster lease. apply would wait for the lease anyway; plan only reads.
-func warnLeaseHeld(ctx context.Context, f *Factory, k *reassign.KafkaAdmin, plan *reassign.Plan) {
-	fenced := false
-	for _, a := range plan.Affected {
-		fenced = fenced || a.Why == reassign.WhyFenced
-	}
-	if !fenced {
-		return
-	}
-	st, err := lease.Read(ctx, k.Client, plan.Cluster)
-	if err == nil && st.Held {
-		fmt.Fprintf(f.IO.ErrOut, "note: the cluster lease is held by %s for %q (op %s): a fenced broker may be down on purpose and come back; apply waits for the lease\n",
-			st.Holder, st.Purpose, st.OpID)
-	}
-}
-
-// printReassignPlan is the one table form of a plan.
-func printReassignPlan(w io.Writer, p *reassign.Plan, all bool) {
-	fmt.Fprintf(w, "reassignment plan for cluster %s: %d partition(s), %d replica move(s) for %d replica(s) on affected brokers, %s to copy\n",
-		p.Cluster, len(p.Moves), p.ReplicaMoves, p.ReplicasLost, planBytes(p.Bytes, p.SizesKnown))
-	if len(p.Affected) == 0 {
-		fmt.Fprintln(w, "no affected broker: every registered broker serves and none was named")
-	}
-	for _, a := range p.Affected {
-		fmt.Fprintf(w, "affected: broker %d (rack %s): %s\n", a.ID, orDash(a.Rack), a.Why)
-	}
-	printMoves(w, p.Moves, p.SizesKnown, all)
-	if len(p.Moves) > 0 {
-		fmt.Fprintln(w)
-		t := newTable(w, "BROKER", "RACK", "STATE", "REPLICAS", "BYTES")
-		for _, l := range p.Load {
-			if l.ReplicasBefore == l.ReplicasAfter && !l.Affected && l.State == "alive" && !all && len(p.Load) > 30 {
-				continue
-			}
-			_ = t.Append([]string{cell(l.ID), orDash(l.Rack), l.State, fmt.Sprintf("%d -> %d", l.ReplicasBefore, l.ReplicasAfter),
-				fmt.Sprintf("%s -> %s", planBytes(l.BytesBefore, p.SizesKnown), planBytes(l.BytesAfter, p.SizesKnown))})
-		}
-		_ = t.Render()
-	}
-	if len(p.Skipped) > 0 {
-		names := make([]string, len(p.Skipped))
-		for i, s := range p.Skipped {
-			names[i] = s.String()
-		}
-		fmt.Fprintf(w, "\nleft alone, being reassigned already (%d): %s\n", len(names), strings.Join(names, ", "))
-	}
-	if len(p.Impossible) > 0 {
-		fmt.Fprintf(w, "\ncannot be repaired (%d):\n", len(p.Impossible))
-		for _, im := range p.Impossible {
-			fmt.Fprintf(w, "  %s %v: %s\n", im, im.Replicas, im.Reason)
-		}
-	}
-}
-
-func printMoves(w io.Writer, moves []reassign.Move, sizesKnown, all bool) {
-	if len(moves) == 0 {
-		return
-	}
-	const shown = 100
-	fmt.Fprintln(w)
-	t := newTable(w, "PARTITION", "REPLICAS", "TARGET", "CHANGES", "BYTES", "NOTE")
-	for i, m := range moves {
-		if i == shown && !all {
-			break
-		}
-		var ch, notes []string
-		for _, c := range m.Changes {
-			ch = append(ch, fmt.Sprintf("%d->%d (%s->%s)", c.From, c.To, orDash(c.FromRack), orDash(c.ToRack)))
-			if c.Note != "" {
-				notes = append(notes, c.Note)
-			}
-		}
-		if m.Urgent {
-			notes = append([]string{"at or below min ISR"}, notes...)
-		}
-		_ = t.Append([]string{m.String(), fmt.Sprint(m.Replicas), fmt.Sprint(m.Target), strings.Join(ch, " "),
-			planBytes(m.Bytes, sizesKnown), strings.Join(notes, "; ")})
-	}
-	_ = t.Render()
-	if len(moves) > shown && !all {
-		fmt.Fprintf(w, "... and %d more (-v shows all; -o json prints Kafka's format)\n", len(moves)-shown)
-	}
-}
-
-func planBytes(b int64, known bool) string {
-	if !known {
-		return "?"
-	}
-	return units.Bytes(b)
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }
 
 type reassignApplyOptions struct {
@@ -275,20 +178,20 @@ func (o *reassignApplyOptions) run(ctx context.Context) error {
 	f, a := o.f, &o.args
 	switch {
 	case o.auto == (o.planFile != ""):
-		return usagef("reassign apply needs exactly one of --plan FILE or --auto")
+		return fault.Usagef("reassign apply needs exactly one of --plan FILE or --auto")
 	case len(o.from) > 0 && !o.auto:
-		return usagef("--from-brokers goes with --auto; a plan file already says which replicas move")
+		return fault.Usagef("--from-brokers goes with --auto; a plan file already says which replicas move")
 	case a.MaxMoves < 1 || a.MaxPerBroker < 1:
-		return usagef("--max-moves and --max-moves-per-broker must be at least 1")
+		return fault.Usagef("--max-moves and --max-moves-per-broker must be at least 1")
 	case a.Poll <= 0 || a.Poll > time.Minute:
-		return usagef("--poll-interval must be between 1ms and 1m")
+		return fault.Usagef("--poll-interval must be between 1ms and 1m")
 	case a.Timeout <= 0:
-		return usagef("--timeout must be positive")
+		return fault.Usagef("--timeout must be positive")
 	}
 	if o.throttle != "" {
 		rate, err := reassign.ParseRate(o.throttle)
 		if err != nil {
-			return usagef("--throttle: %v", err)
+			return fault.Usagef("--throttle: %v", err)
 		}
 		a.Throttle = rate
 	}
@@ -301,7 +204,7 @@ func (o *reassignApplyOptions) run(ctx context.Context) error {
 	if o.planFile != "" {
 		file, err := os.Open(o.planFile)
 		if err != nil {
-			return usagef("--plan: %v", err)
+			return fault.Usagef("--plan: %v", err)
 		}
 		defer file.Close()
 		req.PlanFile, req.PlanName = file, o.planFile
@@ -316,71 +219,7 @@ func (o *reassignApplyOptions) run(ctx context.Context) error {
 		return err
 	}
 	op := reassign.NewApply(c, d, req, reassign.Args{Source: source, From: from, Settings: *a})
-	return f.operate(ctx, operationRun{op: op, opID: op.OpID(), dryRun: o.dryRun, show: f.showPlan(o.dryRun)})
-}
-
-// showReassignApply shows the moves, limits and throttle; with dryRun the waves as well.
-func (f *Factory) showReassignApply(p *reassign.ApplyPlan, dryRun bool) error {
-	for _, n := range p.Notes() {
-		fmt.Fprintln(f.IO.ErrOut, "note: "+n)
-	}
-	st := p.Args.Settings
-	if f.Output == formatTable {
-		switch {
-		case p.Prepared != nil && p.Prepared.Plan != nil:
-			printReassignPlan(f.IO.Out, p.Prepared.Plan, f.Verbose)
-		case p.Prepared != nil:
-			fmt.Fprintf(f.IO.Out, "plan %s for cluster %s: %d move(s)\n", p.Args.Source, p.Cluster, len(p.Args.Moves))
-			printMoves(f.IO.Out, p.Args.Moves, p.Args.SizesKnown, f.Verbose)
-		default:
-			pr := p.Resumed.Prior
-			fmt.Fprintf(f.IO.Out, "resume %s on cluster %s: %d move(s): %d done, %d in flight, %d to start\n", p.OpID, p.Cluster,
-				len(p.Args.Moves), len(pr.Done), len(pr.Running), len(p.Args.Moves)-len(pr.Done)-len(pr.Running))
-		}
-		fmt.Fprintf(f.IO.Out, "at most %d move(s) in flight, %d per broker; throttle: %s; timeout %s\n",
-			st.MaxMoves, st.MaxPerBroker, rateText(st.Throttle), st.Timeout)
-	}
-	if dryRun {
-		if p.Prepared == nil {
-			return nil
-		}
-		d := p.DryRun()
-		if err := render(f.IO.Out, f.Output, d, func(w io.Writer) error {
-			printDryRun(w, d)
-			return nil
-		}); err != nil {
-			return err
-		}
-		return p.Impossible()
-	}
-	return p.Refusal()
-}
-
-func rateText(r int64) string {
-	if r <= 0 {
-		return "none"
-	}
-	return fmt.Sprintf("%d B/s (%s/s)", r, units.Bytes(r))
-}
-
-func printDryRun(w io.Writer, d *reassign.DryRun) {
-	fmt.Fprintf(w, "\ndry run: would submit %d move(s) in %d wave(s) (the next move starts as soon as one finishes):\n", len(d.Moves), len(d.Waves))
-	for i, wave := range d.Waves {
-		names := make([]string, len(wave))
-		for j, tp := range wave {
-			names[j] = tp.String()
-		}
-		fmt.Fprintf(w, "  wave %d: %s\n", i+1, strings.Join(names, ", "))
-	}
-	if d.Throttles.Rate > 0 {
-		fmt.Fprintf(w, "throttle %s: %s\n", rateText(d.Throttles.Rate), d.Throttles.Summary())
-		if len(d.NoRate) > 0 {
-			fmt.Fprintf(w, "  broker(s) %v are down: no rate is set there\n", d.NoRate)
-		}
-	}
-	if len(d.Foreign) > 0 {
-		fmt.Fprintf(w, "in flight, not started by this operation (apply refuses without --additional): %s\n", strings.Join(d.Foreign, ", "))
-	}
+	return f.operate(ctx, operationRun{op: op, opID: op.OpID(), dryRun: o.dryRun, show: f.printer().Plan(o.dryRun)})
 }
 
 func newReassignStatusCmd(f *Factory) *cobra.Command {
@@ -401,43 +240,11 @@ are not over and the throttles they still have set. Read-only; exits 0.`,
 			if err != nil {
 				return err
 			}
-			return render(f.IO.Out, f.Output, r, func(w io.Writer) error {
-				printReassignStatus(w, r)
+			return output.Render(f.IO.Out, f.Output, r, func(w io.Writer) error {
+				output.ReassignStatus(w, r)
 				return nil
 			})
 		},
-	}
-}
-
-func printReassignStatus(w io.Writer, r *reassign.StatusReport) {
-	fmt.Fprintf(w, "cluster %s: %d reassignment(s) in flight; %d under-replicated, %d under min ISR, %d offline\n",
-		r.Cluster, len(r.InFlight), r.UnderReplicated, r.UnderMinISR, r.Offline)
-	if len(r.InFlight) > 0 {
-		t := newTable(w, "PARTITION", "REPLICAS", "ADDING", "REMOVING", "PROGRESS", "STARTED BY")
-		for _, f := range r.InFlight {
-			prog := "?"
-			if f.Percent >= 0 {
-				prog = fmt.Sprintf("%.0f%% (%s of %s)", f.Percent, units.Bytes(f.Copied), units.Bytes(f.Bytes))
-			}
-			by := f.Op
-			if by == "" {
-				by = "not kfleet (this state dir)"
-			}
-			_ = t.Append([]string{f.String(), fmt.Sprint(f.Replicas), fmt.Sprint(f.Adding), fmt.Sprint(f.Removing), prog, by})
-		}
-		_ = t.Render()
-	}
-	if len(r.Operations) > 0 {
-		fmt.Fprintln(w)
-		t := newTable(w, "OP", "STATUS", "MOVES DONE", "RUNNING", "THROTTLES LEFT", "LAST")
-		for _, o := range r.Operations {
-			_ = t.Append([]string{o.ID, o.Status, fmt.Sprintf("%d/%d", o.Done, o.Moves), cell(o.Running),
-				o.Throttles.Summary(), truncateText(o.Last, 60)})
-		}
-		_ = t.Render()
-	}
-	for _, wr := range r.Warnings {
-		fmt.Fprintf(w, "warning: %s\n", wr)
 	}
 }
 
@@ -459,7 +266,7 @@ or confirmation on a terminal.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if timeout <= 0 {
-				return usagef("--timeout must be positive")
+				return fault.Usagef("--timeout must be positive")
 			}
 			c, k, err := f.reassignCluster("reassign cancel")
 			if err != nil {
@@ -475,30 +282,14 @@ or confirmation on a terminal.`,
 			}
 			if plan.Empty() {
 				fmt.Fprintf(f.IO.ErrOut, "cluster %s: no kfleet move in flight and no kfleet throttle to remove\n", c.Name)
-				return render(f.IO.Out, f.Output, &reassign.CancelResult{Cluster: c.Name, Ops: []string{}, Cancelled: []reassign.TopicPartition{}, Foreign: plan.Foreign}, func(io.Writer) error { return nil })
+				return output.Render(f.IO.Out, f.Output, &reassign.CancelResult{Cluster: c.Name, Ops: []string{}, Cancelled: []reassign.TopicPartition{}, Foreign: plan.Foreign}, func(io.Writer) error { return nil })
 			}
-			if !f.Yes {
-				ok, err := f.IO.Confirm(fmt.Sprintf("revert %d kfleet move(s) in flight on %s (operations %s) and remove kfleet's throttles (%s)?",
-					len(plan.InFlight), c.Name, strings.Join(plan.Ops, ", "), plan.Throttles.Summary()))
-				if err != nil {
-					return err
-				}
-				if !ok {
-					return usagef("not confirmed; nothing was changed")
-				}
+			if err := f.confirm(fmt.Sprintf("revert %d kfleet move(s) in flight on %s (operations %s) and remove kfleet's throttles (%s)?",
+				len(plan.InFlight), c.Name, strings.Join(plan.Ops, ", "), plan.Throttles.Summary())); err != nil {
+				return err
 			}
 			res, err := reassign.Cancel(ctx, k, f.StateDir, plan, timeout)
-			if rerr := render(f.IO.Out, f.Output, res, func(w io.Writer) error {
-				fmt.Fprintf(w, "cluster %s: reverted %d move(s) of %s; removed %s\n", c.Name, len(res.Cancelled),
-					strings.Join(res.Ops, ", "), res.Removed.Summary())
-				if len(res.Reordered) > 0 {
-					fmt.Fprintf(w, "put the old replica order (preferred leaders) back on %d partition(s): Kafka's cancel does not\n", len(res.Reordered))
-				}
-				if !res.Left.Empty() {
-					fmt.Fprintf(w, "throttles left (their broker is down): %s\n", res.Left.Summary())
-				}
-				return nil
-			}); rerr != nil && err == nil {
+			if rerr := output.Render(f.IO.Out, f.Output, res, output.CancelResult(res)); rerr != nil && err == nil {
 				err = rerr
 			}
 			return err

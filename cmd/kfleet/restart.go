@@ -60,7 +60,7 @@ func (o *restartOptions) run(ctx context.Context) error {
 		return err
 	}
 	op := restart.New(c, brokers, d, restart.Settings{Settings: o.settings})
-	return o.f.operate(ctx, operationRun{op: op, opID: op.OpID(), dryRun: o.dryRun, show: o.f.showPlan(o.dryRun)})
+	return o.f.operate(ctx, operationRun{op: op, opID: op.OpID(), dryRun: o.dryRun, show: o.f.printer().Plan(o.dryRun)})
 }
 
 // prepare checks the shared settings, resolves the cluster and brokers, and adds the inventory's

@@ -13,7 +13,10 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/kfleet/kfleet/cmd/internal/exitcode"
+	"github.com/kfleet/kfleet/cmd/internal/output"
 	"github.com/kfleet/kfleet/inventory"
+	"github.com/kfleet/kfleet/ops/fault"
 	"github.com/kfleet/kfleet/ops/journal"
 	"github.com/kfleet/kfleet/ops/kafka"
 	"github.com/kfleet/kfleet/ops/ssh"
@@ -23,7 +26,7 @@ import (
 // process. Commands read it and never change it; overrides (resume's recorded inventory, the
 // TUI's log file) are passed explicitly.
 type Factory struct {
-	IO *IOStreams
+	IO *output.IOStreams
 
 	InventoryPath string
 	Clusters      []string
@@ -65,8 +68,8 @@ func (f *Factory) Inventory() (*inventory.Fleet, error) { return f.InventoryAt(f
 // missing file included) is an inventory error: exit 2.
 func (f *Factory) InventoryAt(path string) (*inventory.Fleet, error) {
 	fleet, err := inventory.Load(path)
-	if err != nil && exitCode(err) != exitUsage {
-		return nil, &usageError{err.Error()}
+	if err != nil && exitcode.Of(err) != exitcode.Usage {
+		return nil, &fault.Error{Kind: fault.Usage, Msg: err.Error()}
 	}
 	return fleet, err
 }
@@ -159,19 +162,19 @@ Exit codes are documented in 'kfleet help exit-codes'.`,
 			if _, ok := os.LookupEnv("NO_COLOR"); ok || f.NoColor || !f.IO.OutTTY {
 				f.IO.Color = false
 			}
-			return validFormat(f.Output)
+			return output.CheckFormat(f.Output)
 		},
 	}
 	pf := root.PersistentFlags()
 	pf.StringVarP(&f.InventoryPath, "inventory", "i", inventory.DefaultPath(), "fleet inventory file ($KFLEET_INVENTORY, else ./fleet.yaml)")
 	pf.StringArrayVarP(&f.Clusters, "cluster", "c", nil, "cluster to act on (repeatable; default: every cluster)")
-	pf.StringVarP(&f.Output, "output", "o", formatTable, "output format: table, json or yaml")
+	pf.StringVarP(&f.Output, "output", "o", output.FormatTable, "output format: table, json or yaml")
 	pf.BoolVarP(&f.Verbose, "verbose", "v", false, "more detail, and debug logs on stderr")
 	pf.BoolVar(&f.NoColor, "no-color", false, "no color (also NO_COLOR)")
 	pf.StringVar(&f.StateDir, "state-dir", journal.DefaultStateDir(), "where operation journals are kept")
 	pf.BoolVarP(&f.Yes, "yes", "y", false, "do not ask for confirmation (required when stdin is not a terminal)")
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
-		return usagef("%s\nSee '%s --help'.", err, cmd.CommandPath())
+		return fault.Usagef("%s\nSee '%s --help'.", err, cmd.CommandPath())
 	})
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.ErrOut)
@@ -195,7 +198,7 @@ Exit codes are documented in 'kfleet help exit-codes'.`,
 		&cobra.Command{
 			Use:   "exit-codes",
 			Short: "What kfleet's exit codes mean",
-			Long:  exitCodesHelp(),
+			Long:  exitcode.Help(),
 		},
 	)
 	return root
@@ -204,7 +207,7 @@ Exit codes are documented in 'kfleet help exit-codes'.`,
 // noArgs rejects positional arguments as a usage error (exit 2).
 func noArgs(cmd *cobra.Command, args []string) error {
 	if len(args) > 0 {
-		return usagef("%s takes no arguments, got %q\nSee '%s --help'.", cmd.CommandPath(), strings.Join(args, " "), cmd.CommandPath())
+		return fault.Usagef("%s takes no arguments, got %q\nSee '%s --help'.", cmd.CommandPath(), strings.Join(args, " "), cmd.CommandPath())
 	}
 	return nil
 }
@@ -220,7 +223,7 @@ func newVersionCmd(f *Factory) *cobra.Command {
 				Commit  string `json:"commit" yaml:"commit"`
 				Date    string `json:"date" yaml:"date"`
 			}{version, commit, date}
-			return render(f.IO.Out, f.Output, v, func(w io.Writer) error {
+			return output.Render(f.IO.Out, f.Output, v, func(w io.Writer) error {
 				_, err := fmt.Fprintf(w, "kfleet %s (commit %s, built %s)\n", v.Version, v.Commit, v.Date)
 				return err
 			})
@@ -239,7 +242,7 @@ func (f *Factory) OneCluster(verb string) (*inventory.Cluster, error) {
 		for i, c := range clusters {
 			names[i] = c.Name
 		}
-		return nil, usagef("%s acts on one cluster at a time; pick one with -c (inventory has: %s)", verb, strings.Join(names, ", "))
+		return nil, fault.Usagef("%s acts on one cluster at a time; pick one with -c (inventory has: %s)", verb, strings.Join(names, ", "))
 	}
 	return clusters[0], nil
 }

@@ -4,14 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/kfleet/kfleet/cmd/internal/exitcode"
+	"github.com/kfleet/kfleet/cmd/internal/output"
 	"github.com/kfleet/kfleet/inventory"
 	"github.com/kfleet/kfleet/ops/cluster"
+	"github.com/kfleet/kfleet/ops/fault"
 	"github.com/kfleet/kfleet/ops/fleet"
 	"github.com/kfleet/kfleet/ops/kafka"
 )
@@ -63,7 +64,7 @@ type statusReport struct {
 
 func (o *statusOptions) run(ctx context.Context) error {
 	if o.interval < 100*time.Millisecond {
-		return usagef("--interval %s is too short (minimum 100ms)", o.interval)
+		return fault.Usagef("--interval %s is too short (minimum 100ms)", o.interval)
 	}
 	clusters, err := o.f.SelectedClusters()
 	if err != nil {
@@ -75,7 +76,7 @@ func (o *statusOptions) run(ctx context.Context) error {
 	}
 	if !o.watch {
 		rep := o.collect(ctx, clusters, detail)
-		if err := render(o.f.IO.Out, o.f.Output, rep, rep.table(o.f.Verbose)); err != nil {
+		if err := output.Render(o.f.IO.Out, o.f.Output, rep, output.StatusTable(rep.Clusters, rep.detail, o.f.Verbose)); err != nil {
 			return err
 		}
 		return rep.verdict()
@@ -131,164 +132,21 @@ func (o *statusOptions) collect(ctx context.Context, clusters []*inventory.Clust
 func (o *statusOptions) printWatch(rep *statusReport) error {
 	out := o.f.IO.Out
 	switch {
-	case o.f.Output == formatJSON:
+	case o.f.Output == output.FormatJSON:
 		// One compact document per refresh, so a log stays line-oriented.
 		return json.NewEncoder(out).Encode(rep)
 	case o.f.IO.OutTTY:
 		fmt.Fprint(out, "\033[H\033[2J")
 	}
 	fmt.Fprintf(out, "kfleet status  %s  (every %s, Ctrl-C to stop)\n\n", time.Now().Format("15:04:05"), o.interval)
-	return render(out, o.f.Output, rep, rep.table(o.f.Verbose))
+	return output.Render(out, o.f.Output, rep, output.StatusTable(rep.Clusters, rep.detail, o.f.Verbose))
 }
 
-// verdict turns the report into the exit code contract: 69 unreachable, 3 unhealthy, 0 healthy.
+// verdict is the exit code contract: 69 unreachable, 3 unhealthy, 0 healthy; the report has
+// said why.
 func (r *statusReport) verdict() error {
-	var down, sick []string
-	for _, c := range r.Clusters {
-		switch {
-		case c.Unreachable:
-			down = append(down, c.Name)
-		case !c.Healthy:
-			sick = append(sick, c.Name)
-		}
-	}
-	switch {
-	case len(down) > 0:
-		return &codedError{code: exitUnreachable, quiet: true, msg: "unreachable: " + strings.Join(down, ", ")}
-	case len(sick) > 0:
-		return &checkFailed{msg: "unhealthy: " + strings.Join(sick, ", ")}
+	if err := fleet.Verdict(r.Clusters); err != nil {
+		return exitcode.Quiet{Err: err}
 	}
 	return nil
-}
-
-// table is the human rendering: one row per cluster, problems under it, brokers on request.
-func (r *statusReport) table(verbose bool) func(io.Writer) error {
-	return func(w io.Writer) error {
-		t := newTable(w, "CLUSTER", "HEALTH", "BROKERS", "CONTROLLER", "PARTITIONS", "URP",
-			"UNDER-MIN-ISR", "OFFLINE", "REASSIGNING", "VERSIONS", "LEASE")
-		for _, c := range r.Clusters {
-			if err := t.Append(clusterRow(c)); err != nil {
-				return err
-			}
-		}
-		if err := t.Render(); err != nil {
-			return err
-		}
-		for _, c := range r.Clusters {
-			printClusterNotes(w, c, verbose)
-		}
-		if len(r.detail) == 0 {
-			return nil
-		}
-		fmt.Fprintln(w)
-		bt := newTable(w, "CLUSTER", "BROKER", "HOST", "RACK", "ALIVE", "VERSION", "LEADERS", "REPLICAS", "URP")
-		for _, c := range r.Clusters {
-			want := map[int32]bool{}
-			for _, id := range r.detail[c.Name] {
-				want[id] = true
-			}
-			for _, b := range c.Brokers {
-				if !want[b.ID] {
-					continue
-				}
-				if err := bt.Append(brokerRow(c, b)); err != nil {
-					return err
-				}
-			}
-		}
-		return bt.Render()
-	}
-}
-
-func clusterRow(c cluster.Health) []string {
-	alive := 0
-	inv := 0
-	for _, b := range c.Brokers {
-		if b.InInventory {
-			inv++
-			if b.Alive {
-				alive++
-			}
-		}
-	}
-	health := "healthy"
-	switch {
-	case c.Unreachable:
-		health = "UNREACHABLE"
-	case !c.Healthy:
-		health = "UNHEALTHY"
-	}
-	if c.Unreachable {
-		return []string{c.Name, health, fmt.Sprintf("?/%d", inv), "-", "-", "-", "-", "-", "-", "-", "-"}
-	}
-	versions := strings.Join(c.Versions, ",")
-	if len(c.Versions) > 1 {
-		versions += " (mixed)"
-	}
-	if versions == "" {
-		versions = "-"
-	}
-	lease := "-"
-	if c.Lease != nil {
-		lease = fmt.Sprintf("%s: %s", c.Lease.Holder, c.Lease.Purpose)
-	}
-	controller := "-"
-	if c.Controller >= 0 {
-		controller = cell(c.Controller)
-	}
-	return []string{c.Name, health, fmt.Sprintf("%d/%d", alive, inv), controller, cell(c.Partitions),
-		cell(c.UnderReplicated), cell(c.UnderMinISR), cell(c.Offline), cell(c.Reassigning), versions, lease}
-}
-
-func printClusterNotes(w io.Writer, c cluster.Health, verbose bool) {
-	if c.Unreachable {
-		fmt.Fprintf(w, "\n%s: %s\n", c.Name, c.Error)
-		return
-	}
-	if len(c.Problems) > 0 {
-		fmt.Fprintf(w, "\n%s:\n", c.Name)
-		for _, p := range c.Problems {
-			fmt.Fprintf(w, "  - %s\n", p)
-		}
-		for _, p := range c.ProblemPartitions {
-			fmt.Fprintf(w, "    %s %s: leader %d, replicas %v, isr %v\n", p.Kind, p.Partition, p.Leader, p.Replicas, p.ISR)
-		}
-	}
-	if c.Lease != nil && len(c.Events) > 0 {
-		if e := c.Events[len(c.Events)-1]; e.OpID == c.Lease.OpID {
-			fmt.Fprintf(w, "\n%s: operation %s (%s) since %s: %s\n", c.Name, c.Lease.OpID, c.Lease.Purpose,
-				c.Lease.Since.Local().Format("15:04:05"), e.Message)
-		}
-	}
-	if verbose || len(c.Problems) > 0 {
-		for _, warn := range c.Warnings {
-			fmt.Fprintf(w, "  ! %s\n", warn)
-		}
-	}
-	for _, b := range c.Brokers {
-		if b.VersionError != "" && (verbose || b.Alive) {
-			fmt.Fprintf(w, "  ! broker %d (%s): version unknown: %s\n", b.ID, b.Host, b.VersionError)
-		}
-	}
-}
-
-func brokerRow(c cluster.Health, b cluster.BrokerHealth) []string {
-	alive := "yes"
-	switch {
-	case c.Unreachable:
-		alive = "?"
-	case b.Fenced:
-		alive = "FENCED"
-	case !b.Registered:
-		alive = "NO"
-	}
-	version := b.Version
-	if version == "" {
-		version = "-"
-	}
-	id := cell(b.ID)
-	if !b.InInventory {
-		id += " (not in inventory)"
-	}
-	return []string{c.Name, id, b.Host, b.Rack, alive, version, cell(b.Leaders), cell(b.Replicas), cell(b.UnderReplicated)}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kfleet/kfleet/ops/cluster"
+	"github.com/kfleet/kfleet/ops/fault"
 	"github.com/kfleet/kfleet/ops/fleet"
 	"github.com/kfleet/kfleet/ops/kafka"
 	"github.com/kfleet/kfleet/tui"
@@ -60,13 +61,13 @@ started twice. Diagnostics go to --log-file, never to the screen.`,
 func (o *tuiOptions) run(ctx context.Context) error {
 	switch {
 	case o.interval < 100*time.Millisecond:
-		return usagef("--interval %s is too short (minimum 100ms)", o.interval)
+		return fault.Usagef("--interval %s is too short (minimum 100ms)", o.interval)
 	case o.timeout <= 0:
-		return usagef("--timeout must be positive, got %s", o.timeout)
+		return fault.Usagef("--timeout must be positive, got %s", o.timeout)
 	case o.concurrency < 1:
-		return usagef("--concurrency must be at least 1, got %d", o.concurrency)
+		return fault.Usagef("--concurrency must be at least 1, got %d", o.concurrency)
 	case !o.f.IO.OutTTY || !o.f.IO.InTTY:
-		return usagef("kfleet tui needs a terminal on stdin and stdout; for logs and scripts use: kfleet status --watch")
+		return fault.Usagef("kfleet tui needs a terminal on stdin and stdout; for logs and scripts use: kfleet status --watch")
 	}
 	clusters, err := o.f.SelectedClusters()
 	if err != nil {
@@ -76,12 +77,12 @@ func (o *tuiOptions) run(ctx context.Context) error {
 	if logPath == "" {
 		logPath = filepath.Join(o.f.StateDir, "tui.log")
 		if err := os.MkdirAll(o.f.StateDir, 0o700); err != nil {
-			return usagef("state dir for the TUI's log: %v; pick a file with --log-file", err)
+			return fault.Usagef("state dir for the TUI's log: %v; pick a file with --log-file", err)
 		}
 	}
 	lf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
-		return usagef("TUI log file: %v; pick another with --log-file", err)
+		return fault.Usagef("TUI log file: %v; pick another with --log-file", err)
 	}
 	defer lf.Close()
 	level := slog.LevelInfo

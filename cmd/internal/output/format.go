@@ -1,4 +1,4 @@
-package main
+package output
 
 import (
 	"bytes"
@@ -10,32 +10,34 @@ import (
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
 	"gopkg.in/yaml.v3"
+
+	"github.com/kfleet/kfleet/ops/fault"
 )
 
 // Output formats accepted by -o.
 const (
-	formatTable = "table"
-	formatJSON  = "json"
-	formatYAML  = "yaml"
+	FormatTable = "table"
+	FormatJSON  = "json"
+	FormatYAML  = "yaml"
 )
 
-func validFormat(f string) error {
+func CheckFormat(f string) error {
 	switch f {
-	case formatTable, formatJSON, formatYAML:
+	case FormatTable, FormatJSON, FormatYAML:
 		return nil
 	}
-	return usagef("-o %q: unknown output format (want table, json or yaml)", f)
+	return fault.Usagef("-o %q: unknown output format (want table, json or yaml)", f)
 }
 
 // render prints v as JSON or YAML, or calls table for the human form. Every result type has one
 // table function; the structured forms come from the same struct.
-func render(w io.Writer, format string, v any, table func(io.Writer) error) error {
+func Render(w io.Writer, format string, v any, table func(io.Writer) error) error {
 	switch format {
-	case formatJSON:
+	case FormatJSON:
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		return enc.Encode(v)
-	case formatYAML:
+	case FormatYAML:
 		enc := yaml.NewEncoder(w)
 		enc.SetIndent(2)
 		if err := enc.Encode(v); err != nil {
@@ -47,7 +49,7 @@ func render(w io.Writer, format string, v any, table func(io.Writer) error) erro
 }
 
 // newTable is the one table style: plain aligned columns, like kubectl, safe to grep.
-func newTable(w io.Writer, header ...string) *tablewriter.Table {
+func NewTable(w io.Writer, header ...string) *tablewriter.Table {
 	t := tablewriter.NewTable(&trimWriter{w: w},
 		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
 			Borders: tw.BorderNone,
@@ -72,7 +74,7 @@ func newTable(w io.Writer, header ...string) *tablewriter.Table {
 }
 
 // cell renders a value for a table cell.
-func cell(v any) string { return fmt.Sprint(v) }
+func Cell(v any) string { return fmt.Sprint(v) }
 
 // trimWriter drops the padding tablewriter leaves at the end of each line.
 type trimWriter struct {

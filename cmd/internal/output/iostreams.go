@@ -1,4 +1,4 @@
-package main
+package output
 
 import (
 	"bufio"
@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"golang.org/x/term"
+
+	"github.com/kfleet/kfleet/ops/fault"
 )
 
 // IOStreams is every byte kfleet reads or writes, so tests can capture both TTY and non-TTY runs.
@@ -42,7 +44,7 @@ func TestIO(tty bool) (*IOStreams, *bytes.Buffer, *bytes.Buffer) {
 // must say --yes.
 func (s *IOStreams) Confirm(question string) (bool, error) {
 	if !s.InTTY {
-		return false, usagef("%s: refusing to go ahead without confirmation; stdin is not a terminal, pass --yes", question)
+		return false, fault.Usagef("%s: refusing to go ahead without confirmation; stdin is not a terminal, pass --yes", question)
 	}
 	fmt.Fprintf(s.ErrOut, "%s [y/N] ", question)
 	line, err := bufio.NewReader(s.In).ReadString('\n')

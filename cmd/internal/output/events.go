@@ -1,4 +1,4 @@
-package main
+package output
 
 import (
 	"encoding/json"
@@ -21,7 +21,7 @@ import (
 // (so CI logs parse), with -o yaml one YAML document per event, readable lines otherwise. Every
 // event names its cluster, so the lines of several clusters on one stream stay apart. Events may
 // come from several goroutines.
-type eventPrinter struct {
+type EventPrinter struct {
 	mu     sync.Mutex
 	io     *IOStreams
 	format string
@@ -29,19 +29,19 @@ type eventPrinter struct {
 	stage map[string]int64
 }
 
-func newEventPrinter(streams *IOStreams, format string) *eventPrinter {
-	return &eventPrinter{io: streams, format: format, stage: map[string]int64{}}
+func NewEventPrinter(streams *IOStreams, format string) *EventPrinter {
+	return &EventPrinter{io: streams, format: format, stage: map[string]int64{}}
 }
 
 // print shows one event: a rollout.Event, a reassign.Event or a deploy.StageProgress.
-func (p *eventPrinter) print(e any) {
+func (p *EventPrinter) Print(e any) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if s, ok := e.(deploy.StageProgress); ok {
 		p.stageProgress(s)
 		return
 	}
-	if p.format != formatTable {
+	if p.format != FormatTable {
 		p.structured(e)
 		return
 	}
@@ -54,8 +54,8 @@ func (p *eventPrinter) print(e any) {
 }
 
 // structured writes e as one JSON line, or as one YAML document with the same keys.
-func (p *eventPrinter) structured(e any) {
-	if p.format != formatYAML {
+func (p *EventPrinter) structured(e any) {
+	if p.format != FormatYAML {
 		_ = json.NewEncoder(p.io.Out).Encode(e)
 		return
 	}
@@ -142,9 +142,9 @@ func reassignEventLine(w io.Writer, e reassign.Event) {
 
 // stageProgress shows upload progress: a line per host at every quarter (every tenth as an
 // event with -o json|yaml), on stderr unless structured.
-func (p *eventPrinter) stageProgress(s deploy.StageProgress) {
+func (p *EventPrinter) stageProgress(s deploy.StageProgress) {
 	steps := int64(4)
-	if p.format != formatTable {
+	if p.format != FormatTable {
 		steps = 10
 	}
 	if s.Phase == "upload" {
@@ -154,7 +154,7 @@ func (p *eventPrinter) stageProgress(s deploy.StageProgress) {
 		}
 		p.stage[s.Host] = bucket
 	}
-	if p.format != formatTable {
+	if p.format != FormatTable {
 		p.structured(struct {
 			Event string    `json:"event"`
 			Time  time.Time `json:"time"`

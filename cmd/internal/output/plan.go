@@ -1,0 +1,174 @@
+package output
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/kfleet/kfleet/inventory"
+	"github.com/kfleet/kfleet/reassign"
+	"github.com/kfleet/kfleet/rollout"
+	"github.com/kfleet/kfleet/rollout/brokerconfig"
+	"github.com/kfleet/kfleet/rollout/deploy"
+	"github.com/kfleet/kfleet/rollout/operation"
+)
+
+// Printer renders results on a command's streams in its output format.
+type Printer struct {
+	IO      *IOStreams
+	Format  string
+	Verbose bool
+}
+
+// Plan returns the one renderer of every operation's plan: what is printed before the
+// confirmation, and with dryRun what --dry-run prints.
+func (pr Printer) Plan(dryRun bool) func(operation.Plan) error {
+	return func(p operation.Plan) error {
+		switch p := p.(type) {
+		case *rollout.RollingPlan:
+			return pr.RollingRun(p, dryRun)
+		case *deploy.ReleasePlan:
+			return pr.ReleasePlan(p, dryRun)
+		case *brokerconfig.ApplyPlan:
+			return pr.ConfigApplyPlan(p, dryRun)
+		case *reassign.ApplyPlan:
+			return pr.ReassignApplyPlan(p, dryRun)
+		case *deploy.FinalizePlan:
+			return nil // finalize prints its result once it is known
+		}
+		return fmt.Errorf("no renderer for a %T plan", p)
+	}
+}
+
+// NothingToDo is what is said when a plan has no work ("": its renderer said it).
+func NothingToDo(p operation.Plan) string {
+	switch p.(type) {
+	case *rollout.RollingPlan, *deploy.ReleasePlan:
+		return "nothing to do: every selected broker is already done"
+	case *reassign.ApplyPlan:
+		return "nothing to move"
+	}
+	return ""
+}
+
+// RollingRun shows a rolling operation's batches before the confirmation, or with dryRun what
+// --dry-run prints.
+func (pr Printer) RollingRun(p *rollout.RollingPlan, dryRun bool) error {
+	if pr.Format == FormatTable {
+		RollingPlan(pr.IO.Out, p)
+	}
+	if dryRun && pr.Format != FormatTable {
+		return Render(pr.IO.Out, pr.Format, RollingDryRun{Op: p.OpID, Cluster: p.Cluster, Batches: p.Batches,
+			GateNow: p.GateNow, Settings: p.Journaled}, nil)
+	}
+	return nil
+}
+
+// ReleasePlan shows the stage and activation plans before the engine's batch plan, and refuses
+// a plan that would stage over a different release.
+func (pr Printer) ReleasePlan(p *deploy.ReleasePlan, dryRun bool) error {
+	w := pr.IO.Out
+	h := p.Hosts
+	if pr.Format != FormatTable {
+		_ = json.NewEncoder(w).Encode(struct {
+			Event    string           `json:"event"`
+			Cluster  string           `json:"cluster"`
+			Artifact *deploy.Artifact `json:"artifact,omitempty"`
+			Plan     deploy.Plan      `json:"plan"`
+		}{"deploy-plan", p.Cluster, p.Artifact, h})
+	} else {
+		if p.Artifact != nil && len(h.Stage) == 0 {
+			fmt.Fprintf(w, "stage Kafka %s on cluster %s: nothing to stage\n", h.Version, p.Cluster)
+		}
+		if p.Artifact != nil && len(h.Stage) > 0 {
+			fmt.Fprintf(w, "stage Kafka %s on cluster %s:\n", h.Version, p.Cluster)
+			t := NewTable(w, "HOST", "BROKERS", "ACTION", "WHY")
+			for _, s := range h.Stage {
+				_ = t.Append([]string{s.Host, inventory.JoinIDs(s.Brokers), s.Action, s.Why})
+			}
+			_ = t.Render()
+		}
+		if len(h.Activated) > 0 {
+			fmt.Fprintf(w, "already running Kafka %s from releases/%s (skipped): broker(s) %s\n", h.Version, h.Version, inventory.JoinIDs(h.Activated))
+		}
+		if len(h.Activate) > 0 {
+			fmt.Fprintf(w, "activate Kafka %s on broker(s) %s: stop -> current -> releases/%s -> start -> confirm version -> wait healthy\n",
+				h.Version, inventory.JoinIDs(h.Activate), h.Version)
+		}
+	}
+	if err := p.Conflict(); err != nil {
+		return err
+	}
+	return pr.RollingRun(p.Rolling, dryRun)
+}
+
+// ConfigApplyPlan shows what config apply changes (keys, file diffs, restarts); with dryRun the
+// plan as JSON, or the restart plan after the table.
+func (pr Printer) ConfigApplyPlan(p *brokerconfig.ApplyPlan, dryRun bool) error {
+	plan := p.Config
+	for _, w := range plan.Warnings {
+		fmt.Fprintf(pr.IO.ErrOut, "warning: %s\n", w)
+	}
+	switch {
+	case p.Resumed:
+		return pr.RollingRun(p.Restart, dryRun)
+	case dryRun && pr.Format != FormatTable:
+		return Render(pr.IO.Out, pr.Format, plan, nil)
+	case dryRun:
+		ConfigPlan(pr.IO.Out, plan)
+		if p.Restart != nil {
+			fmt.Fprintln(pr.IO.Out)
+			return pr.RollingRun(p.Restart, true)
+		}
+	case plan.Empty() && pr.Format == FormatTable:
+		fmt.Fprintf(pr.IO.Out, "nothing to change: %d broker(s) of %s match the inventory\n", p.Compared, plan.Cluster)
+	case plan.Empty():
+		NewEventPrinter(pr.IO, pr.Format).Print(rollout.Event{Time: time.Now().UTC(), Kind: brokerconfig.EventUnchanged,
+			Cluster: plan.Cluster, Message: "nothing to change"})
+	case pr.Format == FormatTable:
+		ConfigPlan(pr.IO.Out, plan)
+		if p.Restart != nil {
+			fmt.Fprintln(pr.IO.Out)
+			RollingPlan(pr.IO.Out, p.Restart)
+		}
+	}
+	return nil
+}
+
+// ReassignApplyPlan shows the moves, limits and throttle; with dryRun the waves as well.
+func (pr Printer) ReassignApplyPlan(p *reassign.ApplyPlan, dryRun bool) error {
+	for _, n := range p.Notes() {
+		fmt.Fprintln(pr.IO.ErrOut, "note: "+n)
+	}
+	st := p.Args.Settings
+	if pr.Format == FormatTable {
+		switch {
+		case p.Prepared != nil && p.Prepared.Plan != nil:
+			ReassignPlan(pr.IO.Out, p.Prepared.Plan, pr.Verbose)
+		case p.Prepared != nil:
+			fmt.Fprintf(pr.IO.Out, "plan %s for cluster %s: %d move(s)\n", p.Args.Source, p.Cluster, len(p.Args.Moves))
+			Moves(pr.IO.Out, p.Args.Moves, p.Args.SizesKnown, pr.Verbose)
+		default:
+			prior := p.Resumed.Prior
+			fmt.Fprintf(pr.IO.Out, "resume %s on cluster %s: %d move(s): %d done, %d in flight, %d to start\n", p.OpID, p.Cluster,
+				len(p.Args.Moves), len(prior.Done), len(prior.Running), len(p.Args.Moves)-len(prior.Done)-len(prior.Running))
+		}
+		fmt.Fprintf(pr.IO.Out, "at most %d move(s) in flight, %d per broker; throttle: %s; timeout %s\n",
+			st.MaxMoves, st.MaxPerBroker, Rate(st.Throttle), st.Timeout)
+	}
+	if dryRun {
+		if p.Prepared == nil {
+			return nil
+		}
+		d := p.DryRun()
+		if err := Render(pr.IO.Out, pr.Format, d, func(w io.Writer) error {
+			ReassignDryRun(w, d)
+			return nil
+		}); err != nil {
+			return err
+		}
+		return p.Impossible()
+	}
+	return p.Refusal()
+}

@@ -1,0 +1,142 @@
+package output
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/kfleet/kfleet/ops/cluster"
+)
+
+// StatusTable is the human rendering of fleet health: one row per cluster, problems under it,
+// the brokers of detail (per cluster) on request.
+func StatusTable(clusters []cluster.Health, detail map[string][]int32, verbose bool) func(io.Writer) error {
+	return func(w io.Writer) error {
+		t := NewTable(w, "CLUSTER", "HEALTH", "BROKERS", "CONTROLLER", "PARTITIONS", "URP",
+			"UNDER-MIN-ISR", "OFFLINE", "REASSIGNING", "VERSIONS", "LEASE")
+		for _, c := range clusters {
+			if err := t.Append(clusterRow(c)); err != nil {
+				return err
+			}
+		}
+		if err := t.Render(); err != nil {
+			return err
+		}
+		for _, c := range clusters {
+			printClusterNotes(w, c, verbose)
+		}
+		if len(detail) == 0 {
+			return nil
+		}
+		fmt.Fprintln(w)
+		bt := NewTable(w, "CLUSTER", "BROKER", "HOST", "RACK", "ALIVE", "VERSION", "LEADERS", "REPLICAS", "URP")
+		for _, c := range clusters {
+			want := map[int32]bool{}
+			for _, id := range detail[c.Name] {
+				want[id] = true
+			}
+			for _, b := range c.Brokers {
+				if !want[b.ID] {
+					continue
+				}
+				if err := bt.Append(brokerRow(c, b)); err != nil {
+					return err
+				}
+			}
+		}
+		return bt.Render()
+	}
+}
+
+func clusterRow(c cluster.Health) []string {
+	alive := 0
+	inv := 0
+	for _, b := range c.Brokers {
+		if b.InInventory {
+			inv++
+			if b.Alive {
+				alive++
+			}
+		}
+	}
+	health := "healthy"
+	switch {
+	case c.Unreachable:
+		health = "UNREACHABLE"
+	case !c.Healthy:
+		health = "UNHEALTHY"
+	}
+	if c.Unreachable {
+		return []string{c.Name, health, fmt.Sprintf("?/%d", inv), "-", "-", "-", "-", "-", "-", "-", "-"}
+	}
+	versions := strings.Join(c.Versions, ",")
+	if len(c.Versions) > 1 {
+		versions += " (mixed)"
+	}
+	if versions == "" {
+		versions = "-"
+	}
+	lease := "-"
+	if c.Lease != nil {
+		lease = fmt.Sprintf("%s: %s", c.Lease.Holder, c.Lease.Purpose)
+	}
+	controller := "-"
+	if c.Controller >= 0 {
+		controller = Cell(c.Controller)
+	}
+	return []string{c.Name, health, fmt.Sprintf("%d/%d", alive, inv), controller, Cell(c.Partitions),
+		Cell(c.UnderReplicated), Cell(c.UnderMinISR), Cell(c.Offline), Cell(c.Reassigning), versions, lease}
+}
+
+func printClusterNotes(w io.Writer, c cluster.Health, verbose bool) {
+	if c.Unreachable {
+		fmt.Fprintf(w, "\n%s: %s\n", c.Name, c.Error)
+		return
+	}
+	if len(c.Problems) > 0 {
+		fmt.Fprintf(w, "\n%s:\n", c.Name)
+		for _, p := range c.Problems {
+			fmt.Fprintf(w, "  - %s\n", p)
+		}
+		for _, p := range c.ProblemPartitions {
+			fmt.Fprintf(w, "    %s %s: leader %d, replicas %v, isr %v\n", p.Kind, p.Partition, p.Leader, p.Replicas, p.ISR)
+		}
+	}
+	if c.Lease != nil && len(c.Events) > 0 {
+		if e := c.Events[len(c.Events)-1]; e.OpID == c.Lease.OpID {
+			fmt.Fprintf(w, "\n%s: operation %s (%s) since %s: %s\n", c.Name, c.Lease.OpID, c.Lease.Purpose,
+				c.Lease.Since.Local().Format("15:04:05"), e.Message)
+		}
+	}
+	if verbose || len(c.Problems) > 0 {
+		for _, warn := range c.Warnings {
+			fmt.Fprintf(w, "  ! %s\n", warn)
+		}
+	}
+	for _, b := range c.Brokers {
+		if b.VersionError != "" && (verbose || b.Alive) {
+			fmt.Fprintf(w, "  ! broker %d (%s): version unknown: %s\n", b.ID, b.Host, b.VersionError)
+		}
+	}
+}
+
+func brokerRow(c cluster.Health, b cluster.BrokerHealth) []string {
+	alive := "yes"
+	switch {
+	case c.Unreachable:
+		alive = "?"
+	case b.Fenced:
+		alive = "FENCED"
+	case !b.Registered:
+		alive = "NO"
+	}
+	version := b.Version
+	if version == "" {
+		version = "-"
+	}
+	id := Cell(b.ID)
+	if !b.InInventory {
+		id += " (not in inventory)"
+	}
+	return []string{c.Name, id, b.Host, b.Rack, alive, version, Cell(b.Leaders), Cell(b.Replicas), Cell(b.UnderReplicated)}
+}
