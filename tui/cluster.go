@@ -134,17 +134,7 @@ func clusterLines(c *cluster.Health, st styles, width int) []string {
 func brokerLines(c *cluster.Health) []string {
 	rows := [][]string{{"ID", "HOST", "RACK", "ALIVE", "VERSION", "LEADERS", "REPLICAS", "URP"}}
 	for _, b := range c.Brokers {
-		alive := "yes"
-		switch {
-		case c.Unreachable:
-			alive = "?"
-		case b.Fenced:
-			alive = "FENCED"
-		case !b.Registered:
-			alive = "NO"
-		case !b.Alive:
-			alive = "NO PROCESS"
-		}
+		alive := b.StateLabel(c.Unreachable)
 		id := strconv.Itoa(int(b.ID))
 		if !b.InInventory {
 			id += "*"

@@ -10,12 +10,13 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kfleet/kfleet/cmd/internal/exitcode"
+	"github.com/kfleet/kfleet/cmd/internal/factory"
 	"github.com/kfleet/kfleet/cmd/internal/output"
 	"github.com/kfleet/kfleet/inventory"
 	"github.com/kfleet/kfleet/rollout/brokerconfig"
 )
 
-func newConfigCmd(f *Factory) *cobra.Command {
+func newConfigCmd(f *factory.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "config",
 		Short: "Compare and propagate broker configs (dynamic through the Admin API, static through server.properties)",
@@ -34,11 +35,11 @@ through the gated rolling engine. See docs/config.md.`,
 }
 
 type configDiffOptions struct {
-	f           *Factory
+	f           *factory.Factory
 	brokerFlags []string
 }
 
-func newConfigDiffCmd(f *Factory) *cobra.Command {
+func newConfigDiffCmd(f *factory.Factory) *cobra.Command {
 	o := &configDiffOptions{f: f}
 	cmd := &cobra.Command{
 		Use:   "diff",
@@ -104,7 +105,7 @@ func (o *configDiffOptions) run(ctx context.Context) error {
 	return nil
 }
 
-func readConfigDiff(ctx context.Context, f *Factory, c *inventory.Cluster, brokers []*inventory.Broker) ([]brokerconfig.Diff, error) {
+func readConfigDiff(ctx context.Context, f *factory.Factory, c *inventory.Cluster, brokers []*inventory.Broker) ([]brokerconfig.Diff, error) {
 	cl, err := f.Kafka(c)
 	if err != nil {
 		return nil, err
@@ -121,7 +122,7 @@ type configApplyOptions struct {
 	verifyTimeout time.Duration
 }
 
-func newConfigApplyCmd(f *Factory) *cobra.Command {
+func newConfigApplyCmd(f *factory.Factory) *cobra.Command {
 	o := &configApplyOptions{restartOptions: restartOptions{f: f}}
 	cmd := &cobra.Command{
 		Use:   "apply",
@@ -157,12 +158,12 @@ func (o *configApplyOptions) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	d, err := f.deps(c, f.InventoryPath)
+	d, err := f.Deps(c, f.InventoryPath)
 	if err != nil {
 		return err
 	}
 	op := brokerconfig.NewApply(c, brokers, d, brokerconfig.Settings{Settings: o.settings, VerifyTimeout: o.verifyTimeout})
-	err = f.operate(ctx, operationRun{op: op, opID: op.OpID(), dryRun: o.dryRun, show: f.printer().Plan(o.dryRun)})
+	err = f.Operate(ctx, op, op.OpID(), o.dryRun)
 	var remain *brokerconfig.RemainError
 	if errors.As(err, &remain) && f.Output == output.FormatTable {
 		_ = output.ConfigDiffs(f.IO.ErrOut, remain.Left)

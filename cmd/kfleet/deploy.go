@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kfleet/kfleet/cmd/internal/factory"
 	"github.com/kfleet/kfleet/cmd/internal/output"
 	"github.com/kfleet/kfleet/ops/fault"
 	"github.com/kfleet/kfleet/ops/units"
@@ -23,7 +24,7 @@ type deployOptions struct {
 	stageTimeout  time.Duration
 }
 
-func newDeployCmd(f *Factory) *cobra.Command {
+func newDeployCmd(f *factory.Factory) *cobra.Command {
 	o := &deployOptions{restartOptions: restartOptions{f: f}}
 	cmd := &cobra.Command{
 		Use:   "deploy --artifact FILE",
@@ -83,13 +84,13 @@ func (o *deployOptions) run(ctx context.Context) error {
 		return err
 	}
 	fmt.Fprintf(f.IO.ErrOut, "artifact %s: Kafka %s, %s, SHA-256 %s\n", a.Path, a.Version, units.Bytes(a.Size), a.SHA256)
-	d, err := f.deps(c, f.InventoryPath)
+	d, err := f.Deps(c, f.InventoryPath)
 	if err != nil {
 		return err
 	}
 	op := deploy.New(c, brokers, d, deploy.Settings{Keep: o.keep, Settings: o.settings}, a,
 		deploy.StageSettings{Parallel: o.stageParallel, Timeout: o.stageTimeout})
-	return f.operate(ctx, operationRun{op: op, opID: op.OpID(), dryRun: o.dryRun, show: f.printer().Plan(o.dryRun)})
+	return f.Operate(ctx, op, op.OpID(), o.dryRun)
 }
 
 type rollbackOptions struct {
@@ -97,7 +98,7 @@ type rollbackOptions struct {
 	to string
 }
 
-func newDeployRollbackCmd(f *Factory) *cobra.Command {
+func newDeployRollbackCmd(f *factory.Factory) *cobra.Command {
 	o := &rollbackOptions{restartOptions: restartOptions{f: f}}
 	cmd := &cobra.Command{
 		Use:   "rollback",
@@ -129,15 +130,15 @@ func (o *rollbackOptions) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	d, err := f.deps(c, f.InventoryPath)
+	d, err := f.Deps(c, f.InventoryPath)
 	if err != nil {
 		return err
 	}
 	op := deploy.NewRollback(c, brokers, d, deploy.Settings{Settings: o.settings}, o.to)
-	return f.operate(ctx, operationRun{op: op, opID: op.OpID(), dryRun: o.dryRun, show: f.printer().Plan(o.dryRun)})
+	return f.Operate(ctx, op, op.OpID(), o.dryRun)
 }
 
-func newDeployFinalizeCmd(f *Factory) *cobra.Command {
+func newDeployFinalizeCmd(f *factory.Factory) *cobra.Command {
 	var dryRun bool
 	var leaseWait time.Duration
 	cmd := &cobra.Command{
@@ -161,12 +162,12 @@ the change without making it. Other features (kraft.version, group.version, ...)
 	return cmd
 }
 
-func finalize(ctx context.Context, f *Factory, dryRun bool, leaseWait time.Duration) error {
+func finalize(ctx context.Context, f *factory.Factory, dryRun bool, leaseWait time.Duration) error {
 	c, err := f.OneCluster("deploy finalize")
 	if err != nil {
 		return err
 	}
-	d, err := f.deps(c, f.InventoryPath)
+	d, err := f.Deps(c, f.InventoryPath)
 	if err != nil {
 		return err
 	}
@@ -187,7 +188,7 @@ func finalize(ctx context.Context, f *Factory, dryRun bool, leaseWait time.Durat
 		}
 		return show()
 	}
-	if err := f.confirm(plan.Question()); err != nil {
+	if err := f.Confirm(plan.Question()); err != nil {
 		return err
 	}
 	if err := op.Execute(ctx, nil); err != nil {

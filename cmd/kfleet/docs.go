@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra/doc"
 	"github.com/spf13/pflag"
 
+	"github.com/kfleet/kfleet/cmd/internal/factory"
 	"github.com/kfleet/kfleet/ops/fault"
 )
 
@@ -17,7 +18,7 @@ type DocsOptions struct {
 	MarkdownDir string
 }
 
-func newDocsCmd(f *Factory) *cobra.Command {
+func newDocsCmd(f *factory.Factory) *cobra.Command {
 	var opts DocsOptions
 	cmd := &cobra.Command{
 		Use:   "docs (--man DIR | --markdown DIR)",
@@ -42,7 +43,7 @@ everywhere. docs/commands/ in the source tree is this command's markdown output 
 	return cmd
 }
 
-func docsRun(root *cobra.Command, f *Factory, opts *DocsOptions) error {
+func docsRun(root *cobra.Command, f *factory.Factory, opts *DocsOptions) error {
 	if (opts.ManDir == "") == (opts.MarkdownDir == "") {
 		return fault.Usagef("docs needs exactly one of --man DIR or --markdown DIR\nSee 'kfleet docs --help'.")
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/kfleet/kfleet/cmd/internal/factory"
 	"github.com/kfleet/kfleet/cmd/internal/output"
 )
 
@@ -72,7 +73,7 @@ func TestDocsCommandsUpToDate(t *testing.T) {
 func TestDocsCoverEveryCommandAndFlag(t *testing.T) {
 	gen := generateMarkdown(t)
 	io, _, _ := output.TestIO(false)
-	root := NewRootCmd(&Factory{IO: io})
+	root := NewRootCmd(&factory.Factory{IO: io})
 	// cobra adds these when the command line runs; the generated pages include them.
 	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd()

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kfleet/kfleet/cmd/internal/exitcode"
+	"github.com/kfleet/kfleet/cmd/internal/factory"
 	"github.com/kfleet/kfleet/cmd/internal/output"
 	"github.com/kfleet/kfleet/inventory"
 	"github.com/kfleet/kfleet/ops/fault"
@@ -17,14 +18,14 @@ import (
 )
 
 type execOptions struct {
-	f           *Factory
+	f           *factory.Factory
 	brokerFlags []string
 	concurrency int
 	timeout     time.Duration
 	argv        []string
 }
 
-func newExecCmd(f *Factory) *cobra.Command {
+func newExecCmd(f *factory.Factory) *cobra.Command {
 	o := &execOptions{f: f}
 	cmd := &cobra.Command{
 		Use:   "exec [--brokers IDS] -- CMD [ARG...]",

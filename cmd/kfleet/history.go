@@ -6,13 +6,14 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kfleet/kfleet/cmd/internal/factory"
 	"github.com/kfleet/kfleet/cmd/internal/output"
 	"github.com/kfleet/kfleet/ops/fault"
 	"github.com/kfleet/kfleet/ops/journal"
 	"github.com/kfleet/kfleet/rollout/operation"
 )
 
-func newHistoryCmd(f *Factory) *cobra.Command {
+func newHistoryCmd(f *factory.Factory) *cobra.Command {
 	return &cobra.Command{
 		Use:   "history",
 		Short: "List operations from the local journal (newest first)",
@@ -35,7 +36,7 @@ interrupted operation continues with 'kfleet resume OP-ID'.`,
 	}
 }
 
-func newResumeCmd(f *Factory) *cobra.Command {
+func newResumeCmd(f *factory.Factory) *cobra.Command {
 	var dryRun bool
 	cmd := &cobra.Command{
 		Use:   "resume OP-ID",
@@ -61,7 +62,7 @@ The inventory is the one the operation recorded unless -i is given.`,
 
 // resume finds the journaled operation's kind in the registry, rebuilds it on the inventory's
 // cluster of that name, and runs it like a new one.
-func resume(ctx context.Context, f *Factory, id string, inventoryGiven bool, dryRun bool) error {
+func resume(ctx context.Context, f *factory.Factory, id string, inventoryGiven bool, dryRun bool) error {
 	e, err := journal.Load(f.StateDir, id)
 	if err != nil {
 		return fault.Usagef("%v", err)
@@ -82,7 +83,7 @@ func resume(ctx context.Context, f *Factory, id string, inventoryGiven bool, dry
 		return err
 	}
 	c := clusters[0]
-	d, err := f.deps(c, path)
+	d, err := f.Deps(c, path)
 	if err != nil {
 		return err
 	}
@@ -90,5 +91,5 @@ func resume(ctx context.Context, f *Factory, id string, inventoryGiven bool, dry
 	if err != nil {
 		return err
 	}
-	return f.operate(ctx, operationRun{op: op, opID: id, dryRun: dryRun, show: f.printer().Plan(dryRun)})
+	return f.Operate(ctx, op, id, dryRun)
 }

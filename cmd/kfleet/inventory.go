@@ -6,11 +6,12 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kfleet/kfleet/cmd/internal/factory"
 	"github.com/kfleet/kfleet/cmd/internal/output"
 	"github.com/kfleet/kfleet/inventory"
 )
 
-func newInventoryCmd(f *Factory) *cobra.Command {
+func newInventoryCmd(f *factory.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "inventory",
 		Short: "Check or print the fleet inventory",

@@ -6,13 +6,14 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kfleet/kfleet/cmd/internal/factory"
 	"github.com/kfleet/kfleet/cmd/internal/output"
 	"github.com/kfleet/kfleet/ops/fault"
 	"github.com/kfleet/kfleet/ops/kafka"
 	"github.com/kfleet/kfleet/ops/lease"
 )
 
-func newLeaseCmd(f *Factory) *cobra.Command {
+func newLeaseCmd(f *factory.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "lease",
 		Short: "Inspect or break a cluster's operation lease",
@@ -46,7 +47,7 @@ and you do not want to wait for the lease to expire. Needs --force and one clust
 				fmt.Fprintf(f.IO.ErrOut, "cluster %s: no lease is held\n", c.Name)
 				return nil
 			}
-			if err := f.confirm(fmt.Sprintf("break the lease of cluster %s held by %s for %q (op %s)?", c.Name, st.Holder, st.Purpose, st.OpID)); err != nil {
+			if err := f.Confirm(fmt.Sprintf("break the lease of cluster %s held by %s for %q (op %s)?", c.Name, st.Holder, st.Purpose, st.OpID)); err != nil {
 				return err
 			}
 			released, err := lease.ForceRelease(cmd.Context(), cl, c.Name, lease.HolderString())

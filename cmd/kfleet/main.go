@@ -4,13 +4,11 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 
 	"github.com/kfleet/kfleet/cmd/internal/exitcode"
+	"github.com/kfleet/kfleet/cmd/internal/factory"
 	"github.com/kfleet/kfleet/cmd/internal/output"
 	"github.com/kfleet/kfleet/ops/fault"
 )
@@ -25,25 +23,13 @@ var (
 func main() {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	f := &Factory{IO: output.SystemIO(), soft: make(chan struct{})}
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	go func() {
-		<-sigs
-		if f.softStopEnabled.Load() {
-			// A rollout finishes bringing its current batch back before it stops.
-			close(f.soft)
-			fmt.Fprintln(f.IO.ErrOut, "kfleet: interrupt: finishing the current batch, then stopping; interrupt again to abort at once")
-			<-sigs
-			fmt.Fprintln(f.IO.ErrOut, "kfleet: second interrupt: aborting now")
-		}
-		cancel()
-	}()
+	f := &factory.Factory{IO: output.SystemIO()}
+	f.HandleSignals(cancel)
 	os.Exit(run(ctx, os.Args[1:], f))
 }
 
 // run executes one command line and returns the process exit code.
-func run(ctx context.Context, args []string, f *Factory) int {
+func run(ctx context.Context, args []string, f *factory.Factory) int {
 	io := f.IO
 	root := NewRootCmd(f)
 	root.SetArgs(args)

@@ -13,6 +13,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 
 	"github.com/kfleet/kfleet/cmd/internal/exitcode"
+	"github.com/kfleet/kfleet/cmd/internal/factory"
 	"github.com/kfleet/kfleet/cmd/internal/output"
 	"github.com/kfleet/kfleet/inventory"
 	"github.com/kfleet/kfleet/ops/fault"
@@ -26,7 +27,7 @@ import (
 func runCLI(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
 	io, out, errOut := output.TestIO(false)
-	code := run(context.Background(), args, &Factory{IO: io})
+	code := run(context.Background(), args, &factory.Factory{IO: io})
 	return out.String(), errOut.String(), code
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kfleet/kfleet/cmd/internal/exitcode"
+	"github.com/kfleet/kfleet/cmd/internal/factory"
 	"github.com/kfleet/kfleet/cmd/internal/output"
 	"github.com/kfleet/kfleet/inventory"
 	"github.com/kfleet/kfleet/ops/fault"
@@ -17,7 +18,7 @@ import (
 	"github.com/kfleet/kfleet/patch"
 )
 
-func newPatchCmd(f *Factory) *cobra.Command {
+func newPatchCmd(f *factory.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "patch",
 		Short: "Patching-system hook (pre/post/status) and a rolling host patch (run)",
@@ -32,7 +33,7 @@ lease and timeouts) is in docs/patch-hook.md.`,
 }
 
 // hookFor resolves --host to its cluster and brokers and the cluster's client.
-func (f *Factory) hookFor(hostName string) (*patch.Hook, error) {
+func hookFor(f *factory.Factory, hostName string) (*patch.Hook, error) {
 	if hostName == "" {
 		return nil, fault.Usagef("--host is required")
 	}
@@ -54,8 +55,8 @@ func (f *Factory) hookFor(hostName string) (*patch.Hook, error) {
 
 // runHook runs pre or post for --host and prints its result: the JSON object with -o json|yaml
 // (the exit code still tells the outcome), one line otherwise.
-func (f *Factory) runHook(host string, call func(*patch.Hook) (patch.Result, error)) error {
-	h, err := f.hookFor(host)
+func runHook(f *factory.Factory, host string, call func(*patch.Hook) (patch.Result, error)) error {
+	h, err := hookFor(f, host)
 	if err != nil {
 		return err
 	}
@@ -69,7 +70,7 @@ func (f *Factory) runHook(host string, call func(*patch.Hook) (patch.Result, err
 	return exitcode.Quiet{Err: err}
 }
 
-func newPatchPreCmd(f *Factory) *cobra.Command {
+func newPatchPreCmd(f *factory.Factory) *cobra.Command {
 	var host string
 	var o patch.PreOptions
 	cmd := &cobra.Command{
@@ -85,7 +86,7 @@ are named; the lease is released). Exit 1: stopping failed (the broker was start
 of a pre that already said go for this host exits 0 without doing anything again.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return f.runHook(host, func(h *patch.Hook) (patch.Result, error) { return h.Pre(cmd.Context(), o) })
+			return runHook(f, host, func(h *patch.Hook) (patch.Result, error) { return h.Pre(cmd.Context(), o) })
 		},
 	}
 	fl := cmd.Flags()
@@ -98,7 +99,7 @@ of a pre that already said go for this host exits 0 without doing anything again
 	return cmd
 }
 
-func newPatchPostCmd(f *Factory) *cobra.Command {
+func newPatchPostCmd(f *factory.Factory) *cobra.Command {
 	var host string
 	var o patch.PostOptions
 	cmd := &cobra.Command{
@@ -113,7 +114,7 @@ Safe to call after a failed pre or when nothing is held: it then only verifies h
 be the patching system's "on exit" hook.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return f.runHook(host, func(h *patch.Hook) (patch.Result, error) { return h.Post(cmd.Context(), o) })
+			return runHook(f, host, func(h *patch.Hook) (patch.Result, error) { return h.Post(cmd.Context(), o) })
 		},
 	}
 	fl := cmd.Flags()
@@ -123,7 +124,7 @@ be the patching system's "on exit" hook.`,
 	return cmd
 }
 
-func newPatchStatusCmd(f *Factory) *cobra.Command {
+func newPatchStatusCmd(f *factory.Factory) *cobra.Command {
 	return &cobra.Command{
 		Use:   "status",
 		Short: "Per cluster: who holds the lease, for what, since when, expiring when",
@@ -144,7 +145,7 @@ func newPatchStatusCmd(f *Factory) *cobra.Command {
 	}
 }
 
-func readPatchLease(ctx context.Context, f *Factory, c *inventory.Cluster) output.LeaseRow {
+func readPatchLease(ctx context.Context, f *factory.Factory, c *inventory.Cluster) output.LeaseRow {
 	row := output.LeaseRow{Cluster: c.Name}
 	cl, err := f.Kafka(c)
 	if err != nil {
@@ -162,7 +163,7 @@ func readPatchLease(ctx context.Context, f *Factory, c *inventory.Cluster) outpu
 	return row
 }
 
-func newPatchRunCmd(f *Factory) *cobra.Command {
+func newPatchRunCmd(f *factory.Factory) *cobra.Command {
 	o := &restartOptions{f: f}
 	var hosts []string
 	var s patch.RunSettings
@@ -190,13 +191,13 @@ healthy -> preferred leaders. CMD is a shell command line run by the remote shel
 			if brokers, err = patch.HostBrokers(c, brokers, hosts); err != nil {
 				return err
 			}
-			d, err := f.deps(c, f.InventoryPath)
+			d, err := f.Deps(c, f.InventoryPath)
 			if err != nil {
 				return err
 			}
 			s.Settings = o.settings
 			op := patch.NewRun(c, brokers, d, s)
-			return f.operate(cmd.Context(), operationRun{op: op, opID: op.OpID(), dryRun: o.dryRun, show: f.printer().Plan(o.dryRun)})
+			return f.Operate(cmd.Context(), op, op.OpID(), o.dryRun)
 		},
 	}
 	o.flags(cmd)

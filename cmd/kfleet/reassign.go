@@ -10,13 +10,14 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kfleet/kfleet/cmd/internal/factory"
 	"github.com/kfleet/kfleet/cmd/internal/output"
 	"github.com/kfleet/kfleet/inventory"
 	"github.com/kfleet/kfleet/ops/fault"
 	"github.com/kfleet/kfleet/reassign"
 )
 
-func newReassignCmd(f *Factory) *cobra.Command {
+func newReassignCmd(f *factory.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "reassign",
 		Short: "Targeted reassignment: move only the replicas on dead or named brokers",
@@ -39,7 +40,7 @@ See docs/reassign.md.`,
 }
 
 // reassignCluster resolves -c and its Kafka client.
-func (f *Factory) reassignCluster(verb string) (*inventory.Cluster, *reassign.KafkaAdmin, error) {
+func reassignCluster(f *factory.Factory, verb string) (*inventory.Cluster, *reassign.KafkaAdmin, error) {
 	c, err := f.OneCluster(verb)
 	if err != nil {
 		return nil, nil, err
@@ -51,7 +52,7 @@ func (f *Factory) reassignCluster(verb string) (*inventory.Cluster, *reassign.Ka
 	return c, reassign.NewKafkaAdmin(c.Name, cl), nil
 }
 
-func newReassignPlanCmd(f *Factory) *cobra.Command {
+func newReassignPlanCmd(f *factory.Factory) *cobra.Command {
 	var from []string
 	cmd := &cobra.Command{
 		Use:   "plan [--from-brokers IDS]",
@@ -76,7 +77,7 @@ the rest and the command exits 3.`,
 			if err != nil {
 				return err
 			}
-			c, k, err := f.reassignCluster("reassign plan")
+			c, k, err := reassignCluster(f, "reassign plan")
 			if err != nil {
 				return err
 			}
@@ -111,7 +112,7 @@ the rest and the command exits 3.`,
 }
 
 type reassignApplyOptions struct {
-	f        *Factory
+	f        *factory.Factory
 	planFile string
 	auto     bool
 	from     []string
@@ -120,7 +121,7 @@ type reassignApplyOptions struct {
 	args     reassign.Settings
 }
 
-func newReassignApplyCmd(f *Factory) *cobra.Command {
+func newReassignApplyCmd(f *factory.Factory) *cobra.Command {
 	o := &reassignApplyOptions{f: f}
 	cmd := &cobra.Command{
 		Use:   "apply (--plan FILE | --auto [--from-brokers IDS]) [--throttle RATE]",
@@ -208,21 +209,21 @@ func (o *reassignApplyOptions) run(ctx context.Context) error {
 		}
 		defer file.Close()
 		req.PlanFile, req.PlanName = file, o.planFile
-		source = absPath(o.planFile)
+		source = factory.AbsPath(o.planFile)
 	}
 	c, err := f.OneCluster("reassign apply")
 	if err != nil {
 		return err
 	}
-	d, err := f.deps(c, f.InventoryPath)
+	d, err := f.Deps(c, f.InventoryPath)
 	if err != nil {
 		return err
 	}
 	op := reassign.NewApply(c, d, req, reassign.Args{Source: source, From: from, Settings: *a})
-	return f.operate(ctx, operationRun{op: op, opID: op.OpID(), dryRun: o.dryRun, show: f.printer().Plan(o.dryRun)})
+	return f.Operate(ctx, op, op.OpID(), o.dryRun)
 }
 
-func newReassignStatusCmd(f *Factory) *cobra.Command {
+func newReassignStatusCmd(f *factory.Factory) *cobra.Command {
 	return &cobra.Command{
 		Use:   "status",
 		Short: "Reassignments in flight, whoever started them, with progress; change nothing",
@@ -232,7 +233,7 @@ largest existing one, from DescribeLogDirs), plus the kfleet reassignments of --
 are not over and the throttles they still have set. Read-only; exits 0.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, k, err := f.reassignCluster("reassign status")
+			c, k, err := reassignCluster(f, "reassign status")
 			if err != nil {
 				return err
 			}
@@ -248,7 +249,7 @@ are not over and the throttles they still have set. Read-only; exits 0.`,
 	}
 }
 
-func newReassignCancelCmd(f *Factory) *cobra.Command {
+func newReassignCancelCmd(f *factory.Factory) *cobra.Command {
 	var opID string
 	var timeout time.Duration
 	cmd := &cobra.Command{
@@ -268,7 +269,7 @@ or confirmation on a terminal.`,
 			if timeout <= 0 {
 				return fault.Usagef("--timeout must be positive")
 			}
-			c, k, err := f.reassignCluster("reassign cancel")
+			c, k, err := reassignCluster(f, "reassign cancel")
 			if err != nil {
 				return err
 			}
@@ -284,7 +285,7 @@ or confirmation on a terminal.`,
 				fmt.Fprintf(f.IO.ErrOut, "cluster %s: no kfleet move in flight and no kfleet throttle to remove\n", c.Name)
 				return output.Render(f.IO.Out, f.Output, &reassign.CancelResult{Cluster: c.Name, Ops: []string{}, Cancelled: []reassign.TopicPartition{}, Foreign: plan.Foreign}, func(io.Writer) error { return nil })
 			}
-			if err := f.confirm(fmt.Sprintf("revert %d kfleet move(s) in flight on %s (operations %s) and remove kfleet's throttles (%s)?",
+			if err := f.Confirm(fmt.Sprintf("revert %d kfleet move(s) in flight on %s (operations %s) and remove kfleet's throttles (%s)?",
 				len(plan.InFlight), c.Name, strings.Join(plan.Ops, ", "), plan.Throttles.Summary())); err != nil {
 				return err
 			}

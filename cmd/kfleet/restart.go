@@ -6,19 +6,20 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kfleet/kfleet/cmd/internal/factory"
 	"github.com/kfleet/kfleet/inventory"
 	"github.com/kfleet/kfleet/rollout"
 	"github.com/kfleet/kfleet/rollout/restart"
 )
 
 type restartOptions struct {
-	f           *Factory
+	f           *factory.Factory
 	brokerFlags []string
 	dryRun      bool
 	settings    rollout.Settings
 }
 
-func newRestartCmd(f *Factory) *cobra.Command {
+func newRestartCmd(f *factory.Factory) *cobra.Command {
 	o := &restartOptions{f: f}
 	cmd := &cobra.Command{
 		Use:   "restart",
@@ -55,12 +56,12 @@ func (o *restartOptions) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	d, err := o.f.deps(c, o.f.InventoryPath)
+	d, err := o.f.Deps(c, o.f.InventoryPath)
 	if err != nil {
 		return err
 	}
 	op := restart.New(c, brokers, d, restart.Settings{Settings: o.settings})
-	return o.f.operate(ctx, operationRun{op: op, opID: op.OpID(), dryRun: o.dryRun, show: o.f.printer().Plan(o.dryRun)})
+	return o.f.Operate(ctx, op, op.OpID(), o.dryRun)
 }
 
 // prepare checks the shared settings, resolves the cluster and brokers, and adds the inventory's

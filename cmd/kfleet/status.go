@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kfleet/kfleet/cmd/internal/exitcode"
+	"github.com/kfleet/kfleet/cmd/internal/factory"
 	"github.com/kfleet/kfleet/cmd/internal/output"
 	"github.com/kfleet/kfleet/inventory"
 	"github.com/kfleet/kfleet/ops/cluster"
@@ -18,7 +19,7 @@ import (
 )
 
 type statusOptions struct {
-	f           *Factory
+	f           *factory.Factory
 	brokerFlags []string
 	watch       bool
 	interval    time.Duration
@@ -27,7 +28,7 @@ type statusOptions struct {
 	noHosts     bool
 }
 
-func newStatusCmd(f *Factory) *cobra.Command {
+func newStatusCmd(f *factory.Factory) *cobra.Command {
 	o := &statusOptions{f: f}
 	cmd := &cobra.Command{
 		Use:   "status",

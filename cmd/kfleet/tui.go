@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kfleet/kfleet/cmd/internal/factory"
 	"github.com/kfleet/kfleet/ops/cluster"
 	"github.com/kfleet/kfleet/ops/fault"
 	"github.com/kfleet/kfleet/ops/fleet"
@@ -18,7 +19,7 @@ import (
 )
 
 type tuiOptions struct {
-	f           *Factory
+	f           *factory.Factory
 	interval    time.Duration
 	timeout     time.Duration
 	concurrency int
@@ -26,7 +27,7 @@ type tuiOptions struct {
 	noHosts     bool
 }
 
-func newTuiCmd(f *Factory) *cobra.Command {
+func newTuiCmd(f *factory.Factory) *cobra.Command {
 	o := &tuiOptions{f: f}
 	cmd := &cobra.Command{
 		Use:   "tui",

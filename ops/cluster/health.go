@@ -179,3 +179,20 @@ func brokerState(b BrokerHealth) string {
 	}
 	return "alive"
 }
+
+// StateLabel is how status and the TUI show a broker in a table: "yes", "?" while its cluster
+// cannot be read, "FENCED", "NO" (not registered) or "NO PROCESS" (registered and unfenced, but
+// its host runs no Kafka process: Kafka has not noticed yet).
+func (b BrokerHealth) StateLabel(clusterUnreachable bool) string {
+	switch {
+	case clusterUnreachable:
+		return "?"
+	case b.Fenced:
+		return "FENCED"
+	case !b.Registered:
+		return "NO"
+	case !b.Alive:
+		return "NO PROCESS"
+	}
+	return "yes"
+}

@@ -98,3 +98,22 @@ func TestAssessFlagsBrokersMissingFromTheInventory(t *testing.T) {
 		t.Errorf("warnings = %v", h.Warnings)
 	}
 }
+
+func TestBrokerStateLabel(t *testing.T) {
+	tests := []struct {
+		b           BrokerHealth
+		unreachable bool
+		want        string
+	}{
+		{BrokerHealth{Registered: true, Alive: true}, false, "yes"},
+		{BrokerHealth{Registered: true, Alive: true}, true, "?"},
+		{BrokerHealth{Registered: true, Fenced: true}, false, "FENCED"},
+		{BrokerHealth{}, false, "NO"},
+		{BrokerHealth{Registered: true}, false, "NO PROCESS"},
+	}
+	for _, tt := range tests {
+		if got := tt.b.StateLabel(tt.unreachable); got != tt.want {
+			t.Errorf("%+v (unreachable %v): %q, want %q", tt.b, tt.unreachable, got, tt.want)
+		}
+	}
+}

@@ -121,15 +121,7 @@ func printClusterNotes(w io.Writer, c cluster.Health, verbose bool) {
 }
 
 func brokerRow(c cluster.Health, b cluster.BrokerHealth) []string {
-	alive := "yes"
-	switch {
-	case c.Unreachable:
-		alive = "?"
-	case b.Fenced:
-		alive = "FENCED"
-	case !b.Registered:
-		alive = "NO"
-	}
+	alive := b.StateLabel(c.Unreachable)
 	version := b.Version
 	if version == "" {
 		version = "-"
