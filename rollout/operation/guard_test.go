@@ -1,0 +1,118 @@
+package operation
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/kfleet/kfleet/inventory"
+	"github.com/kfleet/kfleet/ops/journal"
+	"github.com/kfleet/kfleet/ops/lease"
+)
+
+func guardOn(t *testing.T) (Guard, context.Context) {
+	t.Helper()
+	fc, err := kfake.NewCluster(kfake.NumBrokers(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(fc.Close)
+	cl, err := kgo.NewClient(kgo.SeedBrokers(fc.ListenAddrs()...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cl.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	return Guard{Cluster: &inventory.Cluster{Name: "c"}, Deps: Deps{Client: cl, StateDir: t.TempDir()},
+		OpID: journal.NewID(time.Now()), Kind: "test", Purpose: "guard test", LeaseTTL: time.Minute}, ctx
+}
+
+func held(t *testing.T, ctx context.Context, g Guard) bool {
+	t.Helper()
+	st, err := lease.Read(ctx, g.Deps.Client, g.Cluster.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.Held
+}
+
+func journaled(g Guard) bool {
+	_, err := journal.Load(g.Deps.StateDir, g.OpID)
+	return err == nil
+}
+
+// The order is the safety model's: checks, then the lease, then the journal, then changes; the
+// lease is released however the body ends, and a refusal leaves nothing behind.
+func TestGuardOrder(t *testing.T) {
+	boom := errors.New("boom")
+	t.Run("preflight refusal takes no lease", func(t *testing.T) {
+		g, ctx := guardOn(t)
+		ran := false
+		g.Preflight = func(context.Context) error { return boom }
+		err := g.Run(ctx, func(context.Context, *Session) error { ran = true; return nil })
+		if !errors.Is(err, boom) || ran || held(t, ctx, g) || journaled(g) {
+			t.Errorf("err %v, body ran %v, lease held %v, journaled %v", err, ran, held(t, ctx, g), journaled(g))
+		}
+	})
+	t.Run("a held lease refuses before the journal", func(t *testing.T) {
+		g, ctx := guardOn(t)
+		other, err := lease.Acquire(ctx, g.Deps.Client, "c", lease.Request{Holder: "other", OpID: "op-other", Purpose: "x", TTL: time.Minute})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer other.Release(context.Background())
+		ran := false
+		err = g.Run(ctx, func(context.Context, *Session) error { ran = true; return nil })
+		var h *lease.HeldError
+		if !errors.As(err, &h) || ran || journaled(g) {
+			t.Errorf("err %v, body ran %v, journaled %v", err, ran, journaled(g))
+		}
+	})
+	t.Run("a refusal under the lease releases it and journals nothing", func(t *testing.T) {
+		g, ctx := guardOn(t)
+		ran := false
+		g.UnderLease = func(ctx context.Context) error {
+			if !held(t, ctx, g) {
+				t.Error("UnderLease ran without the lease")
+			}
+			return boom
+		}
+		err := g.Run(ctx, func(context.Context, *Session) error { ran = true; return nil })
+		if !errors.Is(err, boom) || ran || held(t, ctx, g) || journaled(g) {
+			t.Errorf("err %v, body ran %v, lease held %v, journaled %v", err, ran, held(t, ctx, g), journaled(g))
+		}
+	})
+	t.Run("the body runs under the lease with its journal; the lease goes when it fails", func(t *testing.T) {
+		g, ctx := guardOn(t)
+		g.Settings = map[string]int{"max_parallel": 2}
+		g.Brokers = []int32{1, 2}
+		g.Deps.Parent = "fleet-7"
+		err := g.Run(ctx, func(ctx context.Context, s *Session) error {
+			if !held(t, ctx, g) || s.Lease == nil || s.Journal == nil {
+				t.Error("body ran without the lease or the journal")
+			}
+			return boom
+		})
+		if !errors.Is(err, boom) || held(t, ctx, g) {
+			t.Errorf("err %v, lease held after the run %v", err, held(t, ctx, g))
+		}
+		e, err := journal.Load(g.Deps.StateDir, g.OpID)
+		if err != nil || e.Op.Kind != "test" || e.Op.Parent != "fleet-7" || string(e.Op.Args) != `{"max_parallel":2}` {
+			t.Errorf("journal %+v, %v", e, err)
+		}
+	})
+	t.Run("resuming an operation without a journal refuses and releases", func(t *testing.T) {
+		g, ctx := guardOn(t)
+		g.Resuming = true
+		ran := false
+		err := g.Run(ctx, func(context.Context, *Session) error { ran = true; return nil })
+		if err == nil || ran || held(t, ctx, g) {
+			t.Errorf("err %v, body ran %v, lease held %v", err, ran, held(t, ctx, g))
+		}
+	})
+}
