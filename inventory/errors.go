@@ -3,8 +3,6 @@ package inventory
 import (
 	"fmt"
 	"strings"
-
-	"github.com/kfleet/kfleet/ops/fault"
 )
 
 // Pos is a position in the inventory file. Line and Column start at 1.
@@ -36,8 +34,8 @@ func (e *Error) Error() string {
 	return e.Pos.String() + ": " + e.Field + ": " + e.Msg
 }
 
-// FaultKind says what kind of failure this is (usage: nothing was changed).
-func (e *Error) FaultKind() fault.Kind { return fault.Usage }
+// BadInput says the error is the operator's input (exit 2: nothing was changed).
+func (e *Error) BadInput() bool { return true }
 
 // Errors is every problem found in one inventory, in file order.
 type Errors []*Error
@@ -51,8 +49,8 @@ func (es Errors) Error() string {
 	return strings.Join(lines, "\n")
 }
 
-// FaultKind says what kind of failure this is (usage: nothing was changed).
-func (e Errors) FaultKind() fault.Kind { return fault.Usage }
+// BadInput says the errors are the operator's input (exit 2: nothing was changed).
+func (e Errors) BadInput() bool { return true }
 
 // Unwrap lets errors.As find the individual *Error values.
 func (es Errors) Unwrap() []error {
@@ -71,5 +69,5 @@ type SelectionError struct {
 
 func (e *SelectionError) Error() string { return e.Msg }
 
-// FaultKind says what kind of failure this is (usage: nothing was changed).
-func (e *SelectionError) FaultKind() fault.Kind { return fault.Usage }
+// BadInput says the error is the operator's input (exit 2: nothing was changed).
+func (e *SelectionError) BadInput() bool { return true }

@@ -54,11 +54,23 @@ type Kinded interface {
 	FaultKind() Kind
 }
 
-// KindOf returns the kind of the first error in err's chain that knows its own, else Failed.
+// badInput is how packages below this one (the inventory) say an error is the operator's input,
+// without importing it: the behaviour-method idiom of net.Error's Timeout.
+type badInput interface {
+	error
+	BadInput() bool
+}
+
+// KindOf returns the kind of the first error in err's chain that knows its own (an error that
+// says it is bad input is Usage), else Failed.
 func KindOf(err error) (Kind, bool) {
 	var k Kinded
 	if errors.As(err, &k) {
 		return k.FaultKind(), true
+	}
+	var b badInput
+	if errors.As(err, &b) && b.BadInput() {
+		return Usage, true
 	}
 	return Failed, false
 }
