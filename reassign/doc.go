@@ -11,9 +11,10 @@
 // The executor (Executor) does the I/O: it submits moves with AlterPartitionAssignments in
 // bounded batches, sets exact replication throttles and removes each as soon as its partitions
 // finish, follows progress, elects preferred leaders at the end and journals every step so
-// resume and cancel know what kfleet started. Apply wraps it with the cluster lease and the
-// journal; Status and Cancel read and revert what is in flight.
+// resume and cancel know what kfleet started. Reassignment is reassign apply as an operation
+// (rollout/operation's shape): it plans with Prepare and runs Apply under the operation guard
+// (ACLs, cluster lease, journal); Status and Cancel read and revert what is in flight.
 //
-// It may import ops, rollout (for the journal and the op id) and inventory; it must never
-// import cmd/ or tui/.
+// It may import ops/..., rollout/operation and inventory; it must never import the rolling
+// engine, cmd/ or tui/.
 package reassign

@@ -10,5 +10,11 @@
 // brokers, waits for them to rejoin and for URP to return to zero, re-elects preferred leaders,
 // and journals every step so an interrupted run can be resumed.
 //
-// It may import ops and inventory; it must never import cmd/ or tui/.
+// Rolling is one such run as an operation (restart, deploy, rollback, patch run, and config
+// apply's restarts are made of it): its plan, and its execution under operation.Guard. Each
+// operation lives in a package of its own (rollout/restart, rollout/deploy,
+// rollout/brokerconfig, patch) with the shape of rollout/operation.
+//
+// It may import ops/..., rollout/operation and inventory; it must never import an operation's
+// package, cmd/ or tui/.
 package rollout
