@@ -2,7 +2,6 @@ package patch
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -87,10 +86,7 @@ func (r *Run) Execute(ctx context.Context, soft <-chan struct{}) error {
 
 func resumeRun(ctx context.Context, c *inventory.Cluster, d operation.Deps, e *journal.Entry) (operation.Operation, error) {
 	var s RunSettings
-	if err := json.Unmarshal(e.Op.Args, &s); err != nil {
-		return nil, fmt.Errorf("operation %s: journal settings unreadable: %w", e.Op.ID, err)
-	}
-	brokers, err := c.SelectBrokers(e.Op.Brokers)
+	brokers, err := operation.Recorded(c, e, &s)
 	if err != nil {
 		return nil, err
 	}

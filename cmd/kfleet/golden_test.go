@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
-	"github.com/twmb/franz-go/pkg/kfake"
-	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/kfleet/kfleet/rollout/rollouttest"
 )
 
 // The golden files pin what kfleet prints (tables and JSON of status, restart --dry-run and
@@ -26,16 +26,7 @@ var update = flag.Bool("update", false, "rewrite the golden files")
 // goldenCluster is a four-broker kfake cluster with two topics, and an inventory naming it.
 func goldenCluster(t *testing.T) string {
 	t.Helper()
-	fc, err := kfake.NewCluster(kfake.NumBrokers(4))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(fc.Close)
-	cl, err := kgo.NewClient(kgo.SeedBrokers(fc.ListenAddrs()...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
+	fc, cl := rollouttest.Kafka(t, 4)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	adm := kadm.NewClient(cl)

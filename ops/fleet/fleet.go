@@ -75,7 +75,7 @@ func collectCluster(ctx context.Context, c *inventory.Cluster, o Options) cluste
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			procs, procErrs = probeBrokers(ctx, o.SSH, c.Brokers, o.SSHConcurrency)
+			procs, procErrs = host.ProbeBrokers(ctx, o.SSH, c.Brokers, o.SSHConcurrency)
 		}()
 	}
 
@@ -137,34 +137,4 @@ func finalizedMetadataVersion(ctx context.Context, cl *kgo.Client) (*int16, erro
 		}
 	}
 	return nil, nil
-}
-
-// probeBrokers asks each broker's host about its Kafka process, a bounded number at a time.
-func probeBrokers(ctx context.Context, r *ssh.Runner, brokers []*inventory.Broker, concurrency int) (map[int32]cluster.BrokerProcess, map[int32]error) {
-	if concurrency <= 0 {
-		concurrency = 16
-	}
-	procs := make(map[int32]cluster.BrokerProcess, len(brokers))
-	errs := make(map[int32]error)
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, concurrency)
-	for _, b := range brokers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			p, err := host.ProbeBrokerProcess(ctx, r, ssh.TargetFor(b), b.Install.ConfigFile)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				errs[b.ID] = err
-				return
-			}
-			procs[b.ID] = p
-		}()
-	}
-	wg.Wait()
-	return procs, errs
 }

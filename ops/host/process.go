@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
+	"github.com/kfleet/kfleet/inventory"
 	"github.com/kfleet/kfleet/ops/cluster"
 	"github.com/kfleet/kfleet/ops/ssh"
 )
@@ -102,4 +104,35 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n] + "..."
+}
+
+// ProbeBrokers asks each broker's host about its Kafka process, a bounded number at a time
+// (16 when concurrency <= 0); a host that cannot be asked has an error instead.
+func ProbeBrokers(ctx context.Context, r *ssh.Runner, brokers []*inventory.Broker, concurrency int) (map[int32]cluster.BrokerProcess, map[int32]error) {
+	if concurrency <= 0 {
+		concurrency = 16
+	}
+	procs := make(map[int32]cluster.BrokerProcess, len(brokers))
+	errs := make(map[int32]error)
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, concurrency)
+	for _, b := range brokers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			p, err := ProbeBrokerProcess(ctx, r, ssh.TargetFor(b), b.Install.ConfigFile)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs[b.ID] = err
+				return
+			}
+			procs[b.ID] = p
+		}()
+	}
+	wg.Wait()
+	return procs, errs
 }

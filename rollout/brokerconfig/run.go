@@ -2,7 +2,6 @@ package brokerconfig
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -263,10 +262,7 @@ func (a *Apply) Unchanged() {
 // stopped; what is left is restarting the brokers that have not restarted since, then the check.
 func resume(ctx context.Context, c *inventory.Cluster, d operation.Deps, e *journal.Entry) (operation.Operation, error) {
 	var s Settings
-	if err := json.Unmarshal(e.Op.Args, &s); err != nil {
-		return nil, fmt.Errorf("operation %s: journal settings unreadable: %w", e.Op.ID, err)
-	}
-	brokers, err := c.SelectBrokers(e.Op.Brokers)
+	brokers, err := operation.Recorded(c, e, &s)
 	if err != nil {
 		return nil, err
 	}

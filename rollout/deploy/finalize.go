@@ -215,32 +215,19 @@ func featureError(code int16, msg *string) error {
 // RunningVersions probes the brokers' hosts for the Kafka release their processes run. A
 // broker whose host cannot be asked is an error: finalize must not guess.
 func RunningVersions(ctx context.Context, r *ssh.Runner, brokers []*inventory.Broker) (map[int32]string, error) {
+	procs, failed := host.ProbeBrokers(ctx, r, brokers, 16)
 	out := map[int32]string{}
-	var mu sync.Mutex
 	var errs []error
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 16)
 	for _, b := range brokers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			p, err := host.ProbeBrokerProcess(ctx, r, ssh.TargetFor(b), b.Install.ConfigFile)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				errs = append(errs, fmt.Errorf("broker %d: %w", b.ID, err))
-				return
-			}
-			if p.Running {
-				out[b.ID] = p.Version
-			} else {
-				out[b.ID] = ""
-			}
-		}()
+		if err := failed[b.ID]; err != nil {
+			errs = append(errs, fmt.Errorf("broker %d: %w", b.ID, err))
+			continue
+		}
+		out[b.ID] = ""
+		if p := procs[b.ID]; p.Running {
+			out[b.ID] = p.Version
+		}
 	}
-	wg.Wait()
 	return out, errors.Join(errs...)
 }
 

@@ -2,7 +2,6 @@ package deploy
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -252,10 +251,7 @@ func (r *Release) prune(ctx context.Context, _ *operation.Session) error {
 // from releases/<V>, whatever the journal says. Nothing is staged again.
 func resume(ctx context.Context, c *inventory.Cluster, d operation.Deps, e *journal.Entry) (operation.Operation, error) {
 	var s Settings
-	if err := json.Unmarshal(e.Op.Args, &s); err != nil {
-		return nil, fmt.Errorf("operation %s: journal settings unreadable: %w", e.Op.ID, err)
-	}
-	brokers, err := c.SelectBrokers(e.Op.Brokers)
+	brokers, err := operation.Recorded(c, e, &s)
 	if err != nil {
 		return nil, err
 	}

@@ -6,26 +6,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kfake"
-	"github.com/twmb/franz-go/pkg/kgo"
-
 	"github.com/kfleet/kfleet/inventory"
 	"github.com/kfleet/kfleet/ops/journal"
 	"github.com/kfleet/kfleet/ops/lease"
+	"github.com/kfleet/kfleet/rollout/rollouttest"
 )
 
 func guardOn(t *testing.T) (Guard, context.Context) {
 	t.Helper()
-	fc, err := kfake.NewCluster(kfake.NumBrokers(1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(fc.Close)
-	cl, err := kgo.NewClient(kgo.SeedBrokers(fc.ListenAddrs()...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(cl.Close)
+	_, cl := rollouttest.Kafka(t, 1)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)
 	return Guard{Cluster: &inventory.Cluster{Name: "c"}, Deps: Deps{Client: cl, StateDir: t.TempDir()},

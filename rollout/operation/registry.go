@@ -2,6 +2,8 @@ package operation
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"sort"
 	"strings"
 	"sync"
@@ -64,4 +66,13 @@ func kindList(kinds []string) string {
 		return strings.Join(kinds, "")
 	}
 	return strings.Join(kinds[:len(kinds)-1], ", ") + " and " + kinds[len(kinds)-1]
+}
+
+// Recorded reads what a journaled operation was asked to do: its settings (into settings) and
+// its brokers, found in the inventory's cluster c.
+func Recorded(c *inventory.Cluster, e *journal.Entry, settings any) ([]*inventory.Broker, error) {
+	if err := json.Unmarshal(e.Op.Args, settings); err != nil {
+		return nil, fmt.Errorf("operation %s: journal settings unreadable: %w", e.Op.ID, err)
+	}
+	return c.SelectBrokers(e.Op.Brokers)
 }

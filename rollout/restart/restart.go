@@ -6,8 +6,6 @@ package restart
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 
 	"github.com/kfleet/kfleet/inventory"
 	"github.com/kfleet/kfleet/ops/journal"
@@ -60,10 +58,7 @@ func (r *Restart) Execute(ctx context.Context, soft <-chan struct{}) error {
 // brokers of the cut-short batch that already run a new process.
 func resume(ctx context.Context, c *inventory.Cluster, d operation.Deps, e *journal.Entry) (operation.Operation, error) {
 	var s Settings
-	if err := json.Unmarshal(e.Op.Args, &s); err != nil {
-		return nil, fmt.Errorf("operation %s: journal settings unreadable: %w", e.Op.ID, err)
-	}
-	brokers, err := c.SelectBrokers(e.Op.Brokers)
+	brokers, err := operation.Recorded(c, e, &s)
 	if err != nil {
 		return nil, err
 	}

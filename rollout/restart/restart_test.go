@@ -8,9 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kfake"
-	"github.com/twmb/franz-go/pkg/kgo"
-
 	"github.com/kfleet/kfleet/inventory"
 	"github.com/kfleet/kfleet/ops/journal"
 	"github.com/kfleet/kfleet/ops/lease"
@@ -24,16 +21,7 @@ import (
 // lives in a kfake cluster, the journal in a temporary state dir. No cobra, no SSH.
 func deps(t *testing.T, f *rollouttest.Cluster) (operation.Deps, *[]rollout.Event) {
 	t.Helper()
-	fc, err := kfake.NewCluster(kfake.NumBrokers(1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(fc.Close)
-	cl, err := kgo.NewClient(kgo.SeedBrokers(fc.ListenAddrs()...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(cl.Close)
+	_, cl := rollouttest.Kafka(t, 1)
 	var events []rollout.Event
 	return operation.Deps{Client: cl, Hosts: f, Admin: f, StateDir: t.TempDir(),
 		Emit: func(e any) { events = append(events, e.(rollout.Event)) }}, &events
