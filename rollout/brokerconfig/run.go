@@ -63,6 +63,7 @@ type ApplyPlan struct {
 	Resumed bool
 	// Compared counts the brokers whose configs were compared.
 	Compared int
+	OpID     string
 }
 
 // Work counts the changes: keys, files and restarts.
@@ -127,7 +128,7 @@ func (a *Apply) planApply(ctx context.Context) (*ApplyPlan, error) {
 			ids = append(ids, b.Brokers...)
 		}
 		a.plan = &ApplyPlan{Config: &Plan{Cluster: c.Name, Changes: []Diff{}, Files: []FileEdit{}, Restart: ids},
-			Restart: rp, Resumed: true}
+			Restart: rp, Resumed: true, OpID: a.opID}
 		return a.plan, nil
 	}
 	live, err := ReadLive(ctx, cl, a.deps.SSH, c, a.brokers)
@@ -146,7 +147,7 @@ func (a *Apply) planApply(ctx context.Context) (*ApplyPlan, error) {
 	if err := Validate(ctx, cl, plan); err != nil {
 		return nil, err
 	}
-	a.plan = &ApplyPlan{Config: plan, Compared: len(a.brokers)}
+	a.plan = &ApplyPlan{Config: plan, Compared: len(a.brokers), OpID: a.opID}
 	if len(plan.Restart) > 0 {
 		if a.plan.Restart, err = a.restartPlan(ctx, plan.Restart); err != nil {
 			return nil, err
@@ -253,10 +254,6 @@ func (a *Apply) record(s *operation.Session, kind string, brokers []int32, msg s
 	}
 }
 
-// Unchanged reports that there was nothing to change (no lease was taken, nothing journaled).
-func (a *Apply) Unchanged() {
-	a.event(nil, EventUnchanged, nil, "nothing to change")
-}
 
 // resume finishes a journaled config apply: its values and files were written before it
 // stopped; what is left is restarting the brokers that have not restarted since, then the check.

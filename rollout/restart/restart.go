@@ -43,8 +43,6 @@ func New(c *inventory.Cluster, brokers []*inventory.Broker, d operation.Deps, s 
 // OpID is the operation's id.
 func (r *Restart) OpID() string { return r.rolling.OpID }
 
-// Rolling exposes the run for tests and for operations built on a restart.
-func (r *Restart) Rolling() *rollout.Rolling { return &r.rolling }
 
 // Plan forms the batches the engine would run now; nothing is touched.
 func (r *Restart) Plan(ctx context.Context) (operation.Plan, error) { return r.rolling.Plan(ctx) }

@@ -124,7 +124,7 @@ func (pr Printer) ConfigApplyPlan(p *brokerconfig.ApplyPlan, dryRun bool) error 
 	case plan.Empty() && pr.Format == FormatTable:
 		fmt.Fprintf(pr.IO.Out, "nothing to change: %d broker(s) of %s match the inventory\n", p.Compared, plan.Cluster)
 	case plan.Empty():
-		NewEventPrinter(pr.IO, pr.Format).Print(rollout.Event{Time: time.Now().UTC(), Kind: brokerconfig.EventUnchanged,
+		NewEventPrinter(pr.IO, pr.Format).Print(rollout.Event{Time: time.Now().UTC(), Op: p.OpID, Kind: brokerconfig.EventUnchanged,
 			Cluster: plan.Cluster, Message: "nothing to change"})
 	case pr.Format == FormatTable:
 		ConfigPlan(pr.IO.Out, plan)
