@@ -254,7 +254,6 @@ func (a *Apply) record(s *operation.Session, kind string, brokers []int32, msg s
 	}
 }
 
-
 // resume finishes a journaled config apply: its values and files were written before it
 // stopped; what is left is restarting the brokers that have not restarted since, then the check.
 func resume(ctx context.Context, c *inventory.Cluster, d operation.Deps, e *journal.Entry) (operation.Operation, error) {

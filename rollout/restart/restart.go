@@ -43,7 +43,6 @@ func New(c *inventory.Cluster, brokers []*inventory.Broker, d operation.Deps, s 
 // OpID is the operation's id.
 func (r *Restart) OpID() string { return r.rolling.OpID }
 
-
 // Plan forms the batches the engine would run now; nothing is touched.
 func (r *Restart) Plan(ctx context.Context) (operation.Plan, error) { return r.rolling.Plan(ctx) }
 
