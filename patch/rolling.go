@@ -16,6 +16,9 @@ import (
 // RunKind is the kind of a rolling host patch in the journal and in history.
 const RunKind = "patch"
 
+// Every operation has the one shape a fleet run drives.
+var _ operation.Operation = (*Run)(nil)
+
 func init() { operation.Register(RunKind, resumeRun) }
 
 // RunSettings are a rolling host patch's settings, recorded in its journal.

@@ -14,6 +14,9 @@ import (
 	"github.com/kfleet/kfleet/rollout/operation"
 )
 
+// Every operation has the one shape a fleet run drives.
+var _ operation.Operation = (*Reassignment)(nil)
+
 func init() { operation.Register(Kind, resume) }
 
 // Reassignment is reassign apply as an operation: the moves of a plan (made now, or read from

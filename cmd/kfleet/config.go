@@ -163,7 +163,7 @@ func (o *configApplyOptions) run(ctx context.Context) error {
 		return err
 	}
 	op := brokerconfig.NewApply(c, brokers, d, brokerconfig.Settings{Settings: o.settings, VerifyTimeout: o.verifyTimeout})
-	err = f.Operate(ctx, op, op.OpID(), o.dryRun)
+	err = f.Operate(ctx, op, o.dryRun)
 	var remain *brokerconfig.RemainError
 	if errors.As(err, &remain) && f.Output == output.FormatTable {
 		_ = output.ConfigDiffs(f.IO.ErrOut, remain.Left)

@@ -90,7 +90,7 @@ func (o *deployOptions) run(ctx context.Context) error {
 	}
 	op := deploy.New(c, brokers, d, deploy.Settings{Keep: o.keep, Settings: o.settings}, a,
 		deploy.StageSettings{Parallel: o.stageParallel, Timeout: o.stageTimeout})
-	return f.Operate(ctx, op, op.OpID(), o.dryRun)
+	return f.Operate(ctx, op, o.dryRun)
 }
 
 type rollbackOptions struct {
@@ -135,7 +135,7 @@ func (o *rollbackOptions) run(ctx context.Context) error {
 		return err
 	}
 	op := deploy.NewRollback(c, brokers, d, deploy.Settings{Settings: o.settings}, o.to)
-	return f.Operate(ctx, op, op.OpID(), o.dryRun)
+	return f.Operate(ctx, op, o.dryRun)
 }
 
 func newDeployFinalizeCmd(f *factory.Factory) *cobra.Command {

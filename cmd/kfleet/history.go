@@ -91,5 +91,5 @@ func resume(ctx context.Context, f *factory.Factory, id string, inventoryGiven b
 	if err != nil {
 		return err
 	}
-	return f.Operate(ctx, op, id, dryRun)
+	return f.Operate(ctx, op, dryRun)
 }

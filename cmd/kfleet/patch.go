@@ -197,7 +197,7 @@ healthy -> preferred leaders. CMD is a shell command line run by the remote shel
 			}
 			s.Settings = o.settings
 			op := patch.NewRun(c, brokers, d, s)
-			return f.Operate(cmd.Context(), op, op.OpID(), o.dryRun)
+			return f.Operate(cmd.Context(), op, o.dryRun)
 		},
 	}
 	o.flags(cmd)

@@ -220,7 +220,7 @@ func (o *reassignApplyOptions) run(ctx context.Context) error {
 		return err
 	}
 	op := reassign.NewApply(c, d, req, reassign.Args{Source: source, From: from, Settings: *a})
-	return f.Operate(ctx, op, op.OpID(), o.dryRun)
+	return f.Operate(ctx, op, o.dryRun)
 }
 
 func newReassignStatusCmd(f *factory.Factory) *cobra.Command {

@@ -61,7 +61,7 @@ func (o *restartOptions) run(ctx context.Context) error {
 		return err
 	}
 	op := restart.New(c, brokers, d, restart.Settings{Settings: o.settings})
-	return o.f.Operate(ctx, op, op.OpID(), o.dryRun)
+	return o.f.Operate(ctx, op, o.dryRun)
 }
 
 // prepare checks the shared settings, resolves the cluster and brokers, and adds the inventory's

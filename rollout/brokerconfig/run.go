@@ -24,6 +24,9 @@ const (
 	EventVerified  = "config-verified"
 )
 
+// Every operation has the one shape a fleet run drives.
+var _ operation.Operation = (*Apply)(nil)
+
 func init() { operation.Register(Kind, resume) }
 
 // Settings are config apply's settings, recorded in its journal: the engine's for the restarts,

@@ -331,3 +331,6 @@ func (f *Finalizer) Execute(ctx context.Context, _ <-chan struct{}) error {
 		return nil
 	})
 }
+
+// OpID is the operation's id.
+func (f *Finalizer) OpID() string { return f.opID }

@@ -21,6 +21,12 @@ const (
 	KindRollback = "rollback"
 )
 
+// Every operation has the one shape a fleet run drives.
+var (
+	_ operation.Operation = (*Release)(nil)
+	_ operation.Operation = (*Finalizer)(nil)
+)
+
 func init() {
 	operation.Register(KindDeploy, resume)
 	operation.Register(KindRollback, resume)

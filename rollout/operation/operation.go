@@ -14,6 +14,8 @@ import (
 
 // Operation is one disruptive operation on one cluster.
 type Operation interface {
+	// OpID is the operation's id in the journal, history and the cluster's log.
+	OpID() string
 	// Plan reads the cluster and says what Execute would do now; it changes nothing.
 	Plan(ctx context.Context) (Plan, error)
 	// Execute runs the operation under its Guard. Closing soft (the first Ctrl-C) asks it to

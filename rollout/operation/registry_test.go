@@ -12,6 +12,7 @@ import (
 
 type stubOp struct{ id string }
 
+func (o stubOp) OpID() string                                 { return o.id }
 func (stubOp) Plan(context.Context) (Plan, error)             { return nil, nil }
 func (stubOp) Execute(context.Context, <-chan struct{}) error { return nil }
 

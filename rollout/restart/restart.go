@@ -16,6 +16,9 @@ import (
 // Kind is the operation kind in the journal and in history.
 const Kind = "restart"
 
+// Every operation has the one shape a fleet run drives.
+var _ operation.Operation = (*Restart)(nil)
+
 func init() { operation.Register(Kind, resume) }
 
 // Settings are a restart's own settings: the engine's, recorded in the journal.

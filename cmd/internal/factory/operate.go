@@ -46,7 +46,7 @@ func (f *Factory) Confirm(question string) error {
 
 // Operate plans op, shows the plan, and unless it is a dry run or there is nothing to do, asks
 // and executes it. The first interrupt finishes the step under way (soft stop).
-func (f *Factory) Operate(ctx context.Context, op operation.Operation, opID string, dryRun bool) error {
+func (f *Factory) Operate(ctx context.Context, op operation.Operation, dryRun bool) error {
 	plan, err := op.Plan(ctx)
 	if err != nil {
 		return err
@@ -67,7 +67,7 @@ func (f *Factory) Operate(ctx context.Context, op operation.Operation, opID stri
 		return err
 	}
 	if f.Output == output.FormatTable {
-		fmt.Fprintf(f.IO.Out, "operation %s (journal in %s)\n", opID, f.StateDir)
+		fmt.Fprintf(f.IO.Out, "operation %s (journal in %s)\n", op.OpID(), f.StateDir)
 	}
 	if err := op.Execute(ctx, f.SoftStop()); err != nil {
 		return err
