@@ -21,6 +21,7 @@ import (
 	"github.com/kfleet/kfleet/ops/kafka"
 	"github.com/kfleet/kfleet/ops/lease"
 	"github.com/kfleet/kfleet/rollout"
+	"github.com/kfleet/kfleet/rollout/operation"
 )
 
 // Decisions a hook call reports.
@@ -152,69 +153,66 @@ func (h *Hook) Pre(ctx context.Context, o PreOptions) (Result, error) {
 		}
 	}
 
-	// post elects the preferred leaders back: a principal that may not must be refused before the
-	// broker goes down.
-	if err := kafka.RequireClusterOps(ctx, h.Client, h.Cluster.Name, kafka.OpElectLeaders); err != nil {
-		return h.result(DecisionFailed, err.Error()), err
-	}
+	r := h.result(DecisionGo, "")
 	h.say("taking the lease of cluster %s for patch %s", h.Cluster.Name, h.Host)
-	leased, err := lease.Acquire(ctx, h.Client, h.Cluster.Name, lease.Request{
-		Holder: lease.HolderString(), OpID: opID, Purpose: "patch " + h.Host, TTL: o.LeaseTTL, Wait: o.Wait,
+	g := operation.Guard{Cluster: h.Cluster, Deps: operation.Deps{Client: h.Client}, OpID: opID, Kind: "patch-pre",
+		Purpose: "patch " + h.Host,
+		// post elects the preferred leaders back: a principal that may not must be refused
+		// before the broker goes down.
+		Needs:    []kafka.Op{kafka.OpElectLeaders},
+		LeaseTTL: o.LeaseTTL, LeaseWait: o.Wait,
+		// The decision is recorded in the cluster's log, where post and every operator see it;
+		// the lease outlives this call until post (or its TTL) ends it.
+		NoJournal: true, KeepLease: true,
+	}
+	err = g.Run(ctx, func(ctx context.Context, s *operation.Session) error {
+		snap, err := h.admin().Snapshot(ctx)
+		if err != nil {
+			r.Decision, r.Message = DecisionFailed, err.Error()
+			return err
+		}
+		gate := cluster.CheckGate(snap, h.ids(), time.Now(), o.Gate)
+		if !gate.OK {
+			r.Decision, r.Message, r.Reasons = DecisionRefused, "not safe to take "+h.Host+" down now", gate.Reasons
+			return &rollout.GateRefusedError{Cluster: h.Cluster.Name, Brokers: h.ids(), Reasons: gate.Reasons, Never: true}
+		}
+		h.say("safety gate open for broker(s) %s on %s", inventory.JoinIDs(h.ids()), h.Host)
+		r.Holder = lease.HolderString()
+		if !o.NoStop {
+			stopAt := time.Now()
+			if err := h.stop(ctx, o.StopTimeout); err != nil {
+				r.Decision, r.Message = DecisionFailed, err.Error()
+				return err
+			}
+			r.Timings["stop"] = time.Since(stopAt).Seconds()
+			r.Message = fmt.Sprintf("go ahead: broker(s) %s on %s stopped; call kfleet patch post --host %s when the host is back", inventory.JoinIDs(h.ids()), h.Host, h.Host)
+		} else {
+			r.Message = fmt.Sprintf("go ahead: broker(s) %s on %s may be stopped; call kfleet patch post --host %s when the host is back", inventory.JoinIDs(h.ids()), h.Host, h.Host)
+		}
+		ectx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+		defer cancel()
+		if err := s.Lease.Event(ectx, eventPreDone, r.Message, map[string]string{"host": h.Host, "brokers": inventory.JoinIDs(h.ids())}); err != nil {
+			// Without the record a retry could not tell this pre finished: undo it.
+			if !o.NoStop {
+				for _, b := range h.Brokers {
+					_ = h.Hosts.Service(context.WithoutCancel(ctx), b, host.ServiceStart)
+				}
+			}
+			r.Decision, r.Message = DecisionFailed, "recording the decision in the cluster's log: "+err.Error()
+			return err
+		}
+		return nil
 	})
 	var held *lease.HeldError
-	if errors.As(err, &held) {
-		r := h.result(DecisionHeld, err.Error())
+	switch {
+	case errors.As(err, &held):
+		r = h.result(DecisionHeld, err.Error())
 		r.Holder = held.Holder
 		return r, err
-	}
-	if err != nil {
+	case err != nil && r.Decision == DecisionGo:
+		// Refused before the body ran (an ACL, the lease's own topic).
 		return h.result(DecisionFailed, err.Error()), err
-	}
-	release := func() {
-		rctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-		defer cancel()
-		_ = leased.Release(rctx)
-	}
-
-	snap, err := h.admin().Snapshot(ctx)
-	if err != nil {
-		release()
-		return h.result(DecisionFailed, err.Error()), err
-	}
-	gate := cluster.CheckGate(snap, h.ids(), time.Now(), o.Gate)
-	if !gate.OK {
-		release()
-		r := h.result(DecisionRefused, "not safe to take "+h.Host+" down now")
-		r.Reasons = gate.Reasons
-		return r, &rollout.GateRefusedError{Cluster: h.Cluster.Name, Brokers: h.ids(), Reasons: gate.Reasons, Never: true}
-	}
-	h.say("safety gate open for broker(s) %s on %s", inventory.JoinIDs(h.ids()), h.Host)
-
-	r := h.result(DecisionGo, "")
-	r.Holder = lease.HolderString()
-	if !o.NoStop {
-		stopAt := time.Now()
-		if err := h.stop(ctx, o.StopTimeout); err != nil {
-			release()
-			r.Decision, r.Message = DecisionFailed, err.Error()
-			return r, err
-		}
-		r.Timings["stop"] = time.Since(stopAt).Seconds()
-		r.Message = fmt.Sprintf("go ahead: broker(s) %s on %s stopped; call kfleet patch post --host %s when the host is back", inventory.JoinIDs(h.ids()), h.Host, h.Host)
-	} else {
-		r.Message = fmt.Sprintf("go ahead: broker(s) %s on %s may be stopped; call kfleet patch post --host %s when the host is back", inventory.JoinIDs(h.ids()), h.Host, h.Host)
-	}
-	ectx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	if err := leased.Event(ectx, eventPreDone, r.Message, map[string]string{"host": h.Host, "brokers": inventory.JoinIDs(h.ids())}); err != nil {
-		// Without the record a retry could not tell this pre finished: undo it.
-		if !o.NoStop {
-			for _, b := range h.Brokers {
-				_ = h.Hosts.Service(context.WithoutCancel(ctx), b, host.ServiceStart)
-			}
-		}
-		release()
-		r.Decision, r.Message = DecisionFailed, "recording the decision in the cluster's log: "+err.Error()
+	case err != nil:
 		return r, err
 	}
 	r.Timings["total"] = time.Since(began).Seconds()

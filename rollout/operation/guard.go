@@ -37,8 +37,12 @@ type Guard struct {
 	UnderLease func(ctx context.Context) error
 	// Resuming reopens OpID's journal instead of creating one.
 	Resuming bool
-	// NoJournal runs without a local journal (finalize records its step in the cluster's log).
+	// NoJournal runs without a local journal (patch pre records its decision in the cluster's
+	// log, where post finds it).
 	NoJournal bool
+	// KeepLease leaves the lease held when the body succeeds (patch pre: until post or the
+	// lease's TTL ends it); it is released whenever the run fails or is refused.
+	KeepLease bool
 }
 
 // Session is what the body of a guarded run holds.
@@ -68,6 +72,9 @@ func (g Guard) Run(ctx context.Context, body func(ctx context.Context, s *Sessio
 		return err
 	}
 	defer func() {
+		if g.KeepLease && err == nil {
+			return
+		}
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
 		defer cancel()
 		if rerr := held.Release(rctx); rerr != nil && err == nil {
