@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -32,9 +31,6 @@ Exit codes are documented in 'kfleet help exit-codes'.`,
 		// reproducible and a test can compare them with docs/commands/.
 		DisableAutoGenTag: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
-			if _, ok := os.LookupEnv("NO_COLOR"); ok || f.NoColor || !f.IO.OutTTY {
-				f.IO.Color = false
-			}
 			return output.CheckFormat(f.Output)
 		},
 	}

@@ -105,7 +105,7 @@ func (o *tuiOptions) run(ctx context.Context) error {
 		Source:   func(ctx context.Context) []cluster.Health { return fleet.Collect(ctx, clusters, fo) },
 		Interval: o.interval,
 		Timeout:  time.Duration(max(waves, 1))*o.timeout + 5*time.Second,
-		Color:    o.f.IO.Color,
+		Color:    o.f.Color(),
 		Logger:   o.f.Logger(),
 	}
 	if err := tui.Run(ctx, opts, o.f.IO.In, o.f.IO.Out); err != nil {

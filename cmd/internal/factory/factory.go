@@ -174,6 +174,12 @@ func AbsPath(p string) string {
 	return p
 }
 
+// Color says whether output may be colored: a terminal, and neither --no-color nor NO_COLOR.
+func (f *Factory) Color() bool {
+	_, noColor := os.LookupEnv("NO_COLOR")
+	return f.IO.Color && f.IO.OutTTY && !f.NoColor && !noColor
+}
+
 // HandleSignals makes the first SIGINT or SIGTERM a soft stop when a rollout asked for one (it
 // finishes bringing its current batch back), and the next one, or the first otherwise, cancel.
 func (f *Factory) HandleSignals(cancel context.CancelFunc) {
