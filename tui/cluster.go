@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kfleet/kfleet/inventory"
 	"github.com/kfleet/kfleet/ops/cluster"
 )
 
@@ -192,11 +193,7 @@ func ids(v []int32) string {
 	if len(v) == 0 {
 		return "-"
 	}
-	s := make([]string, len(v))
-	for i, id := range v {
-		s[i] = strconv.Itoa(int(id))
-	}
-	return strings.Join(s, ",")
+	return inventory.JoinIDs(v)
 }
 
 // table aligns rows (the first is the header) into columns two spaces apart, indented by two.

@@ -4,9 +4,10 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/kfleet/kfleet/inventory"
 )
 
 // GateOptions tunes CheckGate. The zero value is the strict default.
@@ -546,7 +547,7 @@ func (c *gateCheck) checkQuorum(now time.Time) (string, bool) {
 	}
 	var why []string
 	if len(stopping) > 0 {
-		why = append(why, fmt.Sprintf("stopping %s %s", gateVerb(len(stopping) == 1, "voter", "voters"), gateIDList(stopping)))
+		why = append(why, fmt.Sprintf("stopping %s %s", gateVerb(len(stopping) == 1, "voter", "voters"), strings.ReplaceAll(inventory.JoinIDs(stopping), ",", ", ")))
 	}
 	why = append(why, lagging...)
 	return fmt.Sprintf("KRaft quorum would keep %d of %d voters caught up, needs %d (%s)",
@@ -558,14 +559,6 @@ func gateVerb(one bool, singular, plural string) string {
 		return singular
 	}
 	return plural
-}
-
-func gateIDList(ids []int32) string {
-	s := make([]string, len(ids))
-	for i, id := range ids {
-		s[i] = strconv.Itoa(int(id))
-	}
-	return strings.Join(s, ", ")
 }
 
 // gateBitmapIDs bounds the broker ids kept in a bitmap; Kafka clusters use small ids in
