@@ -195,7 +195,11 @@ func (a *Apply) Execute(ctx context.Context, soft <-chan struct{}) error {
 	}
 	return g.Run(ctx, func(ctx context.Context, s *operation.Session) error {
 		if err := a.run(ctx, s, soft); err != nil {
-			a.record(s, rollout.EventHalted, nil, err.Error())
+			// The engine journals how its restarts ended; an interrupted run must stay resumable
+			// as interrupted, anything else halted the apply.
+			if k, _ := fault.KindOf(err); k != fault.Interrupted {
+				a.record(s, rollout.EventHalted, nil, err.Error())
+			}
 			return err
 		}
 		a.record(s, rollout.EventFinished, nil, "config apply done")
