@@ -134,12 +134,15 @@ func (r *Rolling) Execute(ctx context.Context, soft <-chan struct{}) error {
 
 // Run is the body of a guarded run: Before, the batches, After.
 func (r *Rolling) Run(ctx context.Context, s *operation.Session, soft <-chan struct{}) error {
+	e := r.engine()
 	if r.Before != nil {
 		if err := r.Before(ctx, s); err != nil {
+			// No broker was touched; the journal says the operation ended here.
+			e.Journal = s.Journal
+			e.emit(Event{Kind: EventHalted, Message: err.Error()})
 			return err
 		}
 	}
-	e := r.engine()
 	e.Journal = s.Journal
 	if s.Lease != nil {
 		e.Lease = s.Lease
