@@ -4,7 +4,7 @@ import (
 	"strings"
 	"unicode"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
 var configKeys = []string{"dynamic", "static"}

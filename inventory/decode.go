@@ -8,7 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
 // The inventory is decoded by walking yaml.Node trees rather than unmarshalling into structs, so

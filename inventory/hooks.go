@@ -5,7 +5,7 @@ import (
 	"slices"
 	"time"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
 // Rollout hooks are executables on the machine running kfleet, run for every broker of a batch

@@ -22,7 +22,7 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	inv "github.com/kfleet/kfleet/inventory"
 	"github.com/kfleet/kfleet/ops/kafka"
