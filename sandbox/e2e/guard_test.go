@@ -1,0 +1,94 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kfleet/kfleet/ops/lease"
+)
+
+// propsHashes fingerprints every host's server.properties.
+func propsHashes(t *testing.T) string {
+	t.Helper()
+	var b strings.Builder
+	for id := 1; id <= 3; id++ {
+		data, err := os.ReadFile(filepath.Join(sandboxDir, "hosts", fmt.Sprint(id), "config", "server.properties"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&b, "%d:%x ", id, sha256.Sum256(data))
+	}
+	return b.String()
+}
+
+// Every operation takes the cluster lease before its first change. With another operator's
+// patch holding the sandbox, config apply (which used to set dynamic values and rewrite
+// server.properties first), deploy (which used to upload first), restart and patch run all exit
+// 75 naming the holder, and Kafka, the hosts and the journal are as they were.
+func TestOperationsTakeTheLeaseBeforeAnyChange(t *testing.T) {
+	cl := leaseClient(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	holder := "e2e-other-operator@patching"
+	l, err := lease.Acquire(ctx, cl, "sandbox", lease.Request{Holder: holder, OpID: opID(t, 1),
+		Purpose: "patch " + hostIP(2), TTL: 2 * time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	releaseAtEnd(t, l)
+
+	tree := sandboxInventory(t)
+	tree["clusters"].([]any)[0].(map[string]any)["config"] = map[string]any{
+		"dynamic": map[string]any{"log.cleaner.threads": "3"},
+		"static":  map[string]any{"num.io.threads": "7"},
+	}
+	inv := writeInventory(t, tree)
+	before, _ := configDiff(t, inv)
+	if len(before) < 2 {
+		t.Fatalf("the test inventory should differ from the sandbox in a dynamic and a static key: %+v", before)
+	}
+	props, hosts, pids := propsHashes(t), hostState(t), brokerPIDs(t, 3)
+	state := t.TempDir()
+
+	for _, args := range [][]string{
+		{"config", "apply", "--yes"},
+		{"deploy", "--yes", "--artifact", artifact("4.2.0")},
+		{"restart", "--yes"},
+		{"patch", "run", "--yes", "--", "true"},
+	} {
+		r := kfleet(t, append([]string{"-i", inv, "--state-dir", state}, args...)...)
+		if r.code != 75 || !strings.Contains(r.stderr, holder) {
+			t.Errorf("kfleet %s with the lease held: exit %d, want 75 naming %s\n%s%s", strings.Join(args, " "), r.code, holder, r.stdout, r.stderr)
+		}
+	}
+
+	after, _ := configDiff(t, inv)
+	if len(after) != len(before) {
+		t.Errorf("config changed although the lease was held: %d difference(s) before, %d after", len(before), len(after))
+	}
+	if got := propsHashes(t); got != props {
+		t.Errorf("server.properties rewritten although the lease was held:\n%s\n%s", props, got)
+	}
+	if got := hostState(t); got != hosts {
+		t.Errorf("hosts changed (staged, switched or restarted) although the lease was held:\n%s\n%s", hosts, got)
+	}
+	if got := brokerPIDs(t, 3); fmt.Sprint(got) != fmt.Sprint(pids) {
+		t.Errorf("brokers restarted although the lease was held: %v -> %v", pids, got)
+	}
+	h := kfleet(t, "--state-dir", state, "history", "-o", "json")
+	var hist struct {
+		Operations []json.RawMessage `json:"operations"`
+	}
+	if err := json.Unmarshal([]byte(h.stdout), &hist); err != nil || len(hist.Operations) != 0 {
+		t.Errorf("refused runs left journals (%v):\n%s", err, h.stdout)
+	}
+}
