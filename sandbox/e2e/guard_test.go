@@ -48,7 +48,7 @@ func TestOperationsTakeTheLeaseBeforeAnyChange(t *testing.T) {
 
 	tree := sandboxInventory(t)
 	tree["clusters"].([]any)[0].(map[string]any)["config"] = map[string]any{
-		"dynamic": map[string]any{"log.cleaner.threads": "3"},
+		"dynamic": map[string]any{"log.cleaner.threads": "2"},
 		"static":  map[string]any{"num.io.threads": "7"},
 	}
 	inv := writeInventory(t, tree)
