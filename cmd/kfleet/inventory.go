@@ -17,35 +17,44 @@ func newInventoryCmd(f *factory.Factory) *cobra.Command {
 		Short: "Check or print the fleet inventory",
 		Args:  noArgs,
 	}
-	cmd.AddCommand(
-		&cobra.Command{
-			Use:   "validate",
-			Short: "Check the inventory; every problem is reported with file:line:column and field",
-			Long: `Load the inventory, merge defaults -> cluster -> broker, and check it: unknown keys,
+	var noFiles bool
+	validate := &cobra.Command{
+		Use:   "validate",
+		Short: "Check the inventory; every problem is reported with file:line:column and field",
+		Long: `Load the inventory, merge defaults -> cluster -> broker, and check it: unknown keys,
 duplicate clusters, broker ids or hosts, missing hosts or bootstrap servers, bad ports and durations,
-inline secrets. Exits 0 when valid, 2 with every problem found otherwise.`,
-			Args: noArgs,
-			RunE: func(cmd *cobra.Command, args []string) error {
-				fleet, err := f.Inventory()
-				if err != nil {
-					return err
-				}
-				brokers := 0
-				for _, c := range fleet.Clusters {
-					brokers += len(c.Brokers)
-				}
-				res := struct {
-					File     string `json:"file" yaml:"file"`
-					Valid    bool   `json:"valid" yaml:"valid"`
-					Clusters int    `json:"clusters" yaml:"clusters"`
-					Brokers  int    `json:"brokers" yaml:"brokers"`
-				}{fleet.File, true, len(fleet.Clusters), brokers}
-				return output.Render(f.IO.Out, f.Output, res, func(w io.Writer) error {
-					_, err := fmt.Fprintf(w, "%s: valid (%d clusters, %d brokers)\n", res.File, res.Clusters, res.Brokers)
-					return err
-				})
-			},
+inline secrets; and that every local file it names can be read here (SSH identity files,
+known_hosts under host_key_policy strict, TLS and password files, hook executables; --no-files
+skips this, e.g. to check an inventory on a machine without the keys). Exits 0 when valid, 2
+with every problem found otherwise.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			fleet, err := f.Inventory()
+			if err != nil {
+				return err
+			}
+			if errs := inventory.CheckFiles(fleet); len(errs) > 0 && !noFiles {
+				return errs
+			}
+			brokers := 0
+			for _, c := range fleet.Clusters {
+				brokers += len(c.Brokers)
+			}
+			res := struct {
+				File     string `json:"file" yaml:"file"`
+				Valid    bool   `json:"valid" yaml:"valid"`
+				Clusters int    `json:"clusters" yaml:"clusters"`
+				Brokers  int    `json:"brokers" yaml:"brokers"`
+			}{fleet.File, true, len(fleet.Clusters), brokers}
+			return output.Render(f.IO.Out, f.Output, res, func(w io.Writer) error {
+				_, err := fmt.Fprintf(w, "%s: valid (%d clusters, %d brokers)\n", res.File, res.Clusters, res.Brokers)
+				return err
+			})
 		},
+	}
+	validate.Flags().BoolVar(&noFiles, "no-files", false, "do not check that the local files the inventory names can be read here")
+	cmd.AddCommand(
+		validate,
 		&cobra.Command{
 			Use:   "show",
 			Short: "Print the resolved inventory (defaults merged; secrets are references only)",

@@ -152,6 +152,8 @@ func TestInventoryValidateNamesLineAndField(t *testing.T) {
 			[]string{"fleet.yaml:5:", "hots"}},
 		{"inline password", "clusters:\n  - name: a\n    bootstrap: [\"h:9092\"]\n    kafka:\n      sasl: {mechanism: PLAIN, user: u, password: hunter2}\n    brokers:\n      - {id: 1, host: h1}\n",
 			[]string{"fleet.yaml:5:", "inline secrets"}},
+		{"identity file missing", "clusters:\n  - name: a\n    bootstrap: [\"h:9092\"]\n    brokers:\n      - {id: 1, host: h1, ssh: {identity_file: /nonexistent/id_ed25519}}\n",
+			[]string{"fleet.yaml:5:", "clusters[0].brokers[0].ssh.identity_file", "/nonexistent/id_ed25519: no such file or directory"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -234,5 +236,12 @@ func TestStatusUnreachableClusterExits69(t *testing.T) {
 	}
 	if len(rep.Clusters) != 1 || rep.Clusters[0].Healthy || !strings.Contains(rep.Clusters[0].Error, "gone") {
 		t.Errorf("report = %+v", rep)
+	}
+}
+
+func TestInventoryValidateNoFilesSkipsTheFileCheck(t *testing.T) {
+	p := writeFile(t, "fleet.yaml", "clusters:\n  - name: a\n    bootstrap: [\"h:9092\"]\n    brokers:\n      - {id: 1, host: h1, ssh: {identity_file: /nonexistent/id_ed25519}}\n")
+	if out, errOut, code := runCLI(t, "-i", p, "inventory", "validate", "--no-files"); code != 0 || !strings.Contains(out, "valid (1 clusters, 1 brokers)") {
+		t.Fatalf("validate --no-files: exit %d\n%s%s", code, out, errOut)
 	}
 }
