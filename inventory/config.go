@@ -1,19 +1,21 @@
 package inventory
 
 import (
+	"fmt"
 	"strings"
 	"unicode"
 
 	"go.yaml.in/yaml/v3"
 )
 
-var configKeys = []string{"dynamic", "static"}
+var configKeys = []string{"dynamic", "static", "custom"}
 
 // Desired returns the broker configuration b should have: the cluster's dynamic and static
 // configs with b's own overrides on top, key by key. A key is dynamic or static for a broker,
-// never both (the loader refuses that).
+// never both (the loader refuses that). Custom keys are the cluster's and the broker's together.
 func (c *Cluster) Desired(b *Broker) Config {
 	out := Config{Dynamic: map[string]string{}, Static: map[string]string{}}
+	out.Custom = append(out.Custom, c.Config.Custom...)
 	for k, v := range c.Config.Dynamic {
 		out.Dynamic[k] = v
 	}
@@ -21,6 +23,7 @@ func (c *Cluster) Desired(b *Broker) Config {
 		out.Static[k] = v
 	}
 	if b.Config != nil {
+		out.Custom = append(out.Custom, b.Config.Custom...)
 		for k, v := range b.Config.Dynamic {
 			out.Dynamic[k] = v
 		}
@@ -47,6 +50,7 @@ func (d *decoder) config(n *yaml.Node, path string) (Config, configKeyNodes) {
 	}
 	c.Dynamic, at.dynamic = d.configMap(f.get("dynamic"), join(path, "dynamic"))
 	c.Static, at.static = d.configMap(f.get("static"), join(path, "static"))
+	c.Custom = d.configNames(f.get("custom"), join(path, "custom"))
 	for name, key := range at.static {
 		if first, ok := at.dynamic[name]; ok {
 			d.errorf(key, join(join(path, "static"), name), "is also under dynamic (line %d); a config is applied one way: keep it under one of them", first.Line)
@@ -110,4 +114,24 @@ func (d *decoder) configMap(n *yaml.Node, path string) (map[string]string, map[s
 		out[name] = v.Value
 	}
 	return out, seen
+}
+
+// configNames decodes config.custom: the names of configs Kafka does not define that the
+// inventory sets on purpose (a plugin's, say), so config diff and apply do not refuse them as
+// typos.
+func (d *decoder) configNames(n *yaml.Node, path string) []string {
+	if n == nil || isNull(d.deref(n)) {
+		return nil
+	}
+	items, ok := d.sequence(n, path, "a list of config names")
+	if !ok {
+		return nil
+	}
+	var out []string
+	for i, it := range items {
+		if v := d.text(it, fmt.Sprintf("%s[%d]", path, i)); v != nil {
+			out = append(out, *v)
+		}
+	}
+	return out
 }

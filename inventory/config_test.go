@@ -122,3 +122,27 @@ func TestConfigPlacementProblems(t *testing.T) {
 		})
 	}
 }
+
+func TestConfigCustomNamesConfigsSetOnPurpose(t *testing.T) {
+	fleet, err := Parse("fleet.yaml", []byte(`
+clusters:
+  - name: c
+    bootstrap: [k1:9092]
+    config:
+      static: {my.plugin.setting: on}
+      custom: [my.plugin.setting]
+    brokers:
+      - {id: 1, host: k1, config: {custom: [other.plugin.key], static: {other.plugin.key: 1}}}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := fleet.Clusters[0]
+	if got := c.Desired(c.Brokers[0]).Custom; strings.Join(got, ",") != "my.plugin.setting,other.plugin.key" {
+		t.Errorf("custom = %v", got)
+	}
+	_, err = Parse("fleet.yaml", []byte("clusters:\n  - name: c\n    bootstrap: [k1:9092]\n    config: {custom: my.key}\n    brokers: [{id: 1, host: k1}]\n"))
+	if err == nil || !strings.Contains(err.Error(), "fleet.yaml:4:") || !strings.Contains(err.Error(), "clusters[0].config.custom: must be a list of config names") {
+		t.Errorf("custom as a string: %v", err)
+	}
+}

@@ -239,7 +239,7 @@ func (d *decoder) unknownKey(k *yaml.Node, path, name string, known []string, f 
 		d.errorf(k, fp, "%s", inlineSecretMsg(path))
 		return
 	}
-	if s := closest(name, known); s != "" {
+	if s := Closest(name, known); s != "" {
 		f.hinted[s] = true
 		d.errorf(k, fp, "unknown key; did you mean %q?", s)
 		return

@@ -113,6 +113,8 @@ type SASL struct {
 type Config struct {
 	Dynamic map[string]string `json:"dynamic,omitempty" yaml:"dynamic,omitempty"`
 	Static  map[string]string `json:"static,omitempty" yaml:"static,omitempty"`
+	// Custom names configs Kafka does not define that are set on purpose (not typos).
+	Custom []string `json:"custom,omitempty" yaml:"custom,omitempty"`
 }
 
 // sshDoc is SSH as rendered by `inventory show`: snake_case keys and durations such as "10s".

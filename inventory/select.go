@@ -35,7 +35,7 @@ func (f *Fleet) Select(names []string) ([]*Cluster, error) {
 		c, ok := byName[name]
 		if !ok {
 			u := strconv.Quote(name)
-			if s := closest(name, known); s != "" {
+			if s := Closest(name, known); s != "" {
 				u += fmt.Sprintf(" (did you mean %q?)", s)
 			}
 			unknown = append(unknown, u)

@@ -2,9 +2,9 @@ package inventory
 
 import "strings"
 
-// closest returns the candidate that name is most plausibly a typo of, or "" when none is close
+// Closest returns the candidate that name is most plausibly a typo of, or "" when none is close
 // enough to suggest. Case, '-' and '_' differences count as the same name.
-func closest(name string, candidates []string) string {
+func Closest(name string, candidates []string) string {
 	norm := func(s string) string {
 		return strings.NewReplacer("_", "", "-", "", ".", "").Replace(strings.ToLower(s))
 	}

@@ -110,11 +110,7 @@ func readConfigDiff(ctx context.Context, f *factory.Factory, c *inventory.Cluste
 	if err != nil {
 		return nil, err
 	}
-	live, err := brokerconfig.ReadLive(ctx, cl, f.SSH(), c, brokers)
-	if err != nil {
-		return nil, err
-	}
-	return brokerconfig.Compare(c, brokers, live), nil
+	return brokerconfig.Differences(ctx, cl, f.SSH(), c, brokers)
 }
 
 type configApplyOptions struct {

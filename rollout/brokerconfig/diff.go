@@ -286,6 +286,19 @@ type Hosts interface {
 	Run(ctx context.Context, t ssh.Target, cmd string, stdin io.Reader, stdout, stderr io.Writer) (int, error)
 }
 
+// Differences reads what runs on brokers of cluster c and compares it with the inventory,
+// refusing config names Kafka does not define (CheckKeys). Nothing is changed.
+func Differences(ctx context.Context, cl *kgo.Client, hosts Hosts, c *inventory.Cluster, brokers []*inventory.Broker) ([]Diff, error) {
+	live, err := ReadLive(ctx, cl, hosts, c, brokers)
+	if err != nil {
+		return nil, err
+	}
+	if err := CheckKeys(c, brokers, live); err != nil {
+		return nil, err
+	}
+	return Compare(c, brokers, live), nil
+}
+
 // ReadLive reads the selected brokers' configs (with synonyms), the cluster-wide dynamic
 // defaults, and each broker's server.properties over SSH.
 func ReadLive(ctx context.Context, cl *kgo.Client, hosts Hosts, c *inventory.Cluster, brokers []*inventory.Broker) (LiveConfig, error) {

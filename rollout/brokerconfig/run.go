@@ -138,6 +138,9 @@ func (a *Apply) planApply(ctx context.Context) (*ApplyPlan, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := CheckKeys(c, a.brokers, live); err != nil {
+		return nil, err
+	}
 	plan := PlanChanges(c, a.brokers, live, Compare(c, a.brokers, live))
 	if len(plan.Refused) > 0 {
 		return nil, &PlacementError{Cluster: c.Name, Keys: plan.Refused}
