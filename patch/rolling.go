@@ -35,6 +35,7 @@ type RunSettings struct {
 // (a reboot is fine), start, wait healthy.
 type Run struct {
 	rolling rollout.Rolling
+	plan    *rollout.RollingPlan
 }
 
 // HostBrokers picks the brokers on hosts (every broker when hosts is empty) and refuses hosts
@@ -80,7 +81,17 @@ func NewRun(c *inventory.Cluster, brokers []*inventory.Broker, d operation.Deps,
 func (r *Run) OpID() string { return r.rolling.OpID }
 
 // Plan forms the batches the engine would run now; nothing is touched.
-func (r *Run) Plan(ctx context.Context) (operation.Plan, error) { return r.rolling.Plan(ctx) }
+func (r *Run) Plan(ctx context.Context) (operation.Plan, error) {
+	p, err := r.rolling.Plan(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r.plan = p
+	return p, nil
+}
+
+// Preflight says, changing nothing, whether the patch could start now.
+func (r *Run) Preflight(ctx context.Context) error { return r.rolling.Preflight(ctx, r.plan) }
 
 // Execute runs the patch under the cluster lease and its journal.
 func (r *Run) Execute(ctx context.Context, soft <-chan struct{}) error {

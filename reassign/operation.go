@@ -8,6 +8,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/kfleet/kfleet/inventory"
+	"github.com/kfleet/kfleet/ops/fault"
 	"github.com/kfleet/kfleet/ops/journal"
 	"github.com/kfleet/kfleet/ops/kafka"
 	"github.com/kfleet/kfleet/ops/lease"
@@ -136,6 +137,16 @@ func (r *Reassignment) purpose() string {
 	return p
 }
 
+// Preflight says, changing nothing, whether the moves could start now: the ACLs, the lease, and
+// reassignments someone else started (refused without --additional).
+func (r *Reassignment) Preflight(ctx context.Context) error {
+	p, err := r.plan(ctx)
+	if err != nil {
+		return err
+	}
+	return fault.Join(r.guard(nil).Check(ctx), p.Refusal())
+}
+
 // Execute runs the moves under the cluster lease: the ACLs for moves and throttles are checked
 // first, reassignments someone else started are checked again under the lease, then the moves
 // run, journaled.
@@ -149,21 +160,29 @@ func (r *Reassignment) Execute(ctx context.Context, soft <-chan struct{}) error 
 	}
 	a := &Apply{Kafka: r.k, Cluster: r.cluster.Name, OpID: r.opID, Args: r.args, StateDir: r.deps.StateDir,
 		InventoryPath: r.deps.Inventory, Emit: emit, Resume: r.resumed}
+	return r.guard(a).Run(ctx, func(ctx context.Context, s *operation.Session) error {
+		return a.execute(ctx, Wrap(s.Journal), s.Lease, soft)
+	})
+}
+
+// guard is the lease, ACLs and journal the moves run under; a, when set, checks again under the
+// lease what someone else started.
+func (r *Reassignment) guard(a *Apply) operation.Guard {
 	st := r.args.Settings
 	g := operation.Guard{Cluster: r.cluster, Deps: r.deps, OpID: r.opID, Kind: Kind, Purpose: r.purpose(),
 		// Moves, throttles and their removal: all of it must be allowed before the first move.
 		Needs:    []kafka.Op{kafka.OpAlterReassignments, kafka.OpAlterReplicaConfigs},
 		LeaseTTL: st.LeaseTTL, LeaseWait: st.LeaseWait, Settings: r.args, Resuming: r.resumed != nil,
-		UnderLease: a.check,
+	}
+	if a != nil {
+		g.UnderLease = a.check
 	}
 	if st.Throttle > 0 {
 		g.Preflight = func(ctx context.Context) error {
 			return kafka.RequireTopicOps(ctx, r.deps.Client, r.cluster.Name, movedTopics(r.args.Moves), kmsg.ACLOperationAlterConfigs, kafka.OpAlterTopicThrottles)
 		}
 	}
-	return g.Run(ctx, func(ctx context.Context, s *operation.Session) error {
-		return a.execute(ctx, Wrap(s.Journal), s.Lease, soft)
-	})
+	return g
 }
 
 // InventoryRacks lets the planner keep the replica of an unregistered broker in its rack.

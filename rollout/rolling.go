@@ -7,6 +7,7 @@ import (
 
 	"github.com/kfleet/kfleet/inventory"
 	"github.com/kfleet/kfleet/ops/cluster"
+	"github.com/kfleet/kfleet/ops/fault"
 	"github.com/kfleet/kfleet/ops/host"
 	"github.com/kfleet/kfleet/ops/journal"
 	"github.com/kfleet/kfleet/ops/kafka"
@@ -168,4 +169,24 @@ func (r *Rolling) ResumeFrom(ctx context.Context, e *journal.Entry) error {
 	}
 	r.Skip = skip
 	return nil
+}
+
+// Preflight checks, changing nothing, whether the run could start now: the guard's ACLs and
+// lease, SSH to the host of every broker it would roll (the process probe), and the safety gate
+// for plan's first batch. Every problem is listed; the most decisive kind comes first.
+func (r *Rolling) Preflight(ctx context.Context, p *RollingPlan) error {
+	errs := []error{r.Guard().Check(ctx)}
+	for _, b := range r.Brokers {
+		if r.Skip[b.ID] {
+			continue
+		}
+		if _, err := r.hosts().Process(ctx, b); err != nil {
+			errs = append(errs, err) // it names the broker and its host
+		}
+	}
+	if p != nil && len(p.Batches) > 0 && !p.GateNow.OK {
+		errs = append(errs, &GateRefusedError{Cluster: r.Cluster.Name, Brokers: p.Batches[0].Brokers,
+			Reasons: p.GateNow.Reasons, Never: true})
+	}
+	return fault.Join(errs...)
 }

@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/pem"
 	"flag"
 	"fmt"
 	"os"
@@ -12,6 +15,7 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
+	"golang.org/x/crypto/ssh"
 
 	"github.com/kfleet/kfleet/rollout/rollouttest"
 )
@@ -44,7 +48,34 @@ func goldenCluster(t *testing.T) string {
 			}
 		}
 	}
+	// The brokers' hosts are addresses where nothing listens (port 1), reached with a key of the
+	// test's own: a dry run's preflight then reports them unreachable, the same on every machine.
+	dir := t.TempDir()
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pemKey, err := ssh.MarshalPrivateKey(priv, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := ssh.NewSignerFromKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyFile, knownHosts := filepath.Join(dir, "id_ed25519"), filepath.Join(dir, "known_hosts")
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(pemKey), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var kh strings.Builder
+	for i := range 4 {
+		fmt.Fprintf(&kh, "[127.0.0.%d]:1 %s", 10+i, ssh.MarshalAuthorizedKey(signer.PublicKey()))
+	}
+	if err := os.WriteFile(knownHosts, []byte(kh.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	var b strings.Builder
+	fmt.Fprintf(&b, "defaults:\n  ssh: {port: 1, identity_file: %s, known_hosts: %s}\n", keyFile, knownHosts)
 	fmt.Fprintf(&b, "clusters:\n  - name: golden\n    bootstrap: [%q]\n    brokers:\n", fc.ListenAddrs()[0])
 	for i, rack := range []string{"a", "b", "c", "a"} {
 		fmt.Fprintf(&b, "      - {id: %d, host: 127.0.0.%d, rack: %s}\n", i, 10+i, rack)
@@ -107,10 +138,11 @@ func TestGoldenOutputs(t *testing.T) {
 		{"status-verbose", []string{"status", "--no-hosts", "-v", "--brokers", "0-3"}, 0},
 		{"status-json", []string{"status", "--no-hosts", "-o", "json"}, 0},
 		{"status-yaml", []string{"status", "--no-hosts", "-o", "yaml"}, 0},
-		{"restart-dry-run-table", []string{"restart", "--dry-run"}, 0},
-		{"restart-dry-run-parallel", []string{"restart", "--dry-run", "--max-parallel", "3", "--brokers", "1,2"}, 0},
-		{"restart-dry-run-json", []string{"restart", "--dry-run", "-o", "json"}, 0},
-		{"restart-dry-run-yaml", []string{"restart", "--dry-run", "-o", "yaml"}, 0},
+		// The dry run exits with the code the real run would give now: the hosts cannot be reached.
+		{"restart-dry-run-table", []string{"restart", "--dry-run"}, 69},
+		{"restart-dry-run-parallel", []string{"restart", "--dry-run", "--max-parallel", "3", "--brokers", "1,2"}, 69},
+		{"restart-dry-run-json", []string{"restart", "--dry-run", "-o", "json"}, 69},
+		{"restart-dry-run-yaml", []string{"restart", "--dry-run", "-o", "yaml"}, 69},
 		{"reassign-plan-table", []string{"reassign", "plan", "--from-brokers", "2"}, 0},
 		{"reassign-plan-json", []string{"reassign", "plan", "--from-brokers", "2", "-o", "json"}, 0},
 		{"reassign-plan-yaml", []string{"reassign", "plan", "--from-brokers", "2", "-o", "yaml"}, 0},

@@ -92,7 +92,7 @@ func (o *restartOptions) flags(cmd *cobra.Command) {
 	a := &o.settings
 	fl.StringArrayVar(&o.brokerFlags, "brokers", nil, "broker ids to roll, e.g. 1,2 or 4-6 (default: all)")
 	fl.IntVar(&a.MaxParallel, "max-parallel", 1, "most brokers down at once; batches are formed only from brokers that are safe together")
-	fl.BoolVar(&o.dryRun, "dry-run", false, "print the plan, the gate's verdict now and the timeouts; change nothing")
+	fl.BoolVar(&o.dryRun, "dry-run", false, "print the plan, the gate's verdict now and the timeouts, and check what the run needs (its exit code is the real run's now); change nothing")
 	fl.BoolVar(&a.AllowUnavailable, "allow-unavailable", false, "accept partitions that cannot stay writable (replication factor <= min.insync.replicas)")
 	fl.DurationVar(&a.GateTimeout, "gate-timeout", 10*time.Minute, "how long to wait for the safety gate before a batch")
 	fl.DurationVar(&a.StopTimeout, "stop-timeout", 5*time.Minute, "how long a broker may take to stop (process gone, broker fenced)")

@@ -8,6 +8,7 @@ package fault
 import (
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // Kind is what went wrong, as far as a caller deciding what to do next cares.
@@ -95,4 +96,24 @@ func (e *Error) FaultKind() Kind { return e.Kind }
 // Usagef is a usage error: bad input, nothing changed.
 func Usagef(format string, args ...any) error {
 	return &Error{Kind: Usage, Msg: fmt.Sprintf(format, args...)}
+}
+
+// severity orders kinds for Join: what stops everything first.
+var severity = map[Kind]int{Usage: 0, Unreachable: 1, RefusedForNow: 2, CheckFailed: 3, Halted: 4, Interrupted: 5, Failed: 6}
+
+// Join joins errs (nils dropped) so that the most decisive kind comes first: usage, then
+// unreachable, then refused for now. KindOf of the result is that kind; its message lists them all.
+func Join(errs ...error) error {
+	var kept []error
+	for _, e := range errs {
+		if e != nil {
+			kept = append(kept, e)
+		}
+	}
+	slices.SortStableFunc(kept, func(a, b error) int {
+		ka, _ := KindOf(a)
+		kb, _ := KindOf(b)
+		return severity[ka] - severity[kb]
+	})
+	return errors.Join(kept...)
 }

@@ -142,6 +142,15 @@ type State struct {
 	nonce   string
 }
 
+// HeldBy is the refusal an operation other than opID gets while the lease is held (nil when it
+// is free or opID holds it): what a dry run reports without trying to take the lease.
+func (s State) HeldBy(cluster, opID string) error {
+	if !s.Held || s.OpID == opID {
+		return nil
+	}
+	return heldError(cluster, s)
+}
+
 // LeaseHolder is the lease for `status`, nil when nobody holds it.
 func (s State) LeaseHolder() *cluster.LeaseHolder {
 	if !s.Held {

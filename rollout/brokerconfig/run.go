@@ -179,6 +179,20 @@ func (a *Apply) restartPlan(ctx context.Context, ids []int32) (*rollout.RollingP
 	return a.restart.Plan(ctx)
 }
 
+// Preflight says, changing nothing, whether apply could start now: the lease, and for the
+// restarts the ACLs, SSH to their hosts and the safety gate.
+func (a *Apply) Preflight(ctx context.Context) error {
+	if a.plan == nil {
+		if _, err := a.planApply(ctx); err != nil {
+			return err
+		}
+	}
+	if a.plan.Restart != nil && a.plan.Restart.Work() > 0 {
+		return a.restart.Preflight(ctx, a.plan.Restart)
+	}
+	return a.guard().Check(ctx)
+}
+
 // Execute applies the plan under the cluster lease: dynamic values, then files, then the gated
 // restarts, then it reads everything again until nothing differs (bounded by VerifyTimeout).
 func (a *Apply) Execute(ctx context.Context, soft <-chan struct{}) error {
@@ -187,16 +201,7 @@ func (a *Apply) Execute(ctx context.Context, soft <-chan struct{}) error {
 			return err
 		}
 	}
-	plan := a.plan.Config
-	g := operation.Guard{Cluster: a.cluster, Deps: a.deps, OpID: a.opID, Kind: Kind,
-		Purpose:  "config apply: " + fmt.Sprintf("%d change(s), restarting %d broker(s)", len(plan.Changes), len(plan.Restart)),
-		LeaseTTL: a.settings.LeaseTTL, LeaseWait: a.settings.LeaseWait,
-		Brokers: plan.Restart, Settings: a.settings, Resuming: a.resumed}
-	if len(plan.Restart) > 0 {
-		g.Needs = []kafka.Op{kafka.OpElectLeaders}
-		g.Purpose = a.restart.Purpose
-	}
-	return g.Run(ctx, func(ctx context.Context, s *operation.Session) error {
+	return a.guard().Run(ctx, func(ctx context.Context, s *operation.Session) error {
 		if err := a.run(ctx, s, soft); err != nil {
 			// The engine journals how its restarts ended; an interrupted run must stay resumable
 			// as interrupted, anything else halted the apply.
@@ -208,6 +213,20 @@ func (a *Apply) Execute(ctx context.Context, soft <-chan struct{}) error {
 		a.record(s, rollout.EventFinished, nil, "config apply done")
 		return nil
 	})
+}
+
+// guard is the lease, ACLs and journal apply runs under.
+func (a *Apply) guard() operation.Guard {
+	plan := a.plan.Config
+	g := operation.Guard{Cluster: a.cluster, Deps: a.deps, OpID: a.opID, Kind: Kind,
+		Purpose:  "config apply: " + fmt.Sprintf("%d change(s), restarting %d broker(s)", len(plan.Changes), len(plan.Restart)),
+		LeaseTTL: a.settings.LeaseTTL, LeaseWait: a.settings.LeaseWait,
+		Brokers: plan.Restart, Settings: a.settings, Resuming: a.resumed}
+	if len(plan.Restart) > 0 {
+		g.Needs = []kafka.Op{kafka.OpElectLeaders}
+		g.Purpose = a.restart.Purpose
+	}
+	return g
 }
 
 func (a *Apply) run(ctx context.Context, s *operation.Session, soft <-chan struct{}) error {

@@ -176,6 +176,16 @@ func (r *Release) planRelease(ctx context.Context) (*ReleasePlan, error) {
 	return r.plan, nil
 }
 
+// Preflight says, changing nothing, whether the deploy or rollback could start now.
+func (r *Release) Preflight(ctx context.Context) error {
+	if r.plan == nil {
+		if _, err := r.planRelease(ctx); err != nil {
+			return err
+		}
+	}
+	return r.rolling.Preflight(ctx, r.plan.Rolling)
+}
+
 // rollbackTarget settles the release a rollback activates.
 func (r *Release) rollbackTarget(ctx context.Context) error {
 	if r.settings.Release == "" {

@@ -3,6 +3,7 @@ package operation
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -94,6 +95,31 @@ func (g Guard) Run(ctx context.Context, body func(ctx context.Context, s *Sessio
 		defer s.Journal.Close()
 	}
 	return body(ctx, s)
+}
+
+// Check is what a dry run asks of the guard, changing nothing: are the ACLs and the preflight
+// satisfied, and is the lease free (or this operation's)? Every problem is returned, joined.
+func (g Guard) Check(ctx context.Context) error {
+	cl, name := g.Deps.Client, g.Cluster.Name
+	var errs []error
+	if len(g.Needs) > 0 {
+		if err := kafka.RequireClusterOps(ctx, cl, name, g.Needs...); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if g.Preflight != nil {
+		if err := g.Preflight(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	st, err := lease.Read(ctx, cl, name)
+	switch {
+	case err != nil:
+		errs = append(errs, kafka.Failure(name, lease.OpLease, err))
+	case st.HeldBy(name, g.OpID) != nil:
+		errs = append(errs, st.HeldBy(name, g.OpID))
+	}
+	return errors.Join(errs...)
 }
 
 func (g Guard) openJournal() (*journal.Journal, error) {

@@ -23,6 +23,13 @@ type Operation interface {
 	Execute(ctx context.Context, soft <-chan struct{}) error
 }
 
+// Preflighter is an operation that can tell, changing nothing, whether its real run could start
+// now: SSH to every host involved, the ACLs, the lease and the gate. A dry run asks it, so that
+// it exits with the code the real run would give.
+type Preflighter interface {
+	Preflight(ctx context.Context) error
+}
+
 // Plan is what an operation would do. Each operation's plan is a type of its own that the
 // command line renders; this is what a caller that only drives operations needs of it.
 type Plan interface {

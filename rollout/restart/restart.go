@@ -29,6 +29,7 @@ type Settings struct {
 // Restart is one rolling restart of brokers of a cluster.
 type Restart struct {
 	rolling rollout.Rolling
+	plan    *rollout.RollingPlan
 }
 
 // New builds a restart of brokers (all of the cluster's when empty) of cluster c.
@@ -47,7 +48,17 @@ func New(c *inventory.Cluster, brokers []*inventory.Broker, d operation.Deps, s 
 func (r *Restart) OpID() string { return r.rolling.OpID }
 
 // Plan forms the batches the engine would run now; nothing is touched.
-func (r *Restart) Plan(ctx context.Context) (operation.Plan, error) { return r.rolling.Plan(ctx) }
+func (r *Restart) Plan(ctx context.Context) (operation.Plan, error) {
+	p, err := r.rolling.Plan(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r.plan = p
+	return p, nil
+}
+
+// Preflight says, changing nothing, whether the restart could start now.
+func (r *Restart) Preflight(ctx context.Context) error { return r.rolling.Preflight(ctx, r.plan) }
 
 // Execute runs the restart under the cluster lease and its journal.
 func (r *Restart) Execute(ctx context.Context, soft <-chan struct{}) error {

@@ -5,12 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/kfleet/kfleet/inventory"
+	"github.com/kfleet/kfleet/ops/cluster"
+	"github.com/kfleet/kfleet/ops/fault"
 	"github.com/kfleet/kfleet/ops/journal"
 	"github.com/kfleet/kfleet/ops/lease"
+	"github.com/kfleet/kfleet/ops/ssh"
 	"github.com/kfleet/kfleet/rollout"
 	"github.com/kfleet/kfleet/rollout/operation"
 	"github.com/kfleet/kfleet/rollout/restart"
@@ -27,7 +31,7 @@ func deps(t *testing.T, f *rollouttest.Cluster) (operation.Deps, *[]rollout.Even
 		Emit: func(e any) { events = append(events, e.(rollout.Event)) }}, &events
 }
 
-func cluster(n int) *inventory.Cluster {
+func clusterOf(n int) *inventory.Cluster {
 	c := &inventory.Cluster{Name: "c"}
 	for id := int32(1); id <= int32(n); id++ {
 		c.Brokers = append(c.Brokers, &inventory.Broker{ID: id, Host: fmt.Sprintf("h%d", id)})
@@ -47,7 +51,7 @@ func TestRestartPlansAndRunsUnderLeaseAndJournal(t *testing.T) {
 	f := rollouttest.New(3, 3, 12)
 	f.Controller = 2
 	d, events := deps(t, f)
-	c := cluster(3)
+	c := clusterOf(3)
 	r := restart.New(c, nil, d, settings())
 
 	p, err := r.Plan(ctx)
@@ -103,7 +107,7 @@ func TestRestartRefusedByAHeldLeaseChangesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer other.Release(context.Background())
-	r := restart.New(cluster(3), nil, d, settings())
+	r := restart.New(clusterOf(3), nil, d, settings())
 	err = r.Execute(ctx, nil)
 	var held *lease.HeldError
 	if !errors.As(err, &held) {
@@ -123,7 +127,7 @@ func TestRestartResumesThroughTheRegistry(t *testing.T) {
 	f := rollouttest.New(3, 3, 6)
 	f.StartFails[3] = true
 	d, _ := deps(t, f)
-	c := cluster(3)
+	c := clusterOf(3)
 	r := restart.New(c, nil, d, settings())
 	var halt *rollout.HaltError
 	if err := r.Execute(ctx, nil); !errors.As(err, &halt) {
@@ -148,5 +152,54 @@ func TestRestartResumesThroughTheRegistry(t *testing.T) {
 	}
 	if e, _ = journal.Load(d.StateDir, r.OpID()); e.Status != journal.StatusDone {
 		t.Errorf("after resume the journal says %s", e.Status)
+	}
+}
+
+// hostsDown is the fake's hosts, with some unreachable over SSH.
+type hostsDown struct {
+	*rollouttest.Cluster
+	down map[int32]bool
+}
+
+func (h hostsDown) Process(ctx context.Context, b *inventory.Broker) (cluster.BrokerProcess, error) {
+	if h.down[b.ID] {
+		return cluster.BrokerProcess{}, &ssh.UnreachableError{Host: b.Host, Err: errors.New("connection refused")}
+	}
+	return h.Cluster.Process(ctx, b)
+}
+
+// A dry run asks Preflight, which gives the kind the real run would meet now: nothing (it could
+// start), unreachable hosts (69) before a held lease (75), every reason listed.
+func TestRestartPreflight(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	f := rollouttest.New(3, 3, 6)
+	d, _ := deps(t, f)
+	check := func(r *restart.Restart) error {
+		t.Helper()
+		if _, err := r.Plan(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return r.Preflight(ctx)
+	}
+	if err := check(restart.New(clusterOf(3), nil, d, settings())); err != nil {
+		t.Fatalf("a healthy cluster with a free lease: %v", err)
+	}
+	other, err := lease.Acquire(ctx, d.Client, "c", lease.Request{Holder: "someone else", OpID: "op-other", Purpose: "patch h1", TTL: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Release(context.Background())
+	err = check(restart.New(clusterOf(3), nil, d, settings()))
+	if k, _ := fault.KindOf(err); k != fault.RefusedForNow || !strings.Contains(err.Error(), "someone else") {
+		t.Errorf("lease held: %v (%v), want refused for now naming the holder", err, k)
+	}
+	d.Hosts = hostsDown{Cluster: f, down: map[int32]bool{2: true}}
+	err = check(restart.New(clusterOf(3), nil, d, settings()))
+	if k, _ := fault.KindOf(err); k != fault.Unreachable || !strings.Contains(err.Error(), "h2") || !strings.Contains(err.Error(), "someone else") {
+		t.Errorf("host 2 down and lease held: %v (%v), want unreachable first, both named", err, k)
+	}
+	if len(f.Actions()) != 0 {
+		t.Errorf("preflight touched brokers: %v", f.Actions())
 	}
 }

@@ -60,6 +60,10 @@ func TestOperationsTakeTheLeaseBeforeAnyChange(t *testing.T) {
 	state := t.TempDir()
 
 	for _, args := range [][]string{
+		// A dry run exits with the code the real run would give now.
+		{"restart", "--dry-run"},
+		{"config", "apply", "--dry-run"},
+		{"deploy", "--dry-run", "--artifact", artifact("4.2.0")},
 		{"config", "apply", "--yes"},
 		{"deploy", "--yes", "--artifact", artifact("4.2.0")},
 		{"restart", "--yes"},
@@ -90,5 +94,22 @@ func TestOperationsTakeTheLeaseBeforeAnyChange(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(h.stdout), &hist); err != nil || len(hist.Operations) != 0 {
 		t.Errorf("refused runs left journals (%v):\n%s", err, h.stdout)
+	}
+}
+
+// A dry run checks what the real run needs: with a host that cannot be reached it exits 69
+// naming it (the real run would fail there after restarting the brokers before it).
+func TestDryRunChecksTheHosts(t *testing.T) {
+	needSandbox(t)
+	tree := sandboxInventory(t)
+	b := tree["clusters"].([]any)[0].(map[string]any)["brokers"].([]any)[2].(map[string]any)
+	b["host"] = "127.0.0.99" // nothing listens there
+	inv := writeInventory(t, tree)
+	r := kfleet(t, "-i", inv, "restart", "--dry-run")
+	if r.code != 69 || !strings.Contains(r.stderr, "127.0.0.99") || !strings.Contains(r.stdout, "restart of cluster sandbox") {
+		t.Errorf("restart --dry-run with host 3 unreachable: exit %d, want 69 naming 127.0.0.99 after the plan\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if r := kfleet(t, "restart", "--dry-run"); r.code != 0 {
+		t.Errorf("restart --dry-run on the healthy sandbox: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }

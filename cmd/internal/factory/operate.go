@@ -45,7 +45,8 @@ func (f *Factory) Confirm(question string) error {
 }
 
 // Operate plans op, shows the plan, and unless it is a dry run or there is nothing to do, asks
-// and executes it. The first interrupt finishes the step under way (soft stop).
+// and executes it. A dry run then checks what the real run needs (Preflighter) and exits with
+// the code the real run would give now. The first interrupt finishes the step under way (soft stop).
 func (f *Factory) Operate(ctx context.Context, op operation.Operation, dryRun bool) error {
 	plan, err := op.Plan(ctx)
 	if err != nil {
@@ -55,6 +56,12 @@ func (f *Factory) Operate(ctx context.Context, op operation.Operation, dryRun bo
 		return err
 	}
 	if dryRun {
+		// The code the real run would give now: SSH, ACLs, the lease and the gate checked.
+		if pf, ok := op.(operation.Preflighter); ok {
+			if err := pf.Preflight(ctx); err != nil {
+				return err
+			}
+		}
 		return nil
 	}
 	if plan.Work() == 0 {
