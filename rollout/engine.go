@@ -219,7 +219,7 @@ func (e *Engine) Run(ctx context.Context, soft <-chan struct{}) error {
 	if e.Lease != nil {
 		e.leaseEvents, e.leaseDone = make(chan Event, 256), make(chan struct{})
 		go e.feedLease()
-		defer e.drainLease()
+		defer e.drainLease(ctx)
 	}
 	plan, _, err := e.Plan(ctx)
 	if err != nil {
@@ -275,6 +275,12 @@ func (e *Engine) Run(ctx context.Context, soft <-chan struct{}) error {
 }
 
 var errSoftStop = errors.New("interrupted before the batch started")
+
+// How long the end of a run waits for the cluster's event log: normally, and after an abort.
+const (
+	drainWait = 10 * time.Second
+	abortWait = 2 * time.Second
+)
 
 // nextBatch waits (bounded) until the first batch of a fresh plan may go down, re-planning on
 // every poll so the active controller stays last even when it moves.
@@ -596,12 +602,17 @@ func (e *Engine) feedLease() {
 	}
 }
 
-// drainLease lets the last events (finished, halted) reach the log before the lease is released.
-func (e *Engine) drainLease() {
+// drainLease lets the last events (finished, halted) reach the log before the lease is released;
+// after an abort (ctx cancelled: a second Ctrl-C) it waits only briefly, whatever Kafka does.
+func (e *Engine) drainLease(ctx context.Context) {
 	close(e.leaseEvents)
+	wait := drainWait
+	if ctx.Err() != nil {
+		wait = abortWait
+	}
 	select {
 	case <-e.leaseDone:
-	case <-time.After(10 * time.Second):
+	case <-time.After(wait):
 	}
 	e.leaseEvents = nil
 }

@@ -468,7 +468,16 @@ func (l *Lease) Release(ctx context.Context) error {
 	until := l.validUntil
 	l.mu.Unlock()
 	l.stop()
-	<-l.done
+	select {
+	case <-l.done:
+	case <-ctx.Done():
+		// A renewal is stuck on a Kafka that does not answer: do not wait for it (a second
+		// Ctrl-C must end kfleet at once). The log stays as it is; the lease runs out by its TTL.
+		l.markLost(fmt.Errorf("cluster %s: lease of op %s abandoned", l.Cluster, l.OpID))
+		go l.log.cl.Close()
+		return fmt.Errorf("cluster %s: releasing the lease of op %s: a renewal is still waiting on Kafka (%w); it expires by itself by %s",
+			l.Cluster, l.OpID, ctx.Err(), clock(until.Add(leaseMargin(l.TTL))))
+	}
 	l.markLost(fmt.Errorf("cluster %s: lease of op %s released", l.Cluster, l.OpID))
 	defer l.log.cl.Close()
 	err := step(ctx, "writing the release", func(ctx context.Context) error {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 var leaseT0 = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
@@ -408,5 +409,39 @@ func TestLeaseSurvivesLeaderMoves(t *testing.T) {
 		if _, _, err := c.AddNode(-1, 0); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// With Kafka gone silent, releasing must not wait for a renewal stuck in a produce: a second
+// Ctrl-C has to end kfleet within seconds whatever Kafka does.
+func TestReleaseIsBoundedWhenKafkaStalls(t *testing.T) {
+	c, cl, ctx := fakeKafka(t)
+	l, err := Acquire(ctx, cl, "fake", Request{OpID: "op-stall", Purpose: "stall", TTL: 3 * time.Second, Renew: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stalled := make(chan struct{}, 1)
+	c.ControlKey(int16(kmsg.Produce), func(kmsg.Request) (kmsg.Response, error, bool) {
+		c.KeepControl()
+		select {
+		case stalled <- struct{}{}:
+		default:
+		}
+		return nil, nil, true // never answered: the renewal hangs in its produce
+	})
+	select {
+	case <-stalled:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no renewal was attempted")
+	}
+	rctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	began := time.Now()
+	err = l.Release(rctx)
+	if took := time.Since(began); took > 2500*time.Millisecond {
+		t.Errorf("Release took %s with Kafka silent; want about its 1s context", took.Round(100*time.Millisecond))
+	}
+	if err == nil || !strings.Contains(err.Error(), "expires by itself") {
+		t.Errorf("Release = %v; want an error saying the lease expires by itself", err)
 	}
 }

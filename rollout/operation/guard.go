@@ -13,8 +13,13 @@ import (
 	"github.com/kfleet/kfleet/ops/lease"
 )
 
-// releaseTimeout bounds releasing the lease once the run is over (its context may be cancelled).
-const releaseTimeout = 15 * time.Second
+// releaseTimeout bounds releasing the lease once the run is over; abortReleaseTimeout after an
+// abort (the run's context cancelled by a second Ctrl-C), so that kfleet exits within seconds
+// however Kafka behaves; an unreleased lease runs out by its TTL.
+const (
+	releaseTimeout      = 15 * time.Second
+	abortReleaseTimeout = 3 * time.Second
+)
 
 // Guard is what surrounds every operation's changes, in this order: the ACL preflight, the
 // cluster lease, the journal; then the body; then the lease is released, however the body ended.
@@ -76,10 +81,19 @@ func (g Guard) Run(ctx context.Context, body func(ctx context.Context, s *Sessio
 		if g.KeepLease && err == nil {
 			return
 		}
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+		timeout := releaseTimeout
+		if ctx.Err() != nil {
+			timeout = abortReleaseTimeout
+		}
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 		defer cancel()
-		if rerr := held.Release(rctx); rerr != nil && err == nil {
+		switch rerr := held.Release(rctx); {
+		case rerr == nil:
+		case err == nil:
 			err = fmt.Errorf("releasing the cluster lease: %w", rerr)
+		default:
+			// Say what could not be recorded, keeping the run's own error first.
+			err = fmt.Errorf("%w; and the cluster lease was not released: %v", err, rerr)
 		}
 	}()
 	if g.UnderLease != nil {

@@ -3,8 +3,11 @@ package operation
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/kfleet/kfleet/inventory"
 	"github.com/kfleet/kfleet/ops/journal"
@@ -104,4 +107,40 @@ func TestGuardOrder(t *testing.T) {
 			t.Errorf("err %v, body ran %v, lease held %v", err, ran, held(t, ctx, g))
 		}
 	})
+}
+
+// A second Ctrl-C with every broker gone silent: the guard gives up releasing within seconds
+// (the lease then runs out by its TTL) instead of waiting on Kafka.
+func TestGuardAbortIsBoundedWhenKafkaIsSilent(t *testing.T) {
+	fc, cl := rollouttest.Kafka(t, 1)
+	g := Guard{Cluster: &inventory.Cluster{Name: "c"}, Deps: Deps{Client: cl, StateDir: t.TempDir()},
+		OpID: journal.NewID(time.Now()), Kind: "test", Purpose: "abort test", LeaseTTL: 3 * time.Second}
+	ctx, abort := context.WithCancel(context.Background())
+	defer abort()
+	var aborted time.Time
+	err := g.Run(ctx, func(ctx context.Context, s *Session) error {
+		stalled := make(chan struct{}, 1)
+		fc.ControlKey(int16(kmsg.Produce), func(kmsg.Request) (kmsg.Response, error, bool) {
+			fc.KeepControl()
+			select {
+			case stalled <- struct{}{}:
+			default:
+			}
+			return nil, nil, true // Kafka never answers again
+		})
+		select {
+		case <-stalled: // a renewal is now stuck
+		case <-time.After(5 * time.Second):
+			t.Error("no renewal was attempted")
+		}
+		aborted = time.Now()
+		abort()
+		return ctx.Err()
+	})
+	if took := time.Since(aborted); took > 5*time.Second {
+		t.Errorf("the guard took %s to give up after the abort; want a few seconds", took.Round(100*time.Millisecond))
+	}
+	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "expires by itself") {
+		t.Errorf("err = %v, want the abort and that the lease expires by itself", err)
+	}
 }
