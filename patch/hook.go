@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 	"time"
 
@@ -309,7 +308,7 @@ func (h *Hook) Post(ctx context.Context, o PostOptions) (Result, error) {
 	if err != nil {
 		return h.fail(r, err)
 	}
-	if parts := preferredOn(snap, h.ids()); len(parts) > 0 {
+	if parts := snap.PreferredElsewhere(h.ids()); len(parts) > 0 {
 		if err := h.admin().ElectPreferred(ctx, parts); err != nil {
 			return h.fail(r, err)
 		}
@@ -340,17 +339,4 @@ func (h *Hook) fail(r Result, err error) (Result, error) {
 	perr := &PostError{Host: h.Host, Err: err}
 	r.Decision, r.Message = DecisionNotReady, perr.Error()
 	return r, perr
-}
-
-// preferredOn lists partitions whose preferred replica is one of ids but which another broker leads.
-func preferredOn(s *cluster.Snapshot, ids []int32) map[string][]int32 {
-	out := map[string][]int32{}
-	for i := range s.Partitions {
-		p := &s.Partitions[i]
-		if len(p.Replicas) > 0 && slices.Contains(ids, p.Replicas[0]) && p.Leader != p.Replicas[0] {
-			t := s.Topics[p.Topic].Name
-			out[t] = append(out[t], p.ID)
-		}
-	}
-	return out
 }

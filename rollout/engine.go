@@ -137,7 +137,11 @@ type HaltError struct {
 }
 
 func (e *HaltError) Error() string {
-	msg := fmt.Sprintf("batch %d (broker %s): %s failed: %v", e.Batch, inventory.JoinIDs(e.Brokers), e.Step, e.Err)
+	where := fmt.Sprintf("batch %d", e.Batch)
+	if e.Batch == 0 {
+		where = "after the batches"
+	}
+	msg := fmt.Sprintf("%s (broker %s): %s failed: %v", where, inventory.JoinIDs(e.Brokers), e.Step, e.Err)
 	if len(e.Stopped) > 0 {
 		msg += fmt.Sprintf("; broker(s) %s left STOPPED", inventory.JoinIDs(e.Stopped))
 	}
@@ -269,8 +273,40 @@ func (e *Engine) Run(ctx context.Context, soft <-chan struct{}) error {
 		}
 		doneIDs = append(doneIDs, batch.Brokers...)
 	}
+	if err := e.restoreSkippedLeaders(ctx); err != nil {
+		return err
+	}
 	e.emit(Event{Kind: EventFinished, Brokers: doneIDs,
 		Message: fmt.Sprintf("rolled %d broker(s) of %s", len(doneIDs), e.Opts.Cluster.Name)})
+	return nil
+}
+
+// restoreSkippedLeaders gives the brokers a resumed run skipped their preferred leadership back:
+// a run aborted after it restarted a broker never elected its leaders, and no batch of this run
+// touched that broker.
+func (e *Engine) restoreSkippedLeaders(ctx context.Context) error {
+	var skipped []int32
+	for _, b := range e.Opts.Brokers {
+		if e.Opts.Skip[b.ID] {
+			skipped = append(skipped, b.ID)
+		}
+	}
+	if len(skipped) == 0 {
+		return nil
+	}
+	snap, err := e.Kafka.Snapshot(ctx)
+	if err != nil {
+		return e.halt(&HaltError{OpID: e.Opts.OpID, Brokers: skipped, Step: StepElect, Err: err})
+	}
+	parts := snap.PreferredElsewhere(skipped)
+	if len(parts) == 0 {
+		return nil
+	}
+	if err := e.step(ctx, 0, skipped, StepElect, func() error {
+		return e.Kafka.ElectPreferred(ctx, parts)
+	}); err != nil {
+		return e.halt(&HaltError{OpID: e.Opts.OpID, Brokers: skipped, Step: StepElect, Err: err})
+	}
 	return nil
 }
 

@@ -278,3 +278,17 @@ func deref(s *string) string {
 	}
 	return *s
 }
+
+// PreferredElsewhere lists, by topic, the partitions whose preferred replica (the first) is one
+// of ids but which another broker leads: what a preferred leader election gives back to ids.
+func (s *Snapshot) PreferredElsewhere(ids []int32) map[string][]int32 {
+	out := map[string][]int32{}
+	for i := range s.Partitions {
+		p := &s.Partitions[i]
+		if len(p.Replicas) > 0 && slices.Contains(ids, p.Replicas[0]) && p.Leader != p.Replicas[0] {
+			t := s.Topics[p.Topic].Name
+			out[t] = append(out[t], p.ID)
+		}
+	}
+	return out
+}

@@ -212,3 +212,15 @@ func BenchmarkDecodeAndBuildSnapshot100k(b *testing.B) {
 		}
 	}
 }
+
+func TestPreferredElsewhere(t *testing.T) {
+	s := &Snapshot{Topics: []Topic{{Name: "t"}}, Partitions: []Partition{
+		{Topic: 0, ID: 0, Leader: 2, Replicas: []int32{1, 2, 3}}, // preferred 1, led by 2: elect
+		{Topic: 0, ID: 1, Leader: 1, Replicas: []int32{1, 2, 3}}, // already preferred
+		{Topic: 0, ID: 2, Leader: 3, Replicas: []int32{2, 3, 1}}, // preferred 2: not ours
+	}}
+	got := s.PreferredElsewhere([]int32{1})
+	if len(got) != 1 || len(got["t"]) != 1 || got["t"][0] != 0 {
+		t.Errorf("PreferredElsewhere = %v, want t:[0]", got)
+	}
+}

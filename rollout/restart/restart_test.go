@@ -2,6 +2,7 @@ package restart_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -12,6 +13,7 @@ import (
 	"github.com/kfleet/kfleet/inventory"
 	"github.com/kfleet/kfleet/ops/cluster"
 	"github.com/kfleet/kfleet/ops/fault"
+	"github.com/kfleet/kfleet/ops/host"
 	"github.com/kfleet/kfleet/ops/journal"
 	"github.com/kfleet/kfleet/ops/lease"
 	"github.com/kfleet/kfleet/ops/ssh"
@@ -201,5 +203,73 @@ func TestRestartPreflight(t *testing.T) {
 	}
 	if len(f.Actions()) != 0 {
 		t.Errorf("preflight touched brokers: %v", f.Actions())
+	}
+}
+
+// A run aborted (second Ctrl-C) after it restarted its last batch's broker never moved that
+// broker's partitions back to it. Resume finds the broker already restarted and skips it, and
+// must still put its preferred leaders back.
+func TestResumeOfAnAbortedBatchRestoresPreferredLeaders(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	f := rollouttest.New(3, 3, 6)
+	d, _ := deps(t, f)
+	c := clusterOf(3)
+	if _, err := f.Snapshot(ctx); err != nil { // every partition led by its preferred replica
+		t.Fatal(err)
+	}
+	before, _ := f.Process(ctx, c.Brokers[0])
+
+	// The aborted run's journal: brokers 2 and 3 done, broker 1's batch cut short after its stop.
+	s := settings()
+	args, _ := json.Marshal(s)
+	j, err := journal.Create(d.StateDir, journal.Record{ID: "op-aborted", Kind: restart.Kind, Cluster: "c",
+		Brokers: []int32{1, 2, 3}, Created: time.Now(), Args: args})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range []rollout.Event{
+		{Kind: rollout.EventBatchStart, Brokers: []int32{2}}, {Kind: rollout.EventBatchDone, Brokers: []int32{2}},
+		{Kind: rollout.EventBatchStart, Brokers: []int32{3}}, {Kind: rollout.EventBatchDone, Brokers: []int32{3}},
+		{Kind: rollout.EventBatchStart, Brokers: []int32{1}},
+		{Kind: rollout.EventStep, Brokers: []int32{1}, Step: rollout.StepStop, Status: rollout.StatusStarted,
+			Before: map[int32]cluster.BrokerProcess{1: before}},
+		{Kind: rollout.EventAborted, Brokers: []int32{1}},
+	} {
+		e.Time, e.Op, e.Cluster = time.Now(), "op-aborted", "c"
+		if err := j.Append(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	j.Close()
+	// What the aborted run did to broker 1: stopped (its partitions' leadership moved away) and
+	// started again, back in every ISR, but leading nothing.
+	_ = f.Service(ctx, c.Brokers[0], host.ServiceStop)
+	_, _ = f.Snapshot(ctx)
+	_ = f.Service(ctx, c.Brokers[0], host.ServiceStart)
+	for range f.CatchUpPolls + 1 {
+		_, _ = f.Snapshot(ctx)
+	}
+	if len(f.NotPreferred()) == 0 {
+		t.Fatal("test setup: broker 1 should lead none of its preferred partitions")
+	}
+	f.Log = nil
+
+	e, err := journal.Load(d.StateDir, "op-aborted")
+	if err != nil {
+		t.Fatal(err)
+	}
+	op, err := operation.Resume(ctx, c, d, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := op.Execute(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.Actions(); len(got) != 0 {
+		t.Errorf("resume restarted %v; every broker was already done", got)
+	}
+	if np := f.NotPreferred(); len(np) != 0 {
+		t.Errorf("partitions %v are still not led by their preferred replica after resume", np)
 	}
 }

@@ -30,6 +30,9 @@ type Cluster struct {
 	Log          []string // service actions in order, e.g. "stop 1"
 	WorstISR     int      // smallest ISR seen for any partition in any snapshot
 	Elections    int
+	// Leader is each partition's leader, as Kafka keeps it: it moves when the leader stops
+	// serving, and back to the preferred replica only by an election (ElectPreferred).
+	Leader map[int]int32
 }
 
 // New is a cluster of brokers 1..brokers in racks a, b, c, with partitions partitions of
@@ -71,9 +74,16 @@ func (f *Cluster) Snapshot(ctx context.Context) (*cluster.Snapshot, error) {
 				p.ISR = append(p.ISR, b)
 			}
 		}
-		if len(p.ISR) > 0 {
-			p.Leader = p.ISR[0]
+		if f.Leader == nil {
+			f.Leader = map[int]int32{}
 		}
+		if cur, ok := f.Leader[i]; !ok || !slices.Contains(p.ISR, cur) {
+			f.Leader[i] = -1
+			if len(p.ISR) > 0 {
+				f.Leader[i] = p.ISR[0]
+			}
+		}
+		p.Leader = f.Leader[i]
 		f.WorstISR = min(f.WorstISR, len(p.ISR))
 		s.Partitions = append(s.Partitions, p)
 	}
@@ -85,7 +95,29 @@ func (f *Cluster) ElectPreferred(ctx context.Context, parts map[string][]int32) 
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.Elections++
+	for _, p := range parts["orders"] {
+		if pref := f.Replicas[p][0]; f.Running[pref] && f.CatchUp[pref] == 0 {
+			if f.Leader == nil {
+				f.Leader = map[int]int32{}
+			}
+			f.Leader[int(p)] = pref
+		}
+	}
 	return nil
+}
+
+// NotPreferred lists the partitions whose leader is not their preferred replica (as of the
+// last snapshot and elections).
+func (f *Cluster) NotPreferred() []int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []int
+	for i, r := range f.Replicas {
+		if l, ok := f.Leader[i]; ok && l != r[0] {
+			out = append(out, i)
+		}
+	}
+	return out
 }
 
 func (f *Cluster) Service(ctx context.Context, b *inventory.Broker, a host.ServiceAction) error {
