@@ -126,8 +126,13 @@ func (r *Rolling) Guard() operation.Guard {
 }
 
 // Execute takes the cluster lease, journals the operation and runs it. The lease is released
-// however the run ends.
+// however the run ends. Every broker host it would roll must answer over SSH first: a host that
+// cannot be reached refuses the run with nothing changed, instead of halting it after the
+// brokers before it were restarted.
 func (r *Rolling) Execute(ctx context.Context, soft <-chan struct{}) error {
+	if err := r.checkHosts(ctx); err != nil {
+		return err
+	}
 	return r.Guard().Run(ctx, func(ctx context.Context, s *operation.Session) error {
 		return r.Run(ctx, s, soft)
 	})
@@ -175,7 +180,18 @@ func (r *Rolling) ResumeFrom(ctx context.Context, e *journal.Entry) error {
 // lease, SSH to the host of every broker it would roll (the process probe), and the safety gate
 // for plan's first batch. Every problem is listed; the most decisive kind comes first.
 func (r *Rolling) Preflight(ctx context.Context, p *RollingPlan) error {
-	errs := []error{r.Guard().Check(ctx)}
+	errs := []error{r.Guard().Check(ctx), r.checkHosts(ctx)}
+	if p != nil && len(p.Batches) > 0 && !p.GateNow.OK {
+		errs = append(errs, &GateRefusedError{Cluster: r.Cluster.Name, Brokers: p.Batches[0].Brokers,
+			Reasons: p.GateNow.Reasons, Never: true})
+	}
+	return fault.Join(errs...)
+}
+
+// checkHosts asks the host of every broker the run would roll about its Kafka process (over
+// SSH), and lists every host that cannot answer.
+func (r *Rolling) checkHosts(ctx context.Context) error {
+	var errs []error
 	for _, b := range r.Brokers {
 		if r.Skip[b.ID] {
 			continue
@@ -183,10 +199,6 @@ func (r *Rolling) Preflight(ctx context.Context, p *RollingPlan) error {
 		if _, err := r.hosts().Process(ctx, b); err != nil {
 			errs = append(errs, err) // it names the broker and its host
 		}
-	}
-	if p != nil && len(p.Batches) > 0 && !p.GateNow.OK {
-		errs = append(errs, &GateRefusedError{Cluster: r.Cluster.Name, Brokers: p.Batches[0].Brokers,
-			Reasons: p.GateNow.Reasons, Never: true})
 	}
 	return fault.Join(errs...)
 }

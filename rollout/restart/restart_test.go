@@ -273,3 +273,24 @@ func TestResumeOfAnAbortedBatchRestoresPreferredLeaders(t *testing.T) {
 		t.Errorf("partitions %v are still not led by their preferred replica after resume", np)
 	}
 }
+
+// A real run checks every host it would roll before the first change: with host 2 unreachable
+// it refuses (unreachable) with no broker touched, instead of restarting broker 1 first.
+func TestRestartRefusesAnUnreachableHostBeforeAnyChange(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	f := rollouttest.New(3, 3, 6)
+	d, _ := deps(t, f)
+	d.Hosts = hostsDown{Cluster: f, down: map[int32]bool{2: true}}
+	r := restart.New(clusterOf(3), nil, d, settings())
+	err := r.Execute(ctx, nil)
+	if k, _ := fault.KindOf(err); k != fault.Unreachable || !strings.Contains(err.Error(), "h2") {
+		t.Fatalf("err = %v (%v), want unreachable naming h2", err, k)
+	}
+	if got := f.Actions(); len(got) != 0 {
+		t.Errorf("touched brokers before finding host 2 unreachable: %v", got)
+	}
+	if _, err := journal.Load(d.StateDir, r.OpID()); !errors.Is(err, journal.ErrNoSuchOp) {
+		t.Errorf("a refused run left a journal: %v", err)
+	}
+}

@@ -97,8 +97,8 @@ func TestOperationsTakeTheLeaseBeforeAnyChange(t *testing.T) {
 	}
 }
 
-// A dry run checks what the real run needs: with a host that cannot be reached it exits 69
-// naming it (the real run would fail there after restarting the brokers before it).
+// A dry run checks what the real run needs, and the real run checks it before its first change:
+// with a host that cannot be reached both exit 69 naming it, and no broker is restarted.
 func TestDryRunChecksTheHosts(t *testing.T) {
 	needSandbox(t)
 	tree := sandboxInventory(t)
@@ -108,6 +108,15 @@ func TestDryRunChecksTheHosts(t *testing.T) {
 	r := kfleet(t, "-i", inv, "restart", "--dry-run")
 	if r.code != 69 || !strings.Contains(r.stderr, "127.0.0.99") || !strings.Contains(r.stdout, "restart of cluster sandbox") {
 		t.Errorf("restart --dry-run with host 3 unreachable: exit %d, want 69 naming 127.0.0.99 after the plan\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	// The real run checks the same before its first change (it used to restart brokers 1 and 2
+	// and then fail on host 3).
+	pids := brokerPIDs(t, 3)
+	if r := kfleet(t, "-i", inv, "--state-dir", t.TempDir(), "restart", "--yes"); r.code != 69 || !strings.Contains(r.stderr, "127.0.0.99") {
+		t.Errorf("restart with host 3 unreachable: exit %d, want 69 naming 127.0.0.99\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if got := brokerPIDs(t, 3); fmt.Sprint(got) != fmt.Sprint(pids) {
+		t.Errorf("brokers restarted although host 3 cannot be reached: %v -> %v", pids, got)
 	}
 	if r := kfleet(t, "restart", "--dry-run"); r.code != 0 {
 		t.Errorf("restart --dry-run on the healthy sandbox: exit %d\n%s%s", r.code, r.stdout, r.stderr)
