@@ -34,8 +34,7 @@ type RunSettings struct {
 // Run is a rolling host patch of a cluster: per batch gate, stop, run the command on the host
 // (a reboot is fine), start, wait healthy.
 type Run struct {
-	rolling rollout.Rolling
-	plan    *rollout.RollingPlan
+	rollout.Operation
 }
 
 // HostBrokers picks the brokers on hosts (every broker when hosts is empty) and refuses hosts
@@ -70,32 +69,11 @@ func HostBrokers(c *inventory.Cluster, brokers []*inventory.Broker, hosts []stri
 // NewRun builds a rolling patch of the hosts of brokers of cluster c.
 func NewRun(c *inventory.Cluster, brokers []*inventory.Broker, d operation.Deps, s RunSettings) *Run {
 	hc := HostCommand{SSH: d.SSH, Command: s.Command, CommandTimeout: s.CommandTimeout, RebootTimeout: s.RebootTimeout, Say: d.Say}
-	return &Run{rolling: rollout.Rolling{
+	return &Run{rollout.Operation{Rolling: rollout.Rolling{
 		Kind: RunKind, Purpose: "patch run: brokers " + inventory.JoinIDs(inventory.BrokerIDs(brokers)),
 		Cluster: c, Brokers: brokers, OpID: journal.NewID(d.Clock()), Deps: d, Settings: s.Settings, Journaled: s,
 		Between: hc.Run,
-	}}
-}
-
-// OpID is the operation's id.
-func (r *Run) OpID() string { return r.rolling.OpID }
-
-// Plan forms the batches the engine would run now; nothing is touched.
-func (r *Run) Plan(ctx context.Context) (operation.Plan, error) {
-	p, err := r.rolling.Plan(ctx)
-	if err != nil {
-		return nil, err
-	}
-	r.plan = p
-	return p, nil
-}
-
-// Preflight says, changing nothing, whether the patch could start now.
-func (r *Run) Preflight(ctx context.Context) error { return r.rolling.Preflight(ctx, r.plan) }
-
-// Execute runs the patch under the cluster lease and its journal.
-func (r *Run) Execute(ctx context.Context, soft <-chan struct{}) error {
-	return r.rolling.Execute(ctx, soft)
+	}}}
 }
 
 func resumeRun(ctx context.Context, c *inventory.Cluster, d operation.Deps, e *journal.Entry) (operation.Operation, error) {
@@ -105,7 +83,7 @@ func resumeRun(ctx context.Context, c *inventory.Cluster, d operation.Deps, e *j
 		return nil, err
 	}
 	r := NewRun(c, brokers, d, s)
-	if err := r.rolling.ResumeFrom(ctx, e); err != nil {
+	if err := r.ResumeFrom(ctx, e); err != nil {
 		return nil, err
 	}
 	return r, nil

@@ -202,3 +202,26 @@ func (r *Rolling) checkHosts(ctx context.Context) error {
 	}
 	return fault.Join(errs...)
 }
+
+// Operation is a Rolling as an operation.Operation (restart and patch run are this, with their
+// own settings): the plan it last showed is the one its dry-run Preflight judges.
+type Operation struct {
+	Rolling
+	plan *RollingPlan
+}
+
+// OpID is the operation's id.
+func (o *Operation) OpID() string { return o.Rolling.OpID }
+
+// Plan forms the batches the engine would run now; nothing is touched.
+func (o *Operation) Plan(ctx context.Context) (operation.Plan, error) {
+	p, err := o.Rolling.Plan(ctx)
+	if err != nil {
+		return nil, err
+	}
+	o.plan = p
+	return p, nil
+}
+
+// Preflight says, changing nothing, whether the run could start now.
+func (o *Operation) Preflight(ctx context.Context) error { return o.Rolling.Preflight(ctx, o.plan) }

@@ -28,8 +28,7 @@ type Settings struct {
 
 // Restart is one rolling restart of brokers of a cluster.
 type Restart struct {
-	rolling rollout.Rolling
-	plan    *rollout.RollingPlan
+	rollout.Operation
 }
 
 // New builds a restart of brokers (all of the cluster's when empty) of cluster c.
@@ -38,31 +37,10 @@ func New(c *inventory.Cluster, brokers []*inventory.Broker, d operation.Deps, s 
 		brokers = c.Brokers
 	}
 	opID := journal.NewID(d.Clock())
-	return &Restart{rolling: rollout.Rolling{
+	return &Restart{rollout.Operation{Rolling: rollout.Rolling{
 		Kind: Kind, Purpose: "restart brokers " + inventory.JoinIDs(inventory.BrokerIDs(brokers)),
 		Cluster: c, Brokers: brokers, OpID: opID, Deps: d, Settings: s.Settings, Journaled: s,
-	}}
-}
-
-// OpID is the operation's id.
-func (r *Restart) OpID() string { return r.rolling.OpID }
-
-// Plan forms the batches the engine would run now; nothing is touched.
-func (r *Restart) Plan(ctx context.Context) (operation.Plan, error) {
-	p, err := r.rolling.Plan(ctx)
-	if err != nil {
-		return nil, err
-	}
-	r.plan = p
-	return p, nil
-}
-
-// Preflight says, changing nothing, whether the restart could start now.
-func (r *Restart) Preflight(ctx context.Context) error { return r.rolling.Preflight(ctx, r.plan) }
-
-// Execute runs the restart under the cluster lease and its journal.
-func (r *Restart) Execute(ctx context.Context, soft <-chan struct{}) error {
-	return r.rolling.Execute(ctx, soft)
+	}}}
 }
 
 // resume continues a journaled restart: brokers whose batch finished are skipped, and so are
@@ -74,7 +52,7 @@ func resume(ctx context.Context, c *inventory.Cluster, d operation.Deps, e *jour
 		return nil, err
 	}
 	r := New(c, brokers, d, s)
-	if err := r.rolling.ResumeFrom(ctx, e); err != nil {
+	if err := r.ResumeFrom(ctx, e); err != nil {
 		return nil, err
 	}
 	return r, nil
