@@ -14,6 +14,7 @@ import (
 	"github.com/kfleet/kfleet/cmd/internal/output"
 	"github.com/kfleet/kfleet/inventory"
 	"github.com/kfleet/kfleet/ops/fault"
+	"github.com/kfleet/kfleet/ops/lease"
 	"github.com/kfleet/kfleet/reassign"
 )
 
@@ -170,7 +171,7 @@ ListPartitionReassignments.`,
 	fl.BoolVar(&a.NoWait, "no-wait", false, "submit the first moves and exit; 'kfleet resume OP-ID' follows them and runs the rest")
 	fl.BoolVar(&a.Additional, "additional", false, "run beside reassignments kfleet did not start (their partitions are left out)")
 	fl.BoolVar(&o.dryRun, "dry-run", false, "show what would be submitted, in which waves, with which throttles; change nothing")
-	fl.DurationVar(&a.LeaseTTL, "lease-ttl", 2*time.Minute, "cluster lease time-to-live (renewed while running)")
+	fl.DurationVar(&a.LeaseTTL, "lease-ttl", lease.DefaultTTL, "cluster lease time-to-live (renewed while running)")
 	fl.DurationVar(&a.LeaseWait, "lease-wait", 0, "how long to wait for a held cluster lease before exiting 75")
 	return cmd
 }

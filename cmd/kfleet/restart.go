@@ -8,6 +8,7 @@ import (
 
 	"github.com/kfleet/kfleet/cmd/internal/factory"
 	"github.com/kfleet/kfleet/inventory"
+	"github.com/kfleet/kfleet/ops/lease"
 	"github.com/kfleet/kfleet/rollout"
 	"github.com/kfleet/kfleet/rollout/restart"
 )
@@ -104,6 +105,6 @@ func (o *restartOptions) flags(cmd *cobra.Command) {
 	fl.StringArrayVar(&a.PostStop, "post-stop-hook", nil, "executable run after each broker is confirmed stopped")
 	fl.StringArrayVar(&a.PostStart, "post-start-hook", nil, "executable run after each broker is back and the cluster healthy")
 	fl.DurationVar(&a.HookTimeout, "hook-timeout", 0, "how long one hook may run (default: the inventory's hooks.timeout, else 5m)")
-	fl.DurationVar(&a.LeaseTTL, "lease-ttl", 2*time.Minute, "cluster lease time-to-live (renewed while running)")
+	fl.DurationVar(&a.LeaseTTL, "lease-ttl", lease.DefaultTTL, "cluster lease time-to-live (renewed while running)")
 	fl.DurationVar(&a.LeaseWait, "lease-wait", 0, "how long to wait for a held cluster lease before exiting 75")
 }

@@ -57,8 +57,12 @@ const OpsTopic = "__kfleet_ops"
 // OpLease is the lease's requests and the ACLs they need on OpsTopic.
 var OpLease = kafka.Op{Request: "the cluster lease in " + OpsTopic, ACL: "Create, Describe, DescribeConfigs, Write and Read on Topic:" + OpsTopic}
 
+// DefaultTTL is how long a lease outlives its last renewal when nobody says otherwise: short, so
+// that a kfleet killed mid-operation blocks its cluster for seconds (and resume on the same host
+// takes over at once, see Request.TakeOver); renewals every TTL/3 keep a live holder's lease.
+const DefaultTTL = 30 * time.Second
+
 const (
-	defaultLeaseTTL = 2 * time.Minute
 	minLeaseTTL     = time.Second
 	maxLeaseTTL     = time.Hour
 	leaseWindow     = 24 * time.Hour
@@ -74,9 +78,16 @@ type Request struct {
 	Holder  string        // who: "user@host pid N"; "" -> HolderString()
 	OpID    string        // the operation's id (required)
 	Purpose string        // what for: "restart", "deploy 4.1.1", "patch k3.example"
-	TTL     time.Duration // 0 -> 2m; between 1s and 1h
+	TTL     time.Duration // 0 -> DefaultTTL; between 1s and 1h
 	Wait    time.Duration // how long to keep trying while another holds it; 0 = one try
 	Renew   time.Duration // renewal interval; 0 -> TTL/3; under TTL/2
+	// Detached leases are meant to outlive this process (patch pre holds the cluster until post):
+	// they record no holder process, so nobody takes them over as a dead holder's.
+	Detached bool
+	// TakeOver is for resuming OpID: a lease OpID still holds is taken over at once when its
+	// holder process is provably gone (same host: pid gone or reused, or a reboot), and otherwise
+	// waited for until it expires, however short Wait is.
+	TakeOver bool
 }
 
 func (r Request) withDefaults() (Request, error) {
@@ -87,7 +98,7 @@ func (r Request) withDefaults() (Request, error) {
 		r.Holder = HolderString()
 	}
 	if r.TTL == 0 {
-		r.TTL = defaultLeaseTTL
+		r.TTL = DefaultTTL
 	}
 	if r.TTL < minLeaseTTL || r.TTL > maxLeaseTTL {
 		return r, fmt.Errorf("lease: ttl %s is outside %s..%s", r.TTL, minLeaseTTL, maxLeaseTTL)
@@ -113,9 +124,14 @@ type HeldError struct {
 	Cluster               string
 	Holder, Purpose, OpID string
 	Since, Expires        time.Time
+	Gone                  string // why its holder process is provably dead; "": not known to be
 }
 
 func (e *HeldError) Error() string {
+	if e.Gone != "" {
+		return fmt.Sprintf("cluster %s: lease held by %s for %q (op %s) since %s, but its holder is gone (%s); run `kfleet resume %s` to take it over and finish, or wait until %s",
+			e.Cluster, e.Holder, e.Purpose, e.OpID, clock(e.Since), e.Gone, e.OpID, clock(e.Expires))
+	}
 	return fmt.Sprintf("cluster %s: lease held by %s for %q (op %s) since %s, expires %s; retry later or `kfleet lease release --force -c %s`",
 		e.Cluster, e.Holder, e.Purpose, e.OpID, clock(e.Since), clock(e.Expires), e.Cluster)
 }
@@ -126,8 +142,9 @@ func (e *HeldError) FaultKind() fault.Kind { return fault.RefusedForNow }
 func clock(t time.Time) string { return t.Local().Format("15:04:05") }
 
 func heldError(cluster string, st State) *HeldError {
+	_, gone := st.HolderGone()
 	return &HeldError{Cluster: cluster, Holder: st.Holder, Purpose: st.Purpose, OpID: st.OpID,
-		Since: st.Since, Expires: st.Expires}
+		Since: st.Since, Expires: st.Expires, Gone: gone}
 }
 
 // State is a cluster's lease as read from its ops log, with the latest operation events.
@@ -138,6 +155,7 @@ type State struct {
 	OpID    string            `json:"op_id" yaml:"op_id"`
 	Since   time.Time         `json:"since" yaml:"since"`
 	Expires time.Time         `json:"expires" yaml:"expires"`
+	Proc    *Proc             `json:"holder_process,omitempty" yaml:"holder_process,omitempty"`
 	Events  []cluster.OpEvent `json:"events" yaml:"events"` // the latest ones (last 24h), newest last, up to 20
 	nonce   string
 }
@@ -149,6 +167,15 @@ func (s State) HeldBy(cluster, opID string) error {
 		return nil
 	}
 	return heldError(cluster, s)
+}
+
+// HolderGone says whether the lease's holder process is provably dead, and why (see Proc.Gone):
+// false when nobody holds it, or the lease is detached, or its holder is on another host.
+func (s State) HolderGone() (bool, string) {
+	if !s.Held || s.Proc == nil {
+		return false, ""
+	}
+	return s.Proc.Gone()
 }
 
 // LeaseHolder is the lease for `status`, nil when nobody holds it.
@@ -187,6 +214,7 @@ type Lease struct {
 	Since   time.Time // broker time of the winning claim
 
 	key         leaseKey
+	proc        *Proc
 	claimOffset int64
 	every       time.Duration
 	log         *opsLog // on a client of its own, closed by Release
@@ -235,19 +263,35 @@ func acquire(ctx context.Context, log *opsLog, req Request) (*Lease, error) {
 	}
 	deadline := time.Now().Add(req.Wait)
 	var replay *leaseReplay
+	takenOver, waitedOut := 0, false
 	for {
-		l, held, err := tryClaim(ctx, log, req, &replay)
+		l, holder, err := tryClaim(ctx, log, req, &replay)
 		if err != nil || l != nil {
 			return l, err
 		}
 		// Someone holds it: watch the log (without writing) until it looks free, then claim again.
 		for {
+			if req.TakeOver && holder.OpID == req.OpID {
+				if gone, why := holder.HolderGone(); gone && takenOver < 3 {
+					takenOver++
+					if err := takeOver(ctx, log, replay, holder, req.Holder, why); err != nil {
+						return nil, err
+					}
+					break
+				}
+				if !waitedOut {
+					// Its holder may live on another host: wait (once) for its lease to run out. A
+					// holder that renews meanwhile is alive, and is refused below.
+					waitedOut = true
+					deadline = later(deadline, holder.Expires.Add(time.Second))
+				}
+			}
 			if !time.Now().Before(deadline) {
-				return nil, held
+				return nil, heldError(log.cluster, holder)
 			}
 			select {
 			case <-ctx.Done():
-				return nil, fmt.Errorf("cluster %s: waiting for the lease: %w (%v)", log.cluster, ctx.Err(), held)
+				return nil, fmt.Errorf("cluster %s: waiting for the lease: %w (%v)", log.cluster, ctx.Err(), heldError(log.cluster, holder))
 			case <-time.After(min(leasePoll, time.Until(deadline))):
 			}
 			if err := step(ctx, "reading the lease log", func(ctx context.Context) error {
@@ -259,26 +303,55 @@ func acquire(ctx context.Context, log *opsLog, req Request) (*Lease, error) {
 			if !st.Held {
 				break
 			}
-			held = heldError(log.cluster, st)
+			holder = st
 		}
 	}
 }
 
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// takeOver ends the lease of an operation whose holder process is gone, for the resume of that
+// same operation: a forced release that names who took over and why.
+func takeOver(ctx context.Context, log *opsLog, replay *leaseReplay, dead State, by, why string) error {
+	err := step(ctx, "taking over the lease", func(ctx context.Context) error {
+		off, err := log.append(ctx, recRelease, opsBody{OpID: dead.OpID, Nonce: dead.nonce, Force: true,
+			By: by + " (resume: " + why + ")"})
+		if err != nil {
+			return err
+		}
+		return log.readInto(ctx, replay, off+1)
+	})
+	if err != nil {
+		return fmt.Errorf("cluster %s: taking over the lease of op %s (%s): %w", log.cluster, dead.OpID, why, err)
+	}
+	return nil
+}
+
 // tryClaim appends one claim and replays the log up to it. It returns the lease if the claim
 // won, or who holds it.
-func tryClaim(ctx context.Context, log *opsLog, req Request, replay **leaseReplay) (*Lease, *HeldError, error) {
+func tryClaim(ctx context.Context, log *opsLog, req Request, replay **leaseReplay) (*Lease, State, error) {
 	k := leaseKey{req.OpID, newNonce()}
+	var proc *Proc
+	if !req.Detached {
+		self := Self()
+		proc = &self
+	}
 	sent := time.Now()
 	var off int64
 	err := step(ctx, "writing the claim", func(ctx context.Context) (err error) {
 		off, err = log.append(ctx, recClaim, opsBody{OpID: k.opID, Nonce: k.nonce, Holder: req.Holder,
-			Purpose: req.Purpose, TTLms: req.TTL.Milliseconds()})
+			Purpose: req.Purpose, TTLms: req.TTL.Milliseconds(), Proc: proc})
 		return err
 	})
 	if err != nil {
 		// The claim may still have been written: end it so it cannot hold the lease unseen.
 		log.abandon(k, req.Holder)
-		return nil, nil, fmt.Errorf("cluster %s: lease: %w", log.cluster, err)
+		return nil, State{}, fmt.Errorf("cluster %s: lease: %w", log.cluster, err)
 	}
 	err = step(ctx, "replaying the lease log", func(ctx context.Context) error {
 		if *replay == nil {
@@ -295,24 +368,24 @@ func tryClaim(ctx context.Context, log *opsLog, req Request, replay **leaseRepla
 	}
 	if err != nil {
 		log.abandon(k, req.Holder)
-		return nil, nil, fmt.Errorf("cluster %s: lease: %w", log.cluster, err)
+		return nil, State{}, fmt.Errorf("cluster %s: lease: %w", log.cluster, err)
 	}
 	r := *replay
 	if skew := sent.Sub(r.clock); skew > maxClockSkew {
 		log.abandon(k, req.Holder)
-		return nil, nil, fmt.Errorf("cluster %s: lease: this host's clock is %s ahead of the partition leader's; fix the clock (NTP) first",
+		return nil, State{}, fmt.Errorf("cluster %s: lease: this host's clock is %s ahead of the partition leader's; fix the clock (NTP) first",
 			log.cluster, skew.Round(time.Second))
 	}
 	if !r.holds(k) {
 		if r.cur == nil {
 			// Only possible if the log holds records this replay does not understand.
-			return nil, nil, fmt.Errorf("cluster %s: lease: claim at offset %d neither won nor lost to a holder; inspect topic %s",
+			return nil, State{}, fmt.Errorf("cluster %s: lease: claim at offset %d neither won nor lost to a holder; inspect topic %s",
 				log.cluster, off, OpsTopic)
 		}
-		return nil, heldError(log.cluster, r.state(r.clock)), nil
+		return nil, r.state(r.clock), nil
 	}
 	l := &Lease{Cluster: log.cluster, Holder: req.Holder, OpID: req.OpID, Purpose: req.Purpose,
-		TTL: req.TTL, Since: r.cur.since, key: k, claimOffset: off, every: req.Renew, log: log,
+		TTL: req.TTL, Since: r.cur.since, key: k, proc: proc, claimOffset: off, every: req.Renew, log: log,
 		replay: r, lost: make(chan struct{}), done: make(chan struct{})}
 	l.mu.Lock()
 	l.validUntil = sent.Add(l.TTL - leaseMargin(l.TTL))
@@ -321,7 +394,7 @@ func tryClaim(ctx context.Context, log *opsLog, req Request, replay **leaseRepla
 	rctx, stop := context.WithCancel(ctx)
 	l.stop = stop
 	go l.renewLoop(rctx)
-	return l, nil, nil
+	return l, State{}, nil
 }
 
 // Lost is closed when this process can no longer be sure it holds the lease: a renewal was not
@@ -405,7 +478,8 @@ func (l *Lease) renew(ctx context.Context) error {
 	defer cancel()
 	sent := time.Now()
 	off, err := l.log.append(ctx, recRenew, opsBody{OpID: l.OpID, Nonce: l.key.nonce, Holder: l.Holder,
-		Purpose: l.Purpose, TTLms: l.TTL.Milliseconds(), ClaimOffset: &l.claimOffset, SinceMs: l.Since.UnixMilli()})
+		Purpose: l.Purpose, TTLms: l.TTL.Milliseconds(), ClaimOffset: &l.claimOffset, SinceMs: l.Since.UnixMilli(),
+		Proc: l.proc})
 	if err != nil {
 		return fmt.Errorf("renewing: %w", err)
 	}

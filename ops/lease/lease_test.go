@@ -231,7 +231,7 @@ func TestLeaseRequestDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.TTL != 2*time.Minute || r.Renew != 40*time.Second || !strings.Contains(r.Holder, " pid ") {
+	if r.TTL != 30*time.Second || r.Renew != 10*time.Second || !strings.Contains(r.Holder, " pid ") {
 		t.Fatalf("%+v", r)
 	}
 	for _, bad := range []Request{

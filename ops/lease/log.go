@@ -33,6 +33,8 @@ type opsBody struct {
 	// reader whose window starts after the claim still sees who holds the lease.
 	ClaimOffset *int64 `json:"claim_offset,omitempty"`
 	SinceMs     int64  `json:"since_ms,omitempty"`
+	// Proc is the holder's process (claim, renew), so that a resume on its host can prove it dead.
+	Proc *Proc `json:"proc,omitempty"`
 
 	Force bool   `json:"force,omitempty"` // release
 	By    string `json:"by,omitempty"`    // release: who released
@@ -65,6 +67,7 @@ type leaseKey struct{ opID, nonce string }
 type heldLease struct {
 	key         leaseKey
 	holder      string
+	proc        *Proc // nil: not recorded (a detached lease, or an older kfleet)
 	purpose     string
 	ttl         time.Duration
 	since       time.Time // time of the claim
@@ -153,7 +156,7 @@ func (s *leaseReplay) apply(r opsRecord) {
 		if s.over[k] {
 			return
 		}
-		s.cur = &heldLease{key: k, holder: b.Holder, purpose: b.Purpose,
+		s.cur = &heldLease{key: k, holder: b.Holder, proc: b.Proc, purpose: b.Purpose,
 			ttl: time.Duration(b.TTLms) * time.Millisecond, since: t, claimOffset: r.Offset, touched: t}
 	case recRenew:
 		if s.cur != nil {
@@ -165,7 +168,7 @@ func (s *leaseReplay) apply(r opsRecord) {
 		if s.over[k] || b.ClaimOffset == nil || *b.ClaimOffset >= s.start || b.TTLms <= 0 {
 			return
 		}
-		s.cur = &heldLease{key: k, holder: b.Holder, purpose: b.Purpose,
+		s.cur = &heldLease{key: k, holder: b.Holder, proc: b.Proc, purpose: b.Purpose,
 			ttl: time.Duration(b.TTLms) * time.Millisecond, since: time.UnixMilli(b.SinceMs),
 			claimOffset: *b.ClaimOffset, touched: t}
 	case recRelease:
@@ -201,7 +204,7 @@ func (s *leaseReplay) holds(k leaseKey) bool {
 func (s *leaseReplay) state(now time.Time) State {
 	var st State
 	if c := s.cur; c != nil && !now.After(c.expires()) {
-		st = State{Held: true, Holder: c.holder, Purpose: c.purpose, OpID: c.key.opID,
+		st = State{Held: true, Holder: c.holder, Proc: c.proc, Purpose: c.purpose, OpID: c.key.opID,
 			Since: c.since, Expires: c.expires(), nonce: c.key.nonce}
 	}
 	evs := s.evs

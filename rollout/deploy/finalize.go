@@ -313,7 +313,7 @@ func (f *Finalizer) Execute(ctx context.Context, _ <-chan struct{}) error {
 	step := fmt.Sprintf("metadata.version %d -> %d", plan.From, plan.To)
 	g := operation.Guard{Cluster: f.cluster, Deps: f.deps, OpID: f.opID, Kind: KindFinalize,
 		Purpose: "deploy finalize: " + step, Needs: []kafka.Op{kafka.OpUpdateFeatures},
-		LeaseTTL: 2 * time.Minute, LeaseWait: f.leaseWait, Brokers: plan.Brokers, Settings: plan}
+		LeaseWait: f.leaseWait, Brokers: plan.Brokers, Settings: plan}
 	return g.Run(ctx, func(ctx context.Context, s *operation.Session) error {
 		versions, err := RunningVersions(ctx, f.deps.SSH, f.cluster.Brokers)
 		if err != nil {

@@ -73,6 +73,7 @@ func (g Guard) Run(ctx context.Context, body func(ctx context.Context, s *Sessio
 	}
 	held, err := lease.Acquire(ctx, cl, name, lease.Request{
 		Holder: lease.HolderString(), OpID: g.OpID, Purpose: g.Purpose, TTL: g.LeaseTTL, Wait: g.LeaseWait,
+		Detached: g.KeepLease, TakeOver: g.Resuming,
 	})
 	if err != nil {
 		return err
