@@ -315,7 +315,7 @@ var errSoftStop = errors.New("interrupted before the batch started")
 // How long the end of a run waits for the cluster's event log: normally, and after an abort.
 const (
 	drainWait = 10 * time.Second
-	abortWait = 2 * time.Second
+	abortWait = time.Second
 )
 
 // nextBatch waits (bounded) until the first batch of a fresh plan may go down, re-planning on
@@ -400,6 +400,7 @@ func (e *Engine) runBatch(ctx context.Context, n int, batch Batch, snap *cluster
 	stopAt := e.now()
 	e.emit(Event{Kind: EventStep, Batch: n, Brokers: ids, Step: StepStop, Status: StatusStarted, Before: before,
 		Message: "stopping broker(s) " + inventory.JoinIDs(ids)})
+	e.flushIntent(ctx)
 	if err := e.parallel(ctx, brokers, func(b *inventory.Broker) error {
 		return e.Hosts.Service(ctx, b, host.ServiceStop)
 	}); err != nil {
@@ -519,7 +520,10 @@ func (e *Engine) bringBack(ctx context.Context, brokers []*inventory.Broker) []i
 			mu.Unlock()
 			e.emit(Event{Kind: EventStep, Brokers: []int32{b.ID}, Step: StepStart, Status: StatusFailed,
 				Message: "bringing broker back after the failure: " + err.Error()})
+			return nil
 		}
+		e.emit(Event{Kind: EventStep, Brokers: []int32{b.ID}, Step: StepStart, Status: StatusOK,
+			Message: "brought broker back after the failure"})
 		return nil
 	})
 	slices.Sort(stopped)
@@ -599,6 +603,23 @@ func (e *Engine) aborted(batch []int32, step string) error {
 	// The run's context is gone; the journal still gets the last word.
 	e.emit(Event{Kind: EventAborted, Brokers: batch, Step: step, Message: err.Error()})
 	return err
+}
+
+// intentFlush bounds how long a stop waits for its journaled intent to reach the cluster's copy
+// of the journal; the local journal already has it, so a slow log only delays, never blocks.
+const intentFlush = 5 * time.Second
+
+// flushIntent lets the intent just journaled reach the cluster's ops log before the change, so
+// that another operator's status and resume know of it even if this process dies next.
+func (e *Engine) flushIntent(ctx context.Context) {
+	if e.Journal == nil {
+		return
+	}
+	fctx, cancel := context.WithTimeout(ctx, intentFlush)
+	defer cancel()
+	if err := e.Journal.Flush(fctx); err != nil {
+		e.emit(Event{Kind: EventWaiting, Step: StepStop, Message: "the cluster's copy of the journal lags (" + err.Error() + "); the local journal has the intent"})
+	}
 }
 
 // emit stamps an event and sends it to the journal, the sink and the cluster's event log.

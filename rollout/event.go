@@ -11,7 +11,7 @@ import (
 const (
 	EventPlan        = journal.EventPlan
 	EventBatchStart  = journal.EventBatchStart
-	EventStep        = "step"
+	EventStep        = journal.EventStep
 	EventWaiting     = "waiting"
 	EventBatchDone   = journal.EventBatchDone
 	EventHalted      = journal.EventHalted
@@ -24,11 +24,11 @@ const (
 const (
 	StepGate           = "gate"
 	StepPreStop        = "pre-stop-hooks"
-	StepStop           = "stop"
+	StepStop           = journal.StepStop
 	StepConfirmStopped = "confirm-stopped"
 	StepPostStop       = "post-stop-hooks"
 	StepBetween        = "between"
-	StepStart          = "start"
+	StepStart          = journal.StepStart
 	StepConfirmStarted = "confirm-started"
 	StepHealthy        = "wait-healthy"
 	StepElect          = "elect-leaders"
@@ -37,9 +37,9 @@ const (
 
 // Step statuses.
 const (
-	StatusStarted = "started"
-	StatusOK      = "ok"
-	StatusFailed  = "failed"
+	StatusStarted = journal.StatusStarted
+	StatusOK      = journal.StatusOK
+	StatusFailed  = journal.StatusFailed
 )
 
 // Event is one thing an operation did or waits for. The same value goes to the terminal, to the

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 
 	"github.com/spf13/cobra"
@@ -64,6 +66,11 @@ The inventory is the one the operation recorded unless -i is given.`,
 // cluster of that name, and runs it like a new one.
 func resume(ctx context.Context, f *factory.Factory, id string, inventoryGiven bool, dryRun bool) error {
 	e, err := journal.Load(f.StateDir, id)
+	if errors.Is(err, journal.ErrNoSuchOp) {
+		// Started on another machine or in another state dir: its journal is in the cluster.
+		e, err = adopt(ctx, f, id)
+		inventoryGiven = true
+	}
 	if err != nil {
 		return fault.Usagef("%v", err)
 	}
@@ -92,4 +99,15 @@ func resume(ctx context.Context, f *factory.Factory, id string, inventoryGiven b
 		return err
 	}
 	return f.Operate(ctx, op, dryRun)
+}
+
+// adopt looks for the operation's journal in the ops log of the selected clusters (-c; default
+// every cluster of the inventory) and makes it local.
+func adopt(ctx context.Context, f *factory.Factory, id string) (*journal.Entry, error) {
+	clusters, err := f.SelectedClusters()
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(f.IO.ErrOut, "%s is not in %s: looking for it in the ops log of %d cluster(s)\n", id, f.StateDir, len(clusters))
+	return operation.Adopt(ctx, f.StateDir, f.InventoryPath, id, clusters, f.Kafka)
 }

@@ -8,6 +8,8 @@
 package journal
 
 import (
+	"bufio"
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -42,9 +44,20 @@ type line struct {
 
 // Journal appends an operation's events to <state-dir>/ops/<op-id>.jsonl.
 type Journal struct {
-	mu   sync.Mutex
-	f    *os.File
-	path string
+	mu     sync.Mutex
+	f      *os.File
+	path   string
+	head   []byte // the record line
+	mirror Mirror
+}
+
+// Mirror receives a copy of every line once it is on disk: the cluster's ops log keeps one, so
+// that another operator can see and resume the operation when this machine is gone.
+type Mirror interface {
+	// Mirror queues one line; it must not block on the network.
+	Mirror(line []byte)
+	// Flush waits until every line queued so far is written, or ctx ends.
+	Flush(ctx context.Context) error
 }
 
 // NewID names an operation: op-YYYYMMDD-HHMMSS-xxxxxxxxxx (UTC and 40 random bits), so that
@@ -90,6 +103,41 @@ func Create(stateDir string, rec Record) (*Journal, error) {
 	return j, nil
 }
 
+// Adopt writes a local journal from lines read elsewhere (the cluster's ops log), so that an
+// operation started on another machine can be resumed here; an id already journaled here is
+// refused. The first line must be the operation's record.
+func Adopt(stateDir string, lines [][]byte) error {
+	if len(lines) == 0 {
+		return fmt.Errorf("journal: nothing to adopt")
+	}
+	var first line
+	if err := json.Unmarshal(lines[0], &first); err != nil || first.Op == nil || first.Op.ID == "" {
+		return fmt.Errorf("journal: the first line to adopt is not an operation record")
+	}
+	if err := os.MkdirAll(filepath.Join(stateDir, "ops"), 0o700); err != nil {
+		return fmt.Errorf("state dir: %w", err)
+	}
+	p := Path(stateDir, first.Op.ID)
+	f, err := os.OpenFile(p, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("journal: %w", err)
+	}
+	w := bufio.NewWriter(f)
+	for _, l := range lines {
+		w.Write(l)
+		w.WriteByte('\n')
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return fmt.Errorf("journal %s: %w", p, err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("journal %s: %w", p, err)
+	}
+	return f.Close()
+}
+
 // Reopen continues an existing operation's journal (resume).
 func Reopen(stateDir, id string) (*Journal, error) {
 	p := Path(stateDir, id)
@@ -97,7 +145,39 @@ func Reopen(stateDir, id string) (*Journal, error) {
 	if err != nil {
 		return nil, fmt.Errorf("journal of %s: %w", id, err)
 	}
-	return &Journal{f: f, path: p}, nil
+	j := &Journal{f: f, path: p}
+	if r, err := os.Open(p); err == nil {
+		sc := bufio.NewScanner(r)
+		sc.Buffer(make([]byte, 64*1024), 64<<20)
+		if sc.Scan() {
+			j.head = append([]byte(nil), sc.Bytes()...)
+		}
+		r.Close()
+	}
+	return j, nil
+}
+
+// MirrorTo sends every line written from now on to m as well, starting with the operation's
+// record (again, on a resumed journal: the cluster's copy may have aged out).
+func (j *Journal) MirrorTo(m Mirror) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.mirror = m
+	if j.head != nil {
+		m.Mirror(j.head)
+	}
+}
+
+// Flush waits (bounded by ctx) until the mirror holds every line written so far: an operation
+// calls it after journaling the intent of a step that changes a broker, before the change.
+func (j *Journal) Flush(ctx context.Context) error {
+	j.mu.Lock()
+	m := j.mirror
+	j.mu.Unlock()
+	if m == nil {
+		return nil
+	}
+	return m.Flush(ctx)
 }
 
 // Path is where the journal is written.
@@ -118,7 +198,16 @@ func (j *Journal) write(l line) error {
 	if _, err := j.f.Write(append(data, '\n')); err != nil {
 		return fmt.Errorf("journal %s: %w", j.path, err)
 	}
-	return j.f.Sync()
+	if err := j.f.Sync(); err != nil {
+		return fmt.Errorf("journal %s: %w", j.path, err)
+	}
+	if l.Op != nil {
+		j.head = data
+	}
+	if j.mirror != nil {
+		j.mirror.Mirror(data)
+	}
+	return nil
 }
 
 // Close closes the file.

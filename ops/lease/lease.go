@@ -156,6 +156,8 @@ type State struct {
 	Since   time.Time         `json:"since" yaml:"since"`
 	Expires time.Time         `json:"expires" yaml:"expires"`
 	Proc    *Proc             `json:"holder_process,omitempty" yaml:"holder_process,omitempty"`
+	// Stopped are brokers that operations journaled stopping and not starting again.
+	Stopped []cluster.StoppedBroker `json:"stopped,omitempty" yaml:"stopped,omitempty"`
 	Events  []cluster.OpEvent `json:"events" yaml:"events"` // the latest ones (last 24h), newest last, up to 20
 	nonce   string
 }
@@ -530,6 +532,65 @@ func (l *Lease) Event(ctx context.Context, kind, message string, fields map[stri
 	return nil
 }
 
+// Journal appends one line of the operation's local journal to the ops log.
+func (l *Lease) Journal(ctx context.Context, line []byte) error {
+	err := step(ctx, "copying a journal line", func(ctx context.Context) error {
+		_, err := l.log.append(ctx, recJournal, opsBody{OpID: l.OpID, Holder: l.Holder, Line: line})
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("cluster %s: journal of op %s: %w", l.Cluster, l.OpID, err)
+	}
+	return nil
+}
+
+// ReadJournal reads operation opID's journal lines from the cluster's ops log (the last 24h),
+// oldest first, starting at its latest record line; none if the log has no record of it.
+func ReadJournal(ctx context.Context, cl *kgo.Client, cluster, opID string) ([][]byte, error) {
+	log := &opsLog{cl: cl, cluster: cluster}
+	var lines [][]byte
+	err := step(ctx, "reading the ops log", func(ctx context.Context) error {
+		exists, err := log.lookup(ctx)
+		if err != nil || !exists {
+			return err
+		}
+		start, err := log.offsetAt(ctx, time.Now().Add(-leaseWindow))
+		if err != nil {
+			return err
+		}
+		r := newLeaseReplay(start)
+		r.collect = opID
+		if err := log.readInto(ctx, r, -1); err != nil {
+			return err
+		}
+		lines = r.lines
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("cluster %s: %w", cluster, err)
+	}
+	// A resumed operation copies its record again: keep the events after the first record and
+	// put one record first.
+	var rec []byte
+	var events [][]byte
+	for _, l := range lines {
+		var probe struct {
+			Op json.RawMessage `json:"op"`
+		}
+		if json.Unmarshal(l, &probe) == nil && len(probe.Op) > 0 {
+			if rec == nil {
+				rec = l
+			}
+			continue
+		}
+		events = append(events, l)
+	}
+	if rec == nil {
+		return nil, nil
+	}
+	return append([][]byte{rec}, events...), nil
+}
+
 // Release stops renewing and appends the release. A second call does nothing. If the release
 // cannot be written the lease still expires by itself within its TTL; the error says when.
 func (l *Lease) Release(ctx context.Context) error {
@@ -553,11 +614,15 @@ func (l *Lease) Release(ctx context.Context) error {
 			l.Cluster, l.OpID, ctx.Err(), clock(until.Add(leaseMargin(l.TTL))))
 	}
 	l.markLost(fmt.Errorf("cluster %s: lease of op %s released", l.Cluster, l.OpID))
-	defer l.log.cl.Close()
 	err := step(ctx, "writing the release", func(ctx context.Context) error {
 		_, err := l.log.append(ctx, recRelease, opsBody{OpID: l.OpID, Nonce: l.key.nonce, By: l.Holder})
 		return err
 	})
+	if err != nil {
+		go l.log.cl.Close() // a record may still be in flight to a silent broker: do not wait
+	} else {
+		l.log.cl.Close()
+	}
 	if err != nil {
 		return fmt.Errorf("cluster %s: releasing the lease of op %s: %w; it expires by itself by %s",
 			l.Cluster, l.OpID, err, clock(until.Add(leaseMargin(l.TTL))))
@@ -678,10 +743,20 @@ func (o *opsLog) append(ctx context.Context, typ string, b opsBody) (int64, erro
 		return 0, err
 	}
 	rec := &kgo.Record{Topic: OpsTopic, Partition: 0, Key: []byte(typ), Value: v}
-	if err := o.cl.ProduceSync(ctx, rec).FirstErr(); err != nil {
-		return 0, err
+	// Not ProduceSync: once a record is in flight, franz-go waits for the broker's answer
+	// whatever the context says, and a broker that never answers would hold kfleet (an abort
+	// included). Here the context bounds the wait; the record is failed when the client closes.
+	acked := make(chan error, 1)
+	o.cl.Produce(ctx, rec, func(_ *kgo.Record, err error) { acked <- err })
+	select {
+	case err := <-acked:
+		if err != nil {
+			return 0, err
+		}
+		return rec.Offset, nil
+	case <-ctx.Done():
+		return 0, fmt.Errorf("no acknowledgement from the partition leader: %w", ctx.Err())
 	}
-	return rec.Offset, nil
 }
 
 // abandon ends a claim whose outcome is unknown, best effort.

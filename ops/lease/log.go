@@ -1,10 +1,13 @@
 package lease
 
 import (
+	"cmp"
 	"encoding/json"
+	"slices"
 	"time"
 
 	"github.com/kfleet/kfleet/ops/cluster"
+	"github.com/kfleet/kfleet/ops/journal"
 )
 
 // The cluster lease lives in the ops log, a single-partition topic in the cluster itself. The
@@ -18,6 +21,9 @@ const (
 	recRenew   = "renew"
 	recRelease = "release"
 	recEvent   = "event"
+	// recJournal is one line of an operation's local journal, copied so that status and resume
+	// work from any machine.
+	recJournal = "journal"
 )
 
 // opsBody is the JSON value of every ops-log record; each type uses some of the fields.
@@ -42,6 +48,8 @@ type opsBody struct {
 	Kind    string            `json:"kind,omitempty"` // event
 	Message string            `json:"message,omitempty"`
 	Fields  map[string]string `json:"fields,omitempty"`
+
+	Line json.RawMessage `json:"line,omitempty"` // journal
 }
 
 // opsRecord is one record of the ops log as the replay sees it.
@@ -112,10 +120,20 @@ type leaseReplay struct {
 	last  *leaseEnd
 	over  map[leaseKey]bool
 	evs   []cluster.OpEvent
+
+	trails  map[string]*opTrail // unfinished operations' stopped brokers, by op id
+	collect string              // an op id whose journal lines to keep (ReadJournal)
+	lines   [][]byte
+}
+
+// opTrail is what the replay keeps of an unfinished operation's journal.
+type opTrail struct {
+	holder string
+	trail  journal.Trail
 }
 
 func newLeaseReplay(start int64) *leaseReplay {
-	return &leaseReplay{start: start, next: start, over: map[leaseKey]bool{}}
+	return &leaseReplay{start: start, next: start, over: map[leaseKey]bool{}, trails: map[string]*opTrail{}}
 }
 
 // replayLease folds recs (in offset order, from offset start on) into a lease state.
@@ -180,6 +198,23 @@ func (s *leaseReplay) apply(r opsRecord) {
 			s.end(t, how)
 		}
 		s.over[k] = true
+	case recJournal:
+		if k.opID == "" || len(b.Line) == 0 {
+			return
+		}
+		if k.opID == s.collect {
+			s.lines = append(s.lines, b.Line)
+		}
+		t := s.trails[k.opID]
+		if t == nil {
+			t = &opTrail{}
+			s.trails[k.opID] = t
+		}
+		t.holder = b.Holder
+		t.trail.ApplyLine(b.Line)
+		if t.trail.Finished || len(t.trail.Down) == 0 {
+			delete(s.trails, k.opID)
+		}
 	case recEvent:
 		s.evs = append(s.evs, cluster.OpEvent{Time: r.Time, OpID: b.OpID, Holder: b.Holder, Kind: b.Kind,
 			Message: b.Message, Fields: b.Fields})
@@ -212,5 +247,17 @@ func (s *leaseReplay) state(now time.Time) State {
 		evs = evs[len(evs)-maxEvents:]
 	}
 	st.Events = append([]cluster.OpEvent(nil), evs...)
+	gone, goneWhy := st.HolderGone()
+	for op, t := range s.trails {
+		for b, at := range t.trail.Down {
+			sb := cluster.StoppedBroker{Broker: b, OpID: op, Holder: t.holder, At: at}
+			if st.Held && st.OpID == op {
+				sb.Running = !gone
+				sb.Gone = goneWhy
+			}
+			st.Stopped = append(st.Stopped, sb)
+		}
+	}
+	slices.SortFunc(st.Stopped, func(a, b cluster.StoppedBroker) int { return cmp.Compare(a.Broker, b.Broker) })
 	return st
 }

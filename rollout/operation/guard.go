@@ -18,6 +18,7 @@ import (
 // however Kafka behaves; an unreleased lease runs out by its TTL.
 const (
 	releaseTimeout      = 15 * time.Second
+	mirrorDrain         = 10 * time.Second // the journal's last lines on their way to the ops log
 	abortReleaseTimeout = 3 * time.Second
 )
 
@@ -78,15 +79,22 @@ func (g Guard) Run(ctx context.Context, body func(ctx context.Context, s *Sessio
 	if err != nil {
 		return err
 	}
+	// After an abort, the journal's copy and the release share one short deadline.
+	var abortBy time.Time
+	windDown := func(normal time.Duration) (context.Context, context.CancelFunc) {
+		if ctx.Err() == nil {
+			return context.WithTimeout(context.WithoutCancel(ctx), normal)
+		}
+		if abortBy.IsZero() {
+			abortBy = time.Now().Add(abortReleaseTimeout)
+		}
+		return context.WithDeadline(context.WithoutCancel(ctx), abortBy)
+	}
 	defer func() {
 		if g.KeepLease && err == nil {
 			return
 		}
-		timeout := releaseTimeout
-		if ctx.Err() != nil {
-			timeout = abortReleaseTimeout
-		}
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+		rctx, cancel := windDown(releaseTimeout)
 		defer cancel()
 		switch rerr := held.Release(rctx); {
 		case rerr == nil:
@@ -107,7 +115,22 @@ func (g Guard) Run(ctx context.Context, body func(ctx context.Context, s *Sessio
 		if s.Journal, err = g.openJournal(); err != nil {
 			return err
 		}
-		defer s.Journal.Close()
+		mirror := newOpsMirror(held)
+		s.Journal.MirrorTo(mirror)
+		defer func() {
+			s.Journal.Close()
+			mctx, cancel := windDown(mirrorDrain)
+			defer cancel()
+			if ctx.Err() != nil {
+				// Leave the release a second of the shared deadline.
+				var c2 context.CancelFunc
+				mctx, c2 = context.WithDeadline(mctx, abortBy.Add(-time.Second))
+				defer c2()
+			}
+			if merr := mirror.Close(mctx); merr != nil {
+				g.Deps.Sayf("warning: cluster %s: %v (the local journal %s has every line)", name, merr, s.Journal.Path())
+			}
+		}()
 	}
 	return body(ctx, s)
 }

@@ -1,0 +1,64 @@
+package journal
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Steps every broker-stopping operation journals the same way: the intent (status started)
+// before the change, the outcome (ok or failed) after it. The rolling engine uses these names.
+const (
+	EventStep     = "step"
+	StepStop      = "stop"
+	StepStart     = "start"
+	StatusStarted = "started"
+	StatusOK      = "ok"
+	StatusFailed  = "failed"
+)
+
+// Trail follows, event by event, which brokers an operation has stopped (or was about to stop)
+// and not started again: what `status` names when such a broker is down and the operation's
+// holder is gone, and what a new operation must not plan around.
+type Trail struct {
+	Down     map[int32]time.Time // broker -> when its stop was journaled
+	Finished bool
+}
+
+type trailEvent struct {
+	Time    time.Time `json:"time"`
+	Kind    string    `json:"event"`
+	Step    string    `json:"step"`
+	Status  string    `json:"status"`
+	Brokers []int32   `json:"brokers"`
+}
+
+// Apply folds one journaled event (the JSON of an event line's "event") into the trail.
+func (t *Trail) Apply(event json.RawMessage) {
+	var ev trailEvent
+	if json.Unmarshal(event, &ev) != nil {
+		return
+	}
+	switch {
+	case ev.Kind == EventFinished:
+		t.Finished, t.Down = true, nil
+	case ev.Kind == EventStep && ev.Step == StepStop && ev.Status == StatusStarted:
+		if t.Down == nil {
+			t.Down = map[int32]time.Time{}
+		}
+		for _, b := range ev.Brokers {
+			t.Down[b] = ev.Time
+		}
+	case ev.Kind == EventStep && ev.Step == StepStart && ev.Status == StatusOK:
+		for _, b := range ev.Brokers {
+			delete(t.Down, b)
+		}
+	}
+}
+
+// ApplyLine folds one journal line (record or event) into the trail.
+func (t *Trail) ApplyLine(l []byte) {
+	var raw rawLine
+	if json.Unmarshal(l, &raw) == nil && len(raw.Event) > 0 {
+		t.Apply(raw.Event)
+	}
+}
