@@ -32,4 +32,3 @@ func TestTrailFollowsStoppedBrokers(t *testing.T) {
 		t.Fatalf("after finished: %+v", tr)
 	}
 }
-

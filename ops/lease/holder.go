@@ -13,7 +13,7 @@ type Proc struct {
 	Host  string `json:"host" yaml:"host"`
 	PID   int    `json:"pid" yaml:"pid"`
 	Start uint64 `json:"start_ticks,omitempty" yaml:"start_ticks,omitempty"` // /proc/PID/stat starttime; 0: unknown
-	Boot  string `json:"boot_id,omitempty" yaml:"boot_id,omitempty"`        // the host's boot id; "": unknown
+	Boot  string `json:"boot_id,omitempty" yaml:"boot_id,omitempty"`         // the host's boot id; "": unknown
 }
 
 // Self is this process.

@@ -63,14 +63,14 @@ var OpLease = kafka.Op{Request: "the cluster lease in " + OpsTopic, ACL: "Create
 const DefaultTTL = 30 * time.Second
 
 const (
-	minLeaseTTL     = time.Second
-	maxLeaseTTL     = time.Hour
-	leaseWindow     = 24 * time.Hour
-	opsRetention    = 7 * 24 * time.Hour
-	leasePoll       = 500 * time.Millisecond // re-read while waiting for a held lease
-	leaseRetry      = 500 * time.Millisecond // retry of a failed renewal
-	leaseStep       = 15 * time.Second       // bound on one lease I/O step (produce, read)
-	maxClockSkew    = time.Hour
+	minLeaseTTL  = time.Second
+	maxLeaseTTL  = time.Hour
+	leaseWindow  = 24 * time.Hour
+	opsRetention = 7 * 24 * time.Hour
+	leasePoll    = 500 * time.Millisecond // re-read while waiting for a held lease
+	leaseRetry   = 500 * time.Millisecond // retry of a failed renewal
+	leaseStep    = 15 * time.Second       // bound on one lease I/O step (produce, read)
+	maxClockSkew = time.Hour
 )
 
 // Request asks for a cluster's lease.
@@ -149,16 +149,16 @@ func heldError(cluster string, st State) *HeldError {
 
 // State is a cluster's lease as read from its ops log, with the latest operation events.
 type State struct {
-	Held    bool              `json:"held" yaml:"held"`
-	Holder  string            `json:"holder" yaml:"holder"`
-	Purpose string            `json:"purpose" yaml:"purpose"`
-	OpID    string            `json:"op_id" yaml:"op_id"`
-	Since   time.Time         `json:"since" yaml:"since"`
-	Expires time.Time         `json:"expires" yaml:"expires"`
-	Proc    *Proc             `json:"holder_process,omitempty" yaml:"holder_process,omitempty"`
+	Held    bool      `json:"held" yaml:"held"`
+	Holder  string    `json:"holder" yaml:"holder"`
+	Purpose string    `json:"purpose" yaml:"purpose"`
+	OpID    string    `json:"op_id" yaml:"op_id"`
+	Since   time.Time `json:"since" yaml:"since"`
+	Expires time.Time `json:"expires" yaml:"expires"`
+	Proc    *Proc     `json:"holder_process,omitempty" yaml:"holder_process,omitempty"`
 	// Stopped are brokers that operations journaled stopping and not starting again.
 	Stopped []cluster.StoppedBroker `json:"stopped,omitempty" yaml:"stopped,omitempty"`
-	Events  []cluster.OpEvent `json:"events" yaml:"events"` // the latest ones (last 24h), newest last, up to 20
+	Events  []cluster.OpEvent       `json:"events" yaml:"events"` // the latest ones (last 24h), newest last, up to 20
 	nonce   string
 }
 
