@@ -312,6 +312,24 @@ func (e *Engine) restoreSkippedLeaders(ctx context.Context) error {
 
 var errSoftStop = errors.New("interrupted before the batch started")
 
+// waitSay is how often a wait repeats itself when its reason has not changed; downGrace is how
+// long the gate waits for a broker this run does not restart to come back by itself.
+const (
+	waitSay   = 10 * time.Second
+	downGrace = 30 * time.Second
+)
+
+// downOutside lists the fenced brokers of the cluster that are not among left.
+func downOutside(s *cluster.Snapshot, left []int32) []int32 {
+	var out []int32
+	for _, b := range s.Brokers {
+		if b.Fenced && !slices.Contains(left, b.ID) {
+			out = append(out, b.ID)
+		}
+	}
+	return out
+}
+
 // How long the end of a run waits for the cluster's event log: normally, and after an abort.
 const (
 	drainWait = 10 * time.Second
@@ -324,7 +342,7 @@ func (e *Engine) nextBatch(ctx context.Context, soft <-chan struct{}, n int, lef
 	start := e.now()
 	deadline := start.Add(e.Opts.GateTimeout)
 	var lastReasons string
-	var lastSaid time.Time
+	var lastSaid, downSince time.Time
 	for {
 		snap, err := e.Kafka.Snapshot(ctx)
 		if err == nil {
@@ -344,8 +362,19 @@ func (e *Engine) nextBatch(ctx context.Context, soft <-chan struct{}, n int, lef
 				return Batch{}, nil, 0, &GateRefusedError{Cluster: e.Opts.Cluster.Name, Brokers: b.Brokers,
 					Reasons: res.Reasons, Never: true}
 			}
+			if out := downOutside(snap, left); len(out) == 0 {
+				downSince = time.Time{}
+			} else if downSince.IsZero() {
+				downSince = e.now()
+			} else if e.now().Sub(downSince) >= downGrace {
+				// A broker this run does not restart is down, and stays down: waiting out the gate
+				// timeout would only keep the cluster degraded longer.
+				return Batch{}, nil, 0, &GateRefusedError{Cluster: e.Opts.Cluster.Name, Brokers: b.Brokers,
+					Reasons: append(res.Reasons, fmt.Sprintf("broker(s) %s down (fenced) for %s, and this run does not restart them: start them, or `kfleet resume` the operation `kfleet status -c %s` says stopped them",
+						inventory.JoinIDs(out), downGrace, e.Opts.Cluster.Name)), Waited: e.now().Sub(start)}
+			}
 			reasons := strings.Join(res.Reasons, "; ")
-			if reasons != lastReasons || e.now().Sub(lastSaid) >= 10*time.Second {
+			if reasons != lastReasons || e.now().Sub(lastSaid) >= waitSay {
 				urp := snap.Counts.UnderReplicated
 				e.emit(Event{Kind: EventWaiting, Batch: n, Brokers: b.Brokers, Step: StepGate, URP: &urp,
 					Message: fmt.Sprintf("waiting for the safety gate (up to %s): %s", e.Opts.GateTimeout, reasons)})
@@ -452,12 +481,13 @@ func (e *Engine) runBatch(ctx context.Context, n int, batch Batch, snap *cluster
 	var firstHealthy time.Time
 	if err := e.step(ctx, n, ids, StepHealthy, func() error {
 		var err error
-		urpEvery := time.Time{}
+		var said time.Time
+		var saidWhy string
 		firstHealthy, err = e.waiter().Healthy(ctx, ids, e.Opts.HealthyPolls, e.Opts.HealthyTimeout, func(why string, urp int) {
-			if e.now().Sub(urpEvery) >= 2*time.Second {
+			if why != saidWhy || e.now().Sub(said) >= waitSay {
 				e.emit(Event{Kind: EventWaiting, Batch: n, Brokers: ids, Step: StepHealthy, URP: &urp,
 					Message: "waiting for the cluster to be healthy: " + why})
-				urpEvery = e.now()
+				said, saidWhy = e.now(), why
 			}
 		})
 		return err

@@ -238,3 +238,24 @@ func TestJournalRecordsAndResumeSkipsDoneBrokers(t *testing.T) {
 		t.Fatalf("journal.List = %v, %v", list, err)
 	}
 }
+
+// A broker this run does not restart is down and stays down: the gate refuses once it has
+// waited downGrace for it, naming it, instead of waiting out the whole gate timeout.
+func TestEngineRefusesEarlyWhileAnotherBrokerIsDown(t *testing.T) {
+	f := rollouttest.New(3, 3, 12)
+	f.Running[3] = false
+	c := testCluster(3)
+	e, _ := testEngine(t, f, c, 1)
+	e.Opts.Brokers = c.Brokers[:2]
+	e.Opts.GateTimeout = 10 * time.Minute
+	clock := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	e.now = func() time.Time { clock = clock.Add(time.Second); return clock }
+	err := e.Run(context.Background(), nil)
+	var gr *GateRefusedError
+	if !errors.As(err, &gr) || !strings.Contains(err.Error(), "broker(s) 3 down (fenced)") || gr.Waited >= time.Minute {
+		t.Fatalf("err = %v; want the gate refused early (waited %v), naming broker 3 as down", err, gr)
+	}
+	if len(f.Actions()) != 0 {
+		t.Fatalf("actions %v; want none", f.Actions())
+	}
+}

@@ -67,8 +67,18 @@ func PlanBatches(in PlanInput) ([]Batch, error) {
 			planVerb(one, "it", "them"))
 	}
 
+	// Brokers already down (fenced: a run killed after its stop, or a resume of one) go first:
+	// while one is down every other batch finds its partitions under-replicated.
+	down := func(id int32) int {
+		if b, _ := s.Broker(id); b.Fenced {
+			return 0
+		}
+		return 1
+	}
 	order := slices.Clone(in.Brokers)
-	slices.SortFunc(order, func(a, b int32) int { return cmp.Or(strings.Compare(rack[a], rack[b]), cmp.Compare(a, b)) })
+	slices.SortFunc(order, func(a, b int32) int {
+		return cmp.Or(cmp.Compare(down(a), down(b)), strings.Compare(rack[a], rack[b]), cmp.Compare(a, b))
+	})
 	// Both are exact stand-ins for CheckGate on this snapshot, fast enough for the engine to
 	// re-plan on every poll: the index visits only the partitions a set touches, and a
 	// conflicting pair refuses every set that holds it.
@@ -96,6 +106,7 @@ func PlanBatches(in PlanInput) ([]Batch, error) {
 				}
 			}
 		}
+		slices.SortFunc(batch, func(a, b int32) int { return cmp.Or(strings.Compare(rack[a], rack[b]), cmp.Compare(a, b)) })
 		plan = append(plan, Batch{Brokers: batch, Why: planWhy(batch, rack, alone, len(rest) > 0, in.MaxParallel)})
 		left = rest
 	}

@@ -266,6 +266,20 @@ func TestPlanBatchesFencedBrokerIsPlanned(t *testing.T) {
 	}
 }
 
+// A broker already down (a killed run's, being resumed) goes first: while it is down every
+// other batch would find its partitions under-replicated and wait on the gate.
+func TestPlanBatchesDownBrokerFirst(t *testing.T) {
+	s := rackAware.snapshot()
+	s.Brokers[3].Fenced = true // broker 4
+	plan, err := PlanBatches(PlanInput{Snapshot: s, Brokers: []int32{1, 2, 3, 4}, MaxParallel: 1, Now: time.UnixMilli(planLeaderNow)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan) == 0 || !reflect.DeepEqual(plan[0].Brokers, []int32{4}) {
+		t.Fatalf("plan:\n%s\nwant broker 4 (fenced) first", planString(plan))
+	}
+}
+
 // TestPlanBatchesDecidesAsTheGateWould checks the planner's shortcuts (the gate index and the
 // conflicting pairs) against the same greedy plan asking cluster.CheckGate for every decision, over
 // random clusters with racks, fenced brokers, lagging replicas, odd min ISR and a quorum.
@@ -329,7 +343,12 @@ func TestPlanBatchesDecidesAsTheGateWould(t *testing.T) {
 func planByGateAlone(s *cluster.Snapshot, brokers []int32, maxParallel int, gate cluster.GateOptions, now time.Time) [][]int32 {
 	rack := func(id int32) string { b, _ := s.Broker(id); return b.Rack }
 	left := slices.Clone(brokers)
-	slices.SortFunc(left, func(a, b int32) int { return cmp.Or(strings.Compare(rack(a), rack(b)), cmp.Compare(a, b)) })
+	byRack := func(a, b int32) int { return cmp.Or(strings.Compare(rack(a), rack(b)), cmp.Compare(a, b)) }
+	fenced := func(id int32) bool { b, _ := s.Broker(id); return b.Fenced }
+	slices.SortFunc(left, byRack)
+	// Brokers already down come first, each batch listed in rack order.
+	left = append(slices.DeleteFunc(slices.Clone(left), func(id int32) bool { return !fenced(id) }),
+		slices.DeleteFunc(left, fenced)...)
 	var plan [][]int32
 	for len(left) > 0 {
 		batch, rest := []int32{left[0]}, []int32{}
@@ -341,6 +360,7 @@ func planByGateAlone(s *cluster.Snapshot, brokers []int32, maxParallel int, gate
 				rest = append(rest, id)
 			}
 		}
+		slices.SortFunc(batch, byRack)
 		plan, left = append(plan, batch), rest
 	}
 	controller := s.Controller

@@ -119,8 +119,10 @@ func (r *Rolling) Guard() operation.Guard {
 		Cluster: r.Cluster, Deps: r.Deps, OpID: r.OpID, Kind: r.Kind, Purpose: r.Purpose,
 		// Every batch ends with a preferred leader election: a principal that may not elect
 		// must be refused now, not after the first broker has restarted.
-		Needs:    []kafka.Op{kafka.OpElectLeaders},
-		LeaseTTL: r.Settings.LeaseTTL, LeaseWait: r.Settings.LeaseWait,
+		Needs: []kafka.Op{kafka.OpElectLeaders},
+		// A broker another operation left down goes back up (by resuming that one) first.
+		Preflight: r.checkStranded,
+		LeaseTTL:  r.Settings.LeaseTTL, LeaseWait: r.Settings.LeaseWait,
 		Brokers: inventory.BrokerIDs(r.Brokers), Settings: r.Journaled, Resuming: r.Resuming,
 	}
 }

@@ -294,3 +294,57 @@ func TestRestartRefusesAnUnreachableHostBeforeAnyChange(t *testing.T) {
 		t.Errorf("a refused run left a journal: %v", err)
 	}
 }
+
+// A broker left down by an operation that did not finish (halted here; killed in the e2e test)
+// refuses every other rolling run, naming that operation; its own resume brings it back first.
+func TestAStrandedBrokerRefusesOtherRunsUntilItsOperationResumes(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	f := rollouttest.New(3, 3, 6)
+	f.Controller = 1
+	f.StartFails[2] = true
+	d, _ := deps(t, f)
+	c := clusterOf(3)
+	first := restart.New(c, nil, d, settings())
+	var halt *rollout.HaltError
+	if err := first.Execute(ctx, nil); !errors.As(err, &halt) || f.Running[2] {
+		t.Fatalf("err = %v (broker 2 running %v), want a halt with broker 2 down", err, f.Running[2])
+	}
+	f.StartFails[2] = false
+	f.Log = nil
+
+	second := restart.New(c, nil, d, settings())
+	err := second.Execute(ctx, nil)
+	var stranded *rollout.StrandedError
+	if kind, _ := fault.KindOf(err); !errors.As(err, &stranded) || kind != fault.RefusedForNow ||
+		!strings.Contains(err.Error(), "broker 2 stopped by op "+first.OpID()) || !strings.Contains(err.Error(), "kfleet resume "+first.OpID()) {
+		t.Fatalf("err = %v; want refused for now naming broker 2 and op %s to resume", err, first.OpID())
+	}
+	if len(f.Actions()) != 0 {
+		t.Fatalf("a refused run touched %v", f.Actions())
+	}
+	if _, err := second.Plan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := any(second).(operation.Preflighter).Preflight(ctx); !errors.As(err, &stranded) {
+		t.Fatalf("dry run preflight: %v; want the same refusal", err)
+	}
+
+	e, err := journal.Load(d.StateDir, first.OpID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	op, err := operation.Resume(ctx, c, d, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := op.Execute(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.Actions(); len(got) < 2 || got[1] != "start 2" {
+		t.Fatalf("resume did %v; want broker 2 (down) first", got)
+	}
+	if err := restart.New(c, nil, d, settings()).Execute(ctx, nil); err != nil {
+		t.Fatalf("a run after the resume: %v", err)
+	}
+}
