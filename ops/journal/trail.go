@@ -32,11 +32,13 @@ type trailEvent struct {
 	Brokers []int32   `json:"brokers"`
 }
 
-// Apply folds one journaled event (the JSON of an event line's "event") into the trail.
-func (t *Trail) Apply(event json.RawMessage) {
+// Apply folds one journaled event (the JSON of an event line's "event") into the trail, and
+// returns the brokers the event stopped or started: whatever other operations' trails said of
+// them is older news.
+func (t *Trail) Apply(event json.RawMessage) []int32 {
 	var ev trailEvent
 	if json.Unmarshal(event, &ev) != nil {
-		return
+		return nil
 	}
 	switch {
 	case ev.Kind == EventFinished:
@@ -48,17 +50,21 @@ func (t *Trail) Apply(event json.RawMessage) {
 		for _, b := range ev.Brokers {
 			t.Down[b] = ev.Time
 		}
+		return ev.Brokers
 	case ev.Kind == EventStep && ev.Step == StepStart && ev.Status == StatusOK:
 		for _, b := range ev.Brokers {
 			delete(t.Down, b)
 		}
+		return ev.Brokers
 	}
+	return nil
 }
 
-// ApplyLine folds one journal line (record or event) into the trail.
-func (t *Trail) ApplyLine(l []byte) {
+// ApplyLine folds one journal line (record or event) into the trail, like Apply.
+func (t *Trail) ApplyLine(l []byte) []int32 {
 	var raw rawLine
 	if json.Unmarshal(l, &raw) == nil && len(raw.Event) > 0 {
-		t.Apply(raw.Event)
+		return t.Apply(raw.Event)
 	}
+	return nil
 }

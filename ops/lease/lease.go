@@ -214,6 +214,8 @@ type Lease struct {
 	Purpose string
 	TTL     time.Duration
 	Since   time.Time // broker time of the winning claim
+	// TookOver says whose lease this one replaced (Request.TakeOver of a dead holder's); "": none.
+	TookOver string
 
 	key         leaseKey
 	proc        *Proc
@@ -266,8 +268,12 @@ func acquire(ctx context.Context, log *opsLog, req Request) (*Lease, error) {
 	deadline := time.Now().Add(req.Wait)
 	var replay *leaseReplay
 	takenOver, waitedOut := 0, false
+	var tookOver string
 	for {
 		l, holder, err := tryClaim(ctx, log, req, &replay)
+		if l != nil {
+			l.TookOver = tookOver
+		}
 		if err != nil || l != nil {
 			return l, err
 		}
@@ -279,6 +285,7 @@ func acquire(ctx context.Context, log *opsLog, req Request) (*Lease, error) {
 					if err := takeOver(ctx, log, replay, holder, req.Holder, why); err != nil {
 						return nil, err
 					}
+					tookOver = fmt.Sprintf("took over the lease of op %s from %s: %s", holder.OpID, holder.Holder, why)
 					break
 				}
 				if !waitedOut {

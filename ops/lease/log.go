@@ -211,9 +211,18 @@ func (s *leaseReplay) apply(r opsRecord) {
 			s.trails[k.opID] = t
 		}
 		t.holder = b.Holder
-		t.trail.ApplyLine(b.Line)
-		if t.trail.Finished || len(t.trail.Down) == 0 {
-			delete(s.trails, k.opID)
+		for _, id := range t.trail.ApplyLine(b.Line) {
+			// The latest stop or start of a broker is the one that counts.
+			for op, other := range s.trails {
+				if op != k.opID {
+					delete(other.trail.Down, id)
+				}
+			}
+		}
+		for op, other := range s.trails {
+			if other.trail.Finished || len(other.trail.Down) == 0 {
+				delete(s.trails, op)
+			}
 		}
 	case recEvent:
 		s.evs = append(s.evs, cluster.OpEvent{Time: r.Time, OpID: b.OpID, Holder: b.Holder, Kind: b.Kind,

@@ -84,6 +84,9 @@ func TestResumeTakesOverADeadHoldersLease(t *testing.T) {
 	if d := time.Since(t0); d > 5*time.Second {
 		t.Fatalf("took %s to take over a provably dead holder's lease; want at once", d)
 	}
+	if !strings.Contains(l.TookOver, "took over the lease of op op-dead from bob@elsewhere pid 7") {
+		t.Fatalf("TookOver = %q", l.TookOver)
+	}
 	st, err := Read(ctx, cl, "fake")
 	if err != nil || !st.Held || st.OpID != "op-dead" || st.Proc == nil || st.Proc.PID != os.Getpid() || st.Proc.Start != self.Start {
 		t.Fatalf("after takeover: %+v, %v; want op-dead held by this process", st, err)

@@ -79,6 +79,9 @@ func (g Guard) Run(ctx context.Context, body func(ctx context.Context, s *Sessio
 	if err != nil {
 		return err
 	}
+	if held.TookOver != "" {
+		g.Deps.Sayf("cluster %s: %s", name, held.TookOver)
+	}
 	// After an abort, the journal's copy and the release share one short deadline.
 	var abortBy time.Time
 	windDown := func(normal time.Duration) (context.Context, context.CancelFunc) {
