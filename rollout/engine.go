@@ -103,6 +103,10 @@ type Engine struct {
 	// (a produce can stall for a second while the log's leader moves).
 	leaseEvents chan Event
 	leaseDone   chan struct{}
+
+	mu       sync.Mutex // guards where, for the interrupt report
+	where    string     // the step under way, e.g. "wait-healthy"
+	waitsFor string     // what the latest wait said it waits for
 }
 
 // GateRefusedError says the safety gate did not open: nothing in the refused batch was touched.
@@ -265,7 +269,7 @@ func (e *Engine) Run(ctx context.Context, soft <-chan struct{}) error {
 		if n > e.batches {
 			e.batches = n
 		}
-		if err := e.runBatch(ctx, n, batch, snap, gateWait); err != nil {
+		if err := e.runBatch(ctx, soft, n, batch, snap, gateWait); err != nil {
 			return err
 		}
 		for _, id := range batch.Brokers {
@@ -398,11 +402,14 @@ func (e *Engine) nextBatch(ctx context.Context, soft <-chan struct{}, n int, lef
 }
 
 // runBatch takes one batch down and brings it back healthy.
-func (e *Engine) runBatch(ctx context.Context, n int, batch Batch, snap *cluster.Snapshot, gateWait time.Duration) error {
+func (e *Engine) runBatch(ctx context.Context, soft <-chan struct{}, n int, batch Batch, snap *cluster.Snapshot, gateWait time.Duration) error {
 	began := e.now()
 	brokers := e.brokersOf(batch.Brokers)
 	ids := batch.Brokers
 	e.emit(Event{Kind: EventBatchStart, Batch: n, Brokers: ids, Message: batch.Why})
+	batchDone := make(chan struct{})
+	defer close(batchDone)
+	go e.reportInterrupt(soft, batchDone, n, ids)
 	led := ledBy(snap, ids)
 
 	fail := func(step string, err error, stopped bool) error {
@@ -484,10 +491,16 @@ func (e *Engine) runBatch(ctx context.Context, n int, batch Batch, snap *cluster
 		var said time.Time
 		var saidWhy string
 		firstHealthy, err = e.waiter().Healthy(ctx, ids, e.Opts.HealthyPolls, e.Opts.HealthyTimeout, func(why string, urp int) {
-			if why != saidWhy || e.now().Sub(said) >= waitSay {
-				e.emit(Event{Kind: EventWaiting, Batch: n, Brokers: ids, Step: StepHealthy, URP: &urp,
-					Message: "waiting for the cluster to be healthy: " + why})
-				said, saidWhy = e.now(), why
+			// "cluster unreadable: <error>" is one reason whatever the error says this time.
+			key, _, _ := strings.Cut(why, ": ")
+			if key != saidWhy || e.now().Sub(said) >= waitSay {
+				ev := Event{Kind: EventWaiting, Batch: n, Brokers: ids, Step: StepHealthy,
+					Message: "waiting for the cluster to be healthy: " + why}
+				if urp >= 0 {
+					ev.URP = &urp
+				}
+				e.emit(ev)
+				said, saidWhy = e.now(), key
 			}
 		})
 		return err
@@ -521,6 +534,29 @@ func (e *Engine) runBatch(ctx context.Context, n int, batch Batch, snap *cluster
 	e.emit(Event{Kind: EventBatchDone, Batch: n, Brokers: ids, Timings: t,
 		Message: fmt.Sprintf("broker(s) %s restarted and the cluster is healthy (%.1fs)", inventory.JoinIDs(ids), t.Total)})
 	return nil
+}
+
+// reportInterrupt tells the operator, when the first interrupt arrives during a batch, why the
+// batch still runs and what it waits for: with every broker dead it cannot finish, and only the
+// second interrupt ends kfleet.
+func (e *Engine) reportInterrupt(soft <-chan struct{}, batchDone <-chan struct{}, n int, ids []int32) {
+	if soft == nil {
+		return
+	}
+	select {
+	case <-batchDone:
+		return
+	case <-soft:
+	}
+	e.mu.Lock()
+	where, waits := e.where, e.waitsFor
+	e.mu.Unlock()
+	msg := fmt.Sprintf("interrupted: batch %d (broker(s) %s) is at step %s and is brought back before kfleet stops", n, inventory.JoinIDs(ids), where)
+	if waits != "" {
+		msg += "; it waits for: " + waits
+	}
+	msg += fmt.Sprintf("; if it cannot finish, interrupt again to abort now, then `kfleet resume %s`", e.Opts.OpID)
+	e.emit(Event{Kind: EventWaiting, Batch: n, Brokers: ids, Step: where, Message: msg})
 }
 
 // step emits started/ok/failed around fn.
@@ -659,6 +695,14 @@ func (e *Engine) emit(ev Event) {
 	}
 	ev.Time = e.now()
 	ev.Op = e.Opts.OpID
+	e.mu.Lock()
+	switch {
+	case ev.Kind == EventStep && ev.Status == StatusStarted:
+		e.where, e.waitsFor = ev.Step, ""
+	case ev.Kind == EventWaiting && !strings.HasPrefix(ev.Message, "interrupted:"):
+		e.waitsFor = ev.Message
+	}
+	e.mu.Unlock()
 	if e.Opts.Cluster != nil {
 		ev.Cluster = e.Opts.Cluster.Name
 	}

@@ -93,7 +93,11 @@ func (w Waiter) Healthy(ctx context.Context, ids []int32, polls int, timeout tim
 		snap, err := w.Kafka.Snapshot(ctx)
 		if err != nil {
 			streak = 0
-			return false, "cluster unreadable: " + err.Error(), nil
+			why := "cluster unreadable: " + err.Error()
+			if onWait != nil {
+				onWait(why, -1)
+			}
+			return false, why, nil
 		}
 		c := snap.Counts
 		if c.UnderReplicated == 0 && c.UnderMinISR == 0 && c.Offline == 0 && allAlive(snap, ids) {
