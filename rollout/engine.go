@@ -424,6 +424,11 @@ func (e *Engine) runBatch(ctx context.Context, soft <-chan struct{}, n int, batc
 	}
 
 	before, err := e.processes(ctx, brokers)
+	if ie := (*host.IdentityError)(nil); errors.As(err, &ie) {
+		// The inventory is wrong about a host: nothing was touched, and resuming cannot help.
+		e.emit(Event{Kind: EventHalted, Batch: n, Brokers: ids, Step: StepPreStop, Status: StatusFailed, Message: err.Error()})
+		return err
+	}
 	if err != nil {
 		return fail(StepPreStop, err, false)
 	}

@@ -11,16 +11,19 @@ import (
 // Health is the verdict on one cluster: the inventory compared with what Kafka reports.
 // Its JSON shape is the `status -o json` contract (SPEC section 4).
 type Health struct {
-	Name              string             `json:"name" yaml:"name"`
-	Healthy           bool               `json:"healthy" yaml:"healthy"`
-	Error             string             `json:"error" yaml:"error"`
-	Controller        int32              `json:"controller" yaml:"controller"`
-	Partitions        int                `json:"partitions" yaml:"partitions"`
-	UnderReplicated   int                `json:"under_replicated" yaml:"under_replicated"`
-	UnderMinISR       int                `json:"under_min_isr" yaml:"under_min_isr"`
-	Offline           int                `json:"offline" yaml:"offline"`
-	Reassigning       int                `json:"reassigning" yaml:"reassigning"`
-	Lease             *LeaseHolder       `json:"lease" yaml:"lease"`
+	Name            string       `json:"name" yaml:"name"`
+	Healthy         bool         `json:"healthy" yaml:"healthy"`
+	Error           string       `json:"error" yaml:"error"`
+	Controller      int32        `json:"controller" yaml:"controller"`
+	Partitions      int          `json:"partitions" yaml:"partitions"`
+	UnderReplicated int          `json:"under_replicated" yaml:"under_replicated"`
+	UnderMinISR     int          `json:"under_min_isr" yaml:"under_min_isr"`
+	Offline         int          `json:"offline" yaml:"offline"`
+	Reassigning     int          `json:"reassigning" yaml:"reassigning"`
+	Lease           *LeaseHolder `json:"lease" yaml:"lease"`
+	// Stopped are the brokers down now that an operation journaled stopping and never started
+	// again (MarkStopped): who left them down and what to run.
+	Stopped           []StoppedBroker    `json:"stopped_by_operations,omitempty" yaml:"stopped_by_operations,omitempty"`
 	Events            []OpEvent          `json:"events" yaml:"events"` // latest operation events, newest last
 	Versions          []string           `json:"versions" yaml:"versions"`
 	MetadataVersion   *int16             `json:"metadata_version" yaml:"metadata_version"` // finalized feature level; null: unknown
@@ -64,6 +67,11 @@ type BrokerProcess struct {
 	// KafkaProcesses counts kafka.Kafka processes on the host, so "not running" can say whether
 	// another broker process (started with a different config) was there.
 	KafkaProcesses int
+	// NodeID is the node id the process was started with (node.id, else broker.id, in its config
+	// file or a --override), when HasNodeID: it tells whether the host runs the broker the
+	// inventory says it does.
+	NodeID    int32
+	HasNodeID bool
 }
 
 // BrokerHealth is one broker: the inventory's view joined with Kafka's and the host's.
@@ -80,6 +88,11 @@ type BrokerHealth struct {
 	Leaders         int    `json:"leaders" yaml:"leaders"`
 	Replicas        int    `json:"replicas" yaml:"replicas"`
 	UnderReplicated int    `json:"under_replicated" yaml:"under_replicated"`
+	// Identity: set only when the broker's host or Kafka disagree with the inventory about which
+	// broker this is. NodeIDMismatch is the node id the Kafka process on the inventory's host was
+	// started with; EndpointMismatch is where Kafka has this broker id registered (host:port).
+	NodeIDMismatch   *int32 `json:"node_id_mismatch,omitempty" yaml:"node_id_mismatch,omitempty"`
+	EndpointMismatch string `json:"endpoint_mismatch,omitempty" yaml:"endpoint_mismatch,omitempty"`
 }
 
 // problemSample is how many partitions a verdict names.
@@ -111,6 +124,11 @@ func Assess(c *inventory.Cluster, s *Snapshot, procs map[int32]BrokerProcess, pr
 		case p.Running:
 			b.Version = p.Version
 			versions[p.Version] = true
+			if p.HasNodeID && p.NodeID != ib.ID {
+				id := p.NodeID
+				b.NodeIDMismatch = &id
+				h.Warnings = append(h.Warnings, b.nodeIDWarning())
+			}
 		case procs != nil:
 			b.VersionError = "no Kafka process running"
 			processGone = true
@@ -168,6 +186,56 @@ func Unreachable(c *inventory.Cluster, err error) Health {
 	}
 	h.Problems = []string{err.Error()}
 	return h
+}
+
+// MarkStopped keeps, of the brokers the ops log says operations stopped and did not start
+// again, those that are down now, and names each (and what to run) among the problems.
+func (h *Health) MarkStopped(stopped []StoppedBroker) {
+	for _, s := range stopped {
+		i := slices.IndexFunc(h.Brokers, func(b BrokerHealth) bool { return b.ID == s.Broker })
+		if i >= 0 && h.Brokers[i].Alive {
+			continue
+		}
+		h.Stopped = append(h.Stopped, s)
+		h.Problems = append(h.Problems, s.Explain())
+	}
+}
+
+// MarkEndpointMismatch records that Kafka has inventory broker id registered at registeredAt
+// (host:port), which is not its inventory host, and warns. The caller decides that the two are
+// different machines (names resolve, and this package does no I/O).
+func (h *Health) MarkEndpointMismatch(id int32, registeredAt string) {
+	for i := range h.Brokers {
+		if b := &h.Brokers[i]; b.ID == id && b.InInventory {
+			b.EndpointMismatch = registeredAt
+			h.Warnings = append(h.Warnings, b.endpointWarning())
+			return
+		}
+	}
+}
+
+// IdentityWarnings are the broker's identity problems in words, as its cluster's Warnings carry
+// them: status prints them even when it prints no other warning, since acting on a broker whose
+// inventory entry is wrong would act on another broker.
+func (b BrokerHealth) IdentityWarnings() []string {
+	var out []string
+	if b.NodeIDMismatch != nil {
+		out = append(out, b.nodeIDWarning())
+	}
+	if b.EndpointMismatch != "" {
+		out = append(out, b.endpointWarning())
+	}
+	return out
+}
+
+func (b BrokerHealth) nodeIDWarning() string {
+	return fmt.Sprintf("broker %d (%s): the Kafka process on its host was started as broker %d, not broker %d: check the inventory",
+		b.ID, b.Host, *b.NodeIDMismatch, b.ID)
+}
+
+func (b BrokerHealth) endpointWarning() string {
+	return fmt.Sprintf("broker %d (%s): Kafka has it registered at %s; the inventory's host differs: check the inventory",
+		b.ID, b.Host, b.EndpointMismatch)
 }
 
 func brokerState(b BrokerHealth) string {

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kfleet/kfleet/inventory"
 )
@@ -115,5 +116,67 @@ func TestBrokerStateLabel(t *testing.T) {
 		if got := tt.b.StateLabel(tt.unreachable); got != tt.want {
 			t.Errorf("%+v (unreachable %v): %q, want %q", tt.b, tt.unreachable, got, tt.want)
 		}
+	}
+}
+
+// A host whose Kafka process was started as another broker (the inventory's ids swapped) is a
+// warning naming both, carried on the broker for -o json; a process whose node id is unknown or
+// right is not.
+func TestAssessWarnsWhenAHostRunsAnotherBroker(t *testing.T) {
+	withID := func(id int32) BrokerProcess {
+		return BrokerProcess{Running: true, Version: "4.1.1", NodeID: id, HasNodeID: true}
+	}
+	procs := map[int32]BrokerProcess{1: withID(1), 2: withID(3), 3: running("4.1.1")}
+	h := Assess(healthCluster(), healthSnapshot(nil, []int32{1, 2, 3}), procs, nil)
+	if !h.Healthy {
+		t.Errorf("a misaddressed inventory is a warning, not a problem: %v", h.Problems)
+	}
+	want := "broker 2 (k2): the Kafka process on its host was started as broker 3, not broker 2: check the inventory"
+	if !slices.Contains(h.Warnings, want) {
+		t.Errorf("warnings %q lack %q", h.Warnings, want)
+	}
+	for _, b := range h.Brokers {
+		switch got := b.NodeIDMismatch; {
+		case b.ID == 2 && (got == nil || *got != 3):
+			t.Errorf("broker 2: node id mismatch %v, want 3", got)
+		case b.ID != 2 && got != nil:
+			t.Errorf("broker %d: node id mismatch %d, want none", b.ID, *got)
+		}
+		if b.ID == 2 && !slices.Equal(b.IdentityWarnings(), []string{want}) {
+			t.Errorf("broker 2 identity warnings = %q", b.IdentityWarnings())
+		}
+	}
+}
+
+func TestMarkEndpointMismatch(t *testing.T) {
+	h := Assess(healthCluster(), healthSnapshot(nil, []int32{1, 2, 3}), nil, nil)
+	before := len(h.Warnings)
+	h.MarkEndpointMismatch(2, "k3:9092")
+	h.MarkEndpointMismatch(9, "k9:9092") // not a broker of the cluster: nothing to mark
+	want := "broker 2 (k2): Kafka has it registered at k3:9092; the inventory's host differs: check the inventory"
+	if len(h.Warnings) != before+1 || h.Warnings[before] != want {
+		t.Errorf("warnings = %q, want %q added", h.Warnings, want)
+	}
+	for _, b := range h.Brokers {
+		if got := b.EndpointMismatch; (b.ID == 2) != (got == "k3:9092") || (b.ID != 2 && got != "") {
+			t.Errorf("broker %d: endpoint mismatch %q", b.ID, got)
+		}
+	}
+	if got := h.Brokers[1].IdentityWarnings(); !slices.Equal(got, []string{want}) {
+		t.Errorf("broker 2 identity warnings = %q", got)
+	}
+}
+
+// Status names the operation that left a broker down, and only for brokers that are down.
+func TestMarkStoppedNamesTheOperationOfADownBroker(t *testing.T) {
+	h := Health{Brokers: []BrokerHealth{{ID: 1, Alive: true}, {ID: 2, Registered: true, Fenced: true}}}
+	at := time.Date(2026, 12, 1, 12, 1, 7, 0, time.UTC)
+	h.MarkStopped([]StoppedBroker{
+		{Broker: 1, OpID: "op-old", Holder: "a@h pid 1", At: at},                           // up again: not news
+		{Broker: 2, OpID: "op-x", Holder: "a@h pid 2", At: at, Gone: "pid 2 on h is gone"}, // down, holder dead
+	})
+	if len(h.Stopped) != 1 || h.Stopped[0].Broker != 2 || len(h.Problems) != 1 ||
+		!strings.Contains(h.Problems[0], "broker 2 stopped by op op-x") || !strings.Contains(h.Problems[0], "run `kfleet resume op-x`") {
+		t.Fatalf("stopped %+v, problems %q", h.Stopped, h.Problems)
 	}
 }

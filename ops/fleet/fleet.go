@@ -1,6 +1,7 @@
 // Package fleet collects the health of many clusters at once (Collect): for each, a snapshot
 // over Kafka, its lease and latest events, and (with an SSH runner) the Kafka process on every
-// broker's host, judged by cluster.Assess. One slow or unreachable cluster never holds the
+// broker's host, judged by cluster.Assess, plus a warning for each inventory broker Kafka has
+// registered at another host (flagEndpoints). One slow or unreachable cluster never holds the
 // others back.
 //
 // It may import the other ops packages (cluster, kafka, lease, host, ssh) and inventory; none of
@@ -11,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"sync"
 	"time"
 
@@ -88,7 +90,9 @@ func collectCluster(ctx context.Context, c *inventory.Cluster, o Options) cluste
 		return cluster.Unreachable(c, err)
 	}
 	h := cluster.Assess(c, snap, procs, procErrs)
+	flagEndpoints(ctx, &h, net.DefaultResolver.LookupHost)
 	h.Lease = lease.LeaseHolder()
+	h.MarkStopped(lease.Stopped)
 	h.MetadataVersion = mv
 	h.Events = lease.Events
 	return h

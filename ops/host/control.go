@@ -19,11 +19,16 @@ func (h *Control) Service(ctx context.Context, b *inventory.Broker, action Servi
 	return RunService(ctx, h.SSH, b, action)
 }
 
-// Process reports the broker's Kafka process.
+// Process reports the broker's Kafka process. A host whose process was started as another
+// broker is an *IdentityError: every operation asks this before it acts on a host, so a wrong
+// inventory refuses the run instead of stopping a broker the safety gate did not judge.
 func (h *Control) Process(ctx context.Context, b *inventory.Broker) (cluster.BrokerProcess, error) {
 	p, err := ProbeBrokerProcess(ctx, h.SSH, ssh.TargetFor(b), b.Install.ConfigFile)
 	if err != nil {
 		return p, fmt.Errorf("broker %d: %w", b.ID, err)
+	}
+	if err := CheckIdentity(b, p); err != nil {
+		return p, err
 	}
 	return p, nil
 }

@@ -14,10 +14,25 @@ import (
 	"github.com/kfleet/kfleet/ops/ssh"
 )
 
+// nodeIDFunc defines node_id, which prints the node id a Kafka process was started with, read
+// from stdin: its config file, then its command line's --override values. It reads them as Kafka
+// does: node.id, else broker.id; java.util.Properties syntax (spaces around "=", ":" or a space
+// as the separator); the last assignment wins, so an --override wins over the file. It prints
+// nothing when neither key is set. POSIX sh.
+const nodeIDFunc = `node_id() {
+  props=$(cat)
+  for key in 'node\.id' 'broker\.id'; do
+    v=$(printf '%s\n' "$props" | sed -n "s/^[[:space:]]*$key[[:space:]]*[=:[:space:]][[:space:]]*\([^[:space:]]*\).*/\1/p" | tail -n 1)
+    if [ -n "$v" ]; then printf '%s\n' "$v"; return 0; fi
+  done
+}
+`
+
 // processProbe finds the broker's java process on the host: the kafka.Kafka process started with
 // this broker's server.properties (the same file, whatever path spelled it), and reads its start
-// time and the Kafka version from its classpath. POSIX sh; $1 is the config file.
-const processProbe = `cfg=$1
+// time, the Kafka version from its classpath and the node id it was started with (so a host that
+// runs another broker than the inventory says can be told). POSIX sh; $1 is the config file.
+const processProbe = nodeIDFunc + `cfg=$1
 printf 'boot_id=%s\n' "$(cat /proc/sys/kernel/random/boot_id 2>/dev/null)"
 match= n=0
 for f in $(grep -l -a -F -e kafka.Kafka /proc/[0-9]*/cmdline 2>/dev/null); do
@@ -44,7 +59,9 @@ if [ -z "$ver" ]; then
     done
   done
 fi
-printf 'running=1\npid=%s\nstart_ticks=%s\nversion=%s\n' "$match" "$start" "$ver"
+# The newline after the file keeps an --override off a last line that has none.
+nid=$({ cat "$cfg" 2>/dev/null; echo; tr '\0' '\n' 2>/dev/null < "/proc/$match/cmdline" | sed -n -e '/^--override$/{n;p;}' -e 's/^--override=//p'; } | node_id)
+printf 'running=1\npid=%s\nstart_ticks=%s\nversion=%s\nnode_id=%s\n' "$match" "$start" "$ver" "$nid"
 `
 
 // ProbeBrokerProcess asks the broker's host about its Kafka process over SSH.
@@ -88,6 +105,8 @@ func parseProcessProbe(out []byte) (cluster.BrokerProcess, error) {
 			p.StartTicks, err = strconv.ParseUint(v, 10, 64)
 		case "version":
 			p.Version = v
+		case "node_id":
+			p.NodeID, p.HasNodeID = parseNodeID(v)
 		}
 		if err != nil {
 			return cluster.BrokerProcess{}, fmt.Errorf("process probe: bad %s %q", k, v)
@@ -97,6 +116,17 @@ func parseProcessProbe(out []byte) (cluster.BrokerProcess, error) {
 		return cluster.BrokerProcess{}, fmt.Errorf("process probe printed no answer: %q", truncate(string(out), 200))
 	}
 	return p, nil
+}
+
+// parseNodeID reads the probe's node_id. None is known when the config sets none, sets one
+// Kafka could not have started with (its file may have been edited since), or sets a negative
+// one (broker.id=-1 asks ZooKeeper-mode Kafka to generate an id): nothing to compare then.
+func parseNodeID(v string) (int32, bool) {
+	id, err := strconv.ParseInt(v, 10, 32)
+	if err != nil || id < 0 {
+		return 0, false
+	}
+	return int32(id), true
 }
 
 func truncate(s string, n int) string {

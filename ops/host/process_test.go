@@ -19,8 +19,14 @@ func TestParseProcessProbe(t *testing.T) {
 		want    cluster.BrokerProcess
 		wantErr string
 	}{
-		{"running", "boot_id=b1\nkafka_processes=3\nrunning=1\npid=42\nstart_ticks=777\nversion=4.1.1\n",
-			cluster.BrokerProcess{Running: true, PID: 42, StartTicks: 777, Version: "4.1.1", BootID: "b1", KafkaProcesses: 3}, ""},
+		{"running", "boot_id=b1\nkafka_processes=3\nrunning=1\npid=42\nstart_ticks=777\nversion=4.1.1\nnode_id=3\n",
+			cluster.BrokerProcess{Running: true, PID: 42, StartTicks: 777, Version: "4.1.1", BootID: "b1", KafkaProcesses: 3,
+				NodeID: 3, HasNodeID: true}, ""},
+		{"node id 0 is an id", "running=1\npid=42\nnode_id=0\n", cluster.BrokerProcess{Running: true, PID: 42, HasNodeID: true}, ""},
+		{"config sets no node id", "running=1\npid=42\nnode_id=\n", cluster.BrokerProcess{Running: true, PID: 42}, ""},
+		{"an older probe prints no node id", "running=1\npid=42\n", cluster.BrokerProcess{Running: true, PID: 42}, ""},
+		{"broker.id=-1 is generated, not known", "running=1\npid=42\nnode_id=-1\n", cluster.BrokerProcess{Running: true, PID: 42}, ""},
+		{"a node id Kafka could not start with is not known", "running=1\npid=42\nnode_id=3x\n", cluster.BrokerProcess{Running: true, PID: 42}, ""},
 		{"stopped", "boot_id=b1\nkafka_processes=0\nrunning=0\n", cluster.BrokerProcess{BootID: "b1"}, ""},
 		{"motd noise is ignored", "Welcome to host\nboot_id=b\nrunning=0\n", cluster.BrokerProcess{BootID: "b"}, ""},
 		{"no answer", "sh: 1: grep: not found\n", cluster.BrokerProcess{}, "printed no answer"},
@@ -42,53 +48,102 @@ func TestParseProcessProbe(t *testing.T) {
 	}
 }
 
+// startFakeBroker starts a process whose argv looks like a Kafka broker's:
+// java -cp CP kafka.Kafka ARGS..., in dir. It is killed when the test ends.
+func startFakeBroker(t *testing.T, dir, cp string, args ...string) *exec.Cmd {
+	t.Helper()
+	// bash -c 'sleep; true' keeps bash itself alive with the fake java argv.
+	cmd := exec.Command("bash", append([]string{"-c", "sleep 30; true", "java", "-cp", cp, "kafka.Kafka"}, args...)...)
+	cmd.Dir = dir
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	time.Sleep(100 * time.Millisecond)
+	return cmd
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// runProbe runs the real probe script locally, as the broker's host would over SSH.
+func runProbe(t *testing.T, cfg string) cluster.BrokerProcess {
+	t.Helper()
+	out, err := exec.Command("sh", "-c", processProbe, "kfleet-probe", cfg).CombinedOutput()
+	if err != nil {
+		t.Fatalf("probe: %v: %s", err, out)
+	}
+	p, err := parseProcessProbe(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 // TestProcessProbeFindsTheBrokerByItsConfig runs the real probe script against fake broker
-// processes: two "brokers" on one host, told apart by their server.properties.
+// processes: two "brokers" on one host, told apart by their server.properties, each reporting the
+// node id it was started with.
 func TestProcessProbeFindsTheBrokerByItsConfig(t *testing.T) {
 	dir := t.TempDir()
 	cfg1, cfg2 := filepath.Join(dir, "one.properties"), filepath.Join(dir, "two.properties")
-	for _, f := range []string{cfg1, cfg2} {
-		if err := os.WriteFile(f, nil, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	start := func(cp, cfgArg string) *exec.Cmd {
-		// bash -c 'sleep; true' keeps bash itself alive with the fake java argv.
-		cmd := exec.Command("bash", "-c", "sleep 30; true", "java", "-cp", cp, "kafka.Kafka", cfgArg)
-		cmd.Dir = dir
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-		return cmd
-	}
-	one := start("/opt/k/releases/4.1.1/libs/kafka-clients-4.1.1.jar:/opt/k/releases/4.1.1/libs/kafka_2.13-4.1.1.jar", cfg1)
-	two := start("/opt/k/releases/4.2.0/libs/kafka_2.13-4.2.0.jar", "two.properties") // relative to its cwd
-	time.Sleep(100 * time.Millisecond)
+	writeFile(t, cfg1, "# broker one\nnode.id=1\n")
+	writeFile(t, cfg2, "node.id=7") // no newline at the end; the command line overrides it
+	one := startFakeBroker(t, dir, "/opt/k/releases/4.1.1/libs/kafka-clients-4.1.1.jar:/opt/k/releases/4.1.1/libs/kafka_2.13-4.1.1.jar", cfg1)
+	two := startFakeBroker(t, dir, "/opt/k/releases/4.2.0/libs/kafka_2.13-4.2.0.jar", "two.properties", // relative to its cwd
+		"--override", "node.id=2")
 
-	probe := func(cfg string) cluster.BrokerProcess {
-		out, err := exec.Command("sh", "-c", processProbe, "kfleet-probe", cfg).CombinedOutput()
-		if err != nil {
-			t.Fatalf("probe: %v: %s", err, out)
-		}
-		p, err := parseProcessProbe(out)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return p
+	if p := runProbe(t, cfg1); !p.Running || p.PID != one.Process.Pid || p.Version != "4.1.1" || p.StartTicks == 0 ||
+		!p.HasNodeID || p.NodeID != 1 {
+		t.Errorf("broker one: %+v, want pid %d version 4.1.1 node id 1", p, one.Process.Pid)
 	}
-	if p := probe(cfg1); !p.Running || p.PID != one.Process.Pid || p.Version != "4.1.1" || p.StartTicks == 0 {
-		t.Errorf("broker one: %+v, want pid %d version 4.1.1", p, one.Process.Pid)
+	if p := runProbe(t, cfg2); !p.Running || p.PID != two.Process.Pid || p.Version != "4.2.0" || !p.HasNodeID || p.NodeID != 2 {
+		t.Errorf("broker two: %+v, want pid %d version 4.2.0 node id 2 (its --override)", p, two.Process.Pid)
 	}
-	if p := probe(cfg2); !p.Running || p.PID != two.Process.Pid || p.Version != "4.2.0" {
-		t.Errorf("broker two: %+v, want pid %d version 4.2.0", p, two.Process.Pid)
-	}
-	if p := probe(filepath.Join(dir, "absent.properties")); p.Running || p.KafkaProcesses < 2 {
+	if p := runProbe(t, filepath.Join(dir, "absent.properties")); p.Running || p.KafkaProcesses < 2 || p.HasNodeID {
 		t.Errorf("absent broker: %+v, want not running with 2 kafka processes seen", p)
 	}
-	if p := probe(cfg1); p.BootID == "" {
+	if p := runProbe(t, cfg1); p.BootID == "" {
 		t.Errorf("boot id missing: %+v", p)
 	} else if _, err := strconv.Atoi(p.BootID); err == nil {
 		t.Errorf("boot id %q looks like a number", p.BootID)
+	}
+}
+
+// TestNodeIDFunc pins how the probe reads a node id from a config file (and --override values
+// after it) the way Kafka does.
+func TestNodeIDFunc(t *testing.T) {
+	tests := []struct {
+		name, props, want string
+	}{
+		{"node.id", "process.roles=broker\nnode.id=3\n", "3"},
+		{"broker.id when node.id is not set", "broker.id=4\n", "4"},
+		{"node.id wins over broker.id", "node.id=5\nbroker.id=4\n", "5"},
+		{"the last assignment wins", "node.id=1\nnode.id=6\n", "6"},
+		{"spaces around the separator", "  node.id = 7  \n", "7"},
+		{"colon separator", "node.id:8\n", "8"},
+		{"space separator", "node.id 9\n", "9"},
+		{"carriage returns", "node.id=10\r\n", "10"},
+		{"comments are not assignments", "#node.id=1\n! node.id=2\nnode.id=11\n", "11"},
+		{"a longer key is another key", "node.identity=1\nnode.id.x=2\nnodexid=3\n", ""},
+		{"controller.quorum node ids are not it", "controller.quorum.voters=1@h:9093\ncontroller.node.id=4\n", ""},
+		{"neither set", "log.dirs=/data\n", ""},
+		{"empty file", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := filepath.Join(t.TempDir(), "server.properties")
+			writeFile(t, f, tt.props)
+			out, err := exec.Command("sh", "-c", nodeIDFunc+`node_id < "$1"`, "sh", f).CombinedOutput()
+			if err != nil {
+				t.Fatalf("node_id: %v: %s", err, out)
+			}
+			if got := strings.TrimSpace(string(out)); got != tt.want {
+				t.Errorf("node_id of %q = %q, want %q", tt.props, got, tt.want)
+			}
+		})
 	}
 }

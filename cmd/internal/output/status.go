@@ -108,12 +108,19 @@ func printClusterNotes(w io.Writer, c cluster.Health, verbose bool) {
 				c.Lease.Since.Local().Format("15:04:05"), e.Message)
 		}
 	}
-	if verbose || len(c.Problems) > 0 {
+	allWarnings := verbose || len(c.Problems) > 0
+	if allWarnings {
 		for _, warn := range c.Warnings {
 			fmt.Fprintf(w, "  ! %s\n", warn)
 		}
 	}
 	for _, b := range c.Brokers {
+		if !allWarnings {
+			// A broker whose inventory entry is wrong is the wrong one to act on: always say so.
+			for _, warn := range b.IdentityWarnings() {
+				fmt.Fprintf(w, "  ! %s\n", warn)
+			}
+		}
 		if b.VersionError != "" && (verbose || b.Alive) {
 			fmt.Fprintf(w, "  ! broker %d (%s): version unknown: %s\n", b.ID, b.Host, b.VersionError)
 		}
