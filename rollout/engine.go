@@ -63,8 +63,10 @@ type Options struct {
 	// Verify runs on each started broker once it is registered, before the cluster is waited
 	// on (deploy confirms the process runs the new release here). Nil: nothing checked.
 	Verify func(ctx context.Context, b *inventory.Broker) error
-	// Skip holds brokers already done (resume).
-	Skip map[int32]bool
+	// Skip holds brokers already done (resume); Closing, those of them a killed run restarted
+	// without confirming the cluster healthy after (the run waits for it before their leaders).
+	Skip    map[int32]bool
+	Closing []int32
 }
 
 // Defaults fills unset timeouts with the documented defaults.
@@ -298,6 +300,18 @@ func (e *Engine) restoreSkippedLeaders(ctx context.Context) error {
 	if len(skipped) == 0 {
 		return nil
 	}
+	if len(e.Opts.Closing) > 0 {
+		ids := e.Opts.Closing
+		if err := e.step(ctx, 0, ids, StepHealthy, func() error {
+			_, err := e.waiter().Healthy(ctx, ids, e.Opts.HealthyPolls, e.Opts.HealthyTimeout, nil)
+			return err
+		}); err != nil {
+			if ctx.Err() != nil {
+				return e.aborted(ids, StepHealthy)
+			}
+			return e.halt(&HaltError{OpID: e.Opts.OpID, Brokers: ids, Step: StepHealthy, Err: err})
+		}
+	}
 	snap, err := e.Kafka.Snapshot(ctx)
 	if err != nil {
 		return e.halt(&HaltError{OpID: e.Opts.OpID, Brokers: skipped, Step: StepElect, Err: err})
@@ -337,7 +351,7 @@ func downOutside(s *cluster.Snapshot, left []int32) []int32 {
 // How long the end of a run waits for the cluster's event log: normally, and after an abort.
 const (
 	drainWait = 10 * time.Second
-	abortWait = time.Second
+	abortWait = 500 * time.Millisecond
 )
 
 // nextBatch waits (bounded) until the first batch of a fresh plan may go down, re-planning on

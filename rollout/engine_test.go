@@ -220,9 +220,9 @@ func TestJournalRecordsAndResumeSkipsDoneBrokers(t *testing.T) {
 	}
 
 	f.StartFails[3] = false
-	skip, err := ResumeSkips(context.Background(), st, f, c.Brokers)
-	if err != nil {
-		t.Fatal(err)
+	skip, closing, err := ResumeSkips(context.Background(), st, f, c.Brokers)
+	if err != nil || len(closing) != 0 {
+		t.Fatalf("closing %v, %v; want none: broker 3 never started", closing, err)
 	}
 	f.Log = nil
 	e2, _ := testEngine(t, f, c, 1)

@@ -47,9 +47,11 @@ func inFlight(e *journal.Entry) map[int32]*processBefore {
 }
 
 // ResumeSkips decides which brokers of an interrupted operation need no restart: those whose
-// batch finished, and those of the cut-short batch that already run a new process.
-func ResumeSkips(ctx context.Context, e *journal.Entry, hosts Hosts, brokers []*inventory.Broker) (map[int32]bool, error) {
-	skip := map[int32]bool{}
+// batch finished, and those of the cut-short batch that already run a new process. The latter
+// are also closing: their batch never confirmed the cluster healthy nor gave them their leaders
+// back, which the resumed run still owes.
+func ResumeSkips(ctx context.Context, e *journal.Entry, hosts Hosts, brokers []*inventory.Broker) (skip map[int32]bool, closing []int32, err error) {
+	skip = map[int32]bool{}
 	for _, id := range e.Done {
 		skip[id] = true
 	}
@@ -61,11 +63,12 @@ func ResumeSkips(ctx context.Context, e *journal.Entry, hosts Hosts, brokers []*
 		}
 		p, err := hosts.Process(ctx, b)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if p.Running && (p.PID != pb.PID || p.StartTicks != pb.StartTicks) {
 			skip[b.ID] = true
+			closing = append(closing, b.ID)
 		}
 	}
-	return skip, nil
+	return skip, closing, nil
 }

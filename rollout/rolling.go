@@ -30,6 +30,9 @@ type Rolling struct {
 	// Skip holds brokers already done (resume); Resuming continues OpID's journal.
 	Skip     map[int32]bool
 	Resuming bool
+	// Closing are skipped brokers whose cut-short batch the run still closes: it waits for the
+	// cluster to be healthy and gives them their preferred leaders back (see ResumeSkips).
+	Closing []int32
 	// Between and Verify are the engine's per-broker steps (Options.Between, Options.Verify).
 	Between func(ctx context.Context, b *inventory.Broker) error
 	Verify  func(ctx context.Context, b *inventory.Broker) error
@@ -43,7 +46,9 @@ type RollingPlan struct {
 	Kind     string
 	OpID     string
 	Cluster  string
-	Batches  []Batch
+	Batches []Batch
+	// Closing are brokers a killed run already restarted whose batch this run closes.
+	Closing  []int32
 	Snapshot *cluster.Snapshot
 	// GateNow is the gate's verdict on the first batch now (the zero value when nothing is to do).
 	GateNow  cluster.GateResult
@@ -52,9 +57,9 @@ type RollingPlan struct {
 	Journaled any
 }
 
-// Work counts the brokers to roll.
+// Work counts the brokers to roll, and those of a cut-short batch still to close.
 func (p *RollingPlan) Work() int {
-	n := 0
+	n := len(p.Closing)
 	for _, b := range p.Batches {
 		n += len(b.Brokers)
 	}
@@ -63,6 +68,10 @@ func (p *RollingPlan) Work() int {
 
 // Question asks for confirmation.
 func (p *RollingPlan) Question() string {
+	if len(p.Batches) == 0 {
+		return fmt.Sprintf("%s %s: wait for a healthy cluster and give broker(s) %s their leaders back?",
+			p.Kind, p.Cluster, inventory.JoinIDs(p.Closing))
+	}
 	return fmt.Sprintf("%s %d broker(s) of %s in %d batch(es)?", p.Kind, p.Work(), p.Cluster, len(p.Batches))
 }
 
@@ -90,6 +99,7 @@ func (r *Rolling) admin() Kafka {
 
 func (r *Rolling) engine() *Engine {
 	o := r.Settings.options(r.OpID, r.Cluster, r.Brokers, r.Skip)
+	o.Closing = r.Closing
 	o.Between, o.Verify = r.Between, r.Verify
 	var emit func(Event)
 	if r.Deps.Emit != nil {
@@ -105,7 +115,7 @@ func (r *Rolling) Plan(ctx context.Context) (*RollingPlan, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &RollingPlan{Kind: r.Kind, OpID: r.OpID, Cluster: r.Cluster.Name, Batches: batches, Snapshot: snap,
+	p := &RollingPlan{Kind: r.Kind, OpID: r.OpID, Cluster: r.Cluster.Name, Batches: batches, Closing: r.Closing, Snapshot: snap,
 		Settings: r.Settings, Journaled: r.Journaled}
 	if len(batches) > 0 {
 		p.GateNow = cluster.CheckGate(snap, batches[0].Brokers, r.Deps.Clock(), r.Settings.Gate())
@@ -170,11 +180,11 @@ func (r *Rolling) Run(ctx context.Context, s *operation.Session, soft <-chan str
 func (r *Rolling) ResumeFrom(ctx context.Context, e *journal.Entry) error {
 	r.OpID, r.Resuming = e.Op.ID, true
 	r.Purpose = "resume " + e.Op.ID + ": " + e.Op.Kind + " brokers " + inventory.JoinIDs(inventory.BrokerIDs(r.Brokers))
-	skip, err := ResumeSkips(ctx, e, r.hosts(), r.Brokers)
+	skip, closing, err := ResumeSkips(ctx, e, r.hosts(), r.Brokers)
 	if err != nil {
 		return err
 	}
-	r.Skip = skip
+	r.Skip, r.Closing = skip, closing
 	return nil
 }
 

@@ -19,7 +19,7 @@ import (
 const (
 	releaseTimeout      = 15 * time.Second
 	mirrorDrain         = 10 * time.Second // the journal's last lines on their way to the ops log
-	abortReleaseTimeout = 3 * time.Second
+	abortReleaseTimeout = 2 * time.Second
 )
 
 // Guard is what surrounds every operation's changes, in this order: the ACL preflight, the

@@ -348,3 +348,66 @@ func TestAStrandedBrokerRefusesOtherRunsUntilItsOperationResumes(t *testing.T) {
 		t.Fatalf("a run after the resume: %v", err)
 	}
 }
+
+// abortAfterStart is the fake's hosts, with the run's context cancelled right after a broker's
+// start command succeeded: a kfleet killed between "start" and "healthy".
+type abortAfterStart struct {
+	*rollouttest.Cluster
+	abort func()
+}
+
+func (h abortAfterStart) Service(ctx context.Context, b *inventory.Broker, a host.ServiceAction) error {
+	err := h.Cluster.Service(ctx, b, a)
+	if a == host.ServiceStart && h.abort != nil {
+		h.abort()
+	}
+	return err
+}
+
+// A run killed after its batch's broker started owes that batch its end: the resumed run has no
+// broker to restart, yet waits for a healthy cluster, gives the broker its leaders back and
+// closes the operation, instead of saying "nothing to do".
+func TestResumeClosesABatchCutShortAfterItsStart(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	f := rollouttest.New(3, 3, 6)
+	f.Controller = 3
+	d, _ := deps(t, f)
+	runCtx, abort := context.WithCancel(ctx)
+	d.Hosts = abortAfterStart{Cluster: f, abort: abort}
+	c := clusterOf(3)
+	r := restart.New(c, c.Brokers[:1], d, settings())
+	var aborted *rollout.AbortedError
+	if err := r.Execute(runCtx, nil); !errors.As(err, &aborted) {
+		t.Fatalf("err = %v, want an abort after the start", err)
+	}
+	if len(f.NotPreferred()) == 0 {
+		t.Fatal("test setup: broker 1's leaders should have moved away")
+	}
+	e, err := journal.Load(d.StateDir, r.OpID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Hosts = f
+	f.Log = nil
+	op, err := operation.Resume(ctx, c, d, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := op.Plan(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Work() == 0 || !slices.Equal(p.(*rollout.RollingPlan).Closing, []int32{1}) {
+		t.Fatalf("plan %+v: want broker 1's batch still to close", p)
+	}
+	if err := op.Execute(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.NotPreferred()) != 0 {
+		t.Errorf("partitions %v still off their preferred leader after the resume", f.NotPreferred())
+	}
+	if e, _ := journal.Load(d.StateDir, r.OpID()); e.Status != journal.StatusDone {
+		t.Errorf("journal after resume: %s, want done", e.Status)
+	}
+}

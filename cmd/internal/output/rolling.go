@@ -30,6 +30,10 @@ func RollingPlan(w io.Writer, p *rollout.RollingPlan) {
 	if len(p.Batches) > 0 {
 		fmt.Fprintln(w, p.GateLine())
 	}
+	if len(p.Closing) > 0 {
+		fmt.Fprintf(w, "closing the cut-short batch: broker(s) %s already run a new process; the run waits for a healthy cluster and gives them their leaders back\n",
+			inventory.JoinIDs(p.Closing))
+	}
 	fmt.Fprintf(w, "timeouts: gate %s, stop %s, start %s, healthy %s; poll every %s, %d healthy polls to confirm\n",
 		a.GateTimeout, a.StopTimeout, a.StartTimeout, a.HealthyTimeout, a.Poll, a.HealthyPolls)
 	if len(a.PreStop)+len(a.PostStop)+len(a.PostStart) > 0 {
