@@ -263,8 +263,10 @@ is the preferred leader), so kfleet then puts the old order back (no data moves)
 removes every throttle those operations set. A kfleet apply still running sees the cancel in its journal
 and starts nothing more. Reassignments kfleet did not start are left alone and listed.
 
-It does not take the cluster lease: it is the way to stop a running kfleet apply. Needs --yes
-or confirmation on a terminal.`,
+It is the way to stop a running kfleet apply: while the cluster lease is held by one of the
+operations it cancels, it acts beside that run (which stops on the cancel request). While another
+operation holds the lease it exits 75 and changes nothing; otherwise it takes the lease for its
+own run. Needs --yes or confirmation on a terminal.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if timeout <= 0 {
@@ -290,7 +292,14 @@ or confirmation on a terminal.`,
 				len(plan.InFlight), c.Name, strings.Join(plan.Ops, ", "), plan.Throttles.Summary())); err != nil {
 				return err
 			}
-			res, err := reassign.Cancel(ctx, k, f.StateDir, plan, timeout)
+			cl, err := f.Kafka(c)
+			if err != nil {
+				return err
+			}
+			res, err := reassign.CancelUnderLease(ctx, cl, k, f.StateDir, plan, timeout)
+			if res == nil {
+				return err // refused before any change (a lease held by another operation)
+			}
 			if rerr := output.Render(f.IO.Out, f.Output, res, output.CancelResult(res)); rerr != nil && err == nil {
 				err = rerr
 			}
