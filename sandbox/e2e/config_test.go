@@ -346,6 +346,25 @@ func TestConfigPropagation(t *testing.T) {
 		}
 	})
 
+	t.Run("killed mid-apply, resumed from another state dir", func(t *testing.T) {
+		killStatic := map[string]any{"dynamic": dynamic["dynamic"], "static": map[string]any{"num.io.threads": "4", "queued.max.requests": "700"}}
+		invKill := s.withConfig(t, killStatic, staticOverride)
+		op, _ := runUntil(t, []string{`"step":"confirm-stopped","status":"ok"`},
+			"-i", invKill, "--state-dir", t.TempDir(), "config", "apply", "--yes", "-o", "json")
+		res := kfleet(t, "-i", invKill, "--state-dir", t.TempDir(), "resume", op, "--yes")
+		if res.code != 0 || !strings.Contains(res.stderr, "took over the lease of op "+op) {
+			t.Fatalf("resume: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+		}
+		for _, b := range []int{1, 3} {
+			if got := liveConfig(t, b, "queued.max.requests"); got != "700" {
+				t.Errorf("broker %d queued.max.requests = %s after the resume, want 700", b, got)
+			}
+		}
+		if rows, code := configDiff(t, invKill); code != 0 || len(rows) != 0 {
+			t.Errorf("diff after the resume: exit %d, %+v", code, rows)
+		}
+	})
+
 	t.Run("a read-only key under dynamic is refused with guidance", func(t *testing.T) {
 		ro := s.withConfig(t, map[string]any{"dynamic": map[string]any{"num.partitions": "4"}}, nil)
 		r := apply(ro)

@@ -3,9 +3,7 @@
 package e2e
 
 import (
-	"bufio"
 	"fmt"
-	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
@@ -17,49 +15,11 @@ import (
 // returns the operation id and what kfleet printed.
 func runUntil(t *testing.T, marks []string, args ...string) (op, out string) {
 	t.Helper()
-	cmd := exec.Command(kfleetBin, append([]string{"-i", inventory}, args...)...)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var b strings.Builder
-	sc := bufio.NewScanner(stdout)
-	killed := false
-	for sc.Scan() {
-		line := sc.Text()
-		b.WriteString(line + "\n")
-		if op == "" {
-			if i := strings.Index(line, `"op":"`); i >= 0 {
-				op = strings.SplitN(line[i+6:], `"`, 2)[0]
-			}
-		}
-		if !killed && containsAll(line, marks) {
-			_ = cmd.Process.Kill()
-			killed = true
-		}
-	}
-	_ = cmd.Wait()
-	if !killed {
-		t.Fatalf("kfleet %v ended (exit %d) before %v:\n%s\n%s", args, cmd.ProcessState.ExitCode(), marks, b.String(), stderr.String())
-	}
-	if op == "" {
-		t.Fatalf("no operation id in:\n%s", b.String())
-	}
-	return op, b.String()
-}
-
-func containsAll(s string, subs []string) bool {
-	for _, x := range subs {
-		if !strings.Contains(s, x) {
-			return false
-		}
-	}
-	return true
+	r := startKfleet(t, args...)
+	r.await(t, 8*time.Minute, marks...)
+	_ = r.cmd.Process.Kill()
+	r.exit(time.Minute)
+	return r.opID(t), r.out.String()
 }
 
 // TestKilledRestartIsResumedFromAnotherStateDir is the crash matrix of a rolling restart under
@@ -139,79 +99,63 @@ func TestEveryBrokerKilledDuringARestart(t *testing.T) {
 	t.Cleanup(func() { heal(t) })
 	n := brokerCount()
 	state := t.TempDir()
-	cmd := exec.Command(kfleetBin, "-i", inventory, "--state-dir", state, "restart", "--yes", "-o", "json")
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
-	lines := make(chan string, 1024)
-	go func() {
-		defer close(lines)
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-	}()
-	var out strings.Builder
-	await := func(what string, d time.Duration) {
-		t.Helper()
-		deadline := time.After(d)
-		for {
-			select {
-			case l, ok := <-lines:
-				if !ok {
-					t.Fatalf("kfleet ended before %q:\n%s\n%s", what, out.String(), stderr.String())
-				}
-				out.WriteString(l + "\n")
-				if strings.Contains(l, what) {
-					return
-				}
-			case <-deadline:
-				t.Fatalf("no %q within %s:\n%s\n%s", what, d, out.String(), stderr.String())
-			}
-		}
-	}
-	await(`"step":"wait-healthy","status":"started"`, 3*time.Minute)
+	run := startKfleet(t, "--state-dir", state, "restart", "--yes", "-o", "json")
+	run.await(t, 3*time.Minute, `"step":"wait-healthy","status":"started"`)
 	for id := 1; id <= n; id++ {
 		if pid := brokerPID(t, id); pid > 0 {
 			_ = syscall.Kill(pid, syscall.SIGKILL)
 		}
 	}
-	await("cluster unreadable", time.Minute)
-	_ = cmd.Process.Signal(syscall.SIGINT)
-	await("interrupted: batch 1", 30*time.Second)
+	run.await(t, time.Minute, "cluster unreadable")
+	_ = run.cmd.Process.Signal(syscall.SIGINT)
+	run.await(t, 30*time.Second, "interrupted: batch 1")
 	t0 := time.Now()
-	_ = cmd.Process.Signal(syscall.SIGINT)
-	waited := make(chan error, 1)
-	go func() {
-		for range lines {
-		}
-		waited <- cmd.Wait()
-	}()
-	select {
-	case <-waited:
-	case <-time.After(10 * time.Second):
-		t.Fatalf("kfleet still runs 10s after the second interrupt:\n%s", stderr.String())
+	_ = run.cmd.Process.Signal(syscall.SIGINT)
+	if !run.exit(10 * time.Second) {
+		t.Fatalf("kfleet still runs 10s after the second interrupt:\n%s", run.stderr.String())
 	}
 	took := time.Since(t0)
 	t.Logf("second interrupt to exit: %s", took.Round(10*time.Millisecond))
 	if took > 5*time.Second {
 		t.Errorf("kfleet took %s to exit after the second interrupt; want at most 5s", took.Round(100*time.Millisecond))
 	}
-	if code := cmd.ProcessState.ExitCode(); code != 130 {
-		t.Errorf("exit %d after the second interrupt, want 130:\n%s", code, stderr.String())
+	if code := run.cmd.ProcessState.ExitCode(); code != 130 {
+		t.Errorf("exit %d after the second interrupt, want 130:\n%s", code, run.stderr.String())
 	}
-	op := opIDFrom(t, stderr.String())
+	op := opIDFrom(t, run.stderr.String())
 
 	heal(t) // the cluster comes back (the sandbox restarts the dead brokers)
 	res := kfleet(t, "--state-dir", state, "resume", op, "--yes")
 	if res.code != 0 {
 		t.Fatalf("resume after the cluster is back: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+}
+
+// TestKilledPatchRunIsResumed: kfleet dies while the patch command runs on a host whose broker
+// it stopped. Resume from another state dir runs the command there again and starts the broker.
+func TestKilledPatchRunIsResumed(t *testing.T) {
+	needSandbox(t)
+	t.Cleanup(func() { heal(t) })
+	victim := firstBatch(t)
+	h := hostIP(victim)
+	before := brokerPID(t, victim)
+	op, _ := runUntil(t, []string{`"step":"between","status":"started"`},
+		"--state-dir", t.TempDir(), "patch", "run", "--hosts", h, "--yes", "-o", "json", "--", "sleep 2")
+	if pid := brokerPID(t, victim); pid != 0 {
+		t.Fatalf("broker %d runs (pid %d) while its host is being patched", victim, pid)
+	}
+	s := kfleet(t, "status", "-c", "sandbox")
+	if want := fmt.Sprintf("broker %d stopped by op %s", victim, op); !strings.Contains(s.stdout, want) {
+		t.Errorf("status should say %q:\n%s%s", want, s.stdout, s.stderr)
+	}
+	res := kfleet(t, "--state-dir", t.TempDir(), "resume", op, "--yes")
+	if res.code != 0 || !strings.Contains(res.stderr, "took over the lease of op "+op) {
+		t.Fatalf("resume: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	if pid := brokerPID(t, victim); pid == 0 || pid == before {
+		t.Errorf("broker %d: pid %d before, %d after the resume", victim, before, pid)
+	}
+	if err := waitHealthy(time.Minute); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -233,10 +233,17 @@ func TestDeploy(t *testing.T) {
 		t.Errorf("refused finalize changed metadata.version: %v -> %v", *mvOld, mv)
 	}
 
-	// Finish the deploy (broker 1 is skipped), then finalize.
+	// Finish the deploy (broker 1 is skipped), then finalize. kfleet dies (SIGKILL) mid-activation,
+	// its first broker stopped on the switched release; another operator (another state dir)
+	// resumes it.
 	pid1 := brokerPID(t, 1)
-	r = kfleet(t, "--state-dir", state, "deploy", "--yes", "-o", "json", "--artifact", artifact(deployNew))
-	mustCode(r, 0, "deploy the rest")
+	op, _ := runUntil(t, []string{`"step":"between","status":"ok"`},
+		"--state-dir", t.TempDir(), "deploy", "--yes", "-o", "json", "--artifact", artifact(deployNew))
+	r = kfleet(t, "--state-dir", state, "resume", op, "--yes", "-o", "json")
+	mustCode(r, 0, "resume of the killed deploy of the rest")
+	if !strings.Contains(r.stderr, "took over the lease of op "+op) {
+		t.Errorf("resume of the killed deploy did not take its dead holder's lease over:\n%s", r.stderr)
+	}
 	if got := batchesDone(events(t, r.stdout)); len(got) != 2 {
 		t.Errorf("deploy of the rest: batches done = %v, want 2 (broker 1 skipped)", got)
 	}

@@ -120,16 +120,23 @@ func TestSixBrokerReassign(t *testing.T) {
 	prod := produce(t, "e2e-reassign-a")
 	watch := watchThrottles(t, slices.Sorted(maps.Keys(topics)))
 	start := time.Now()
-	r = kfleet(t, "--state-dir", stateDir, "reassign", "apply", "--auto", "--yes", "--throttle", "1MB/s", "-o", "json")
+	// kfleet dies (SIGKILL) once its first moves are submitted under a throttle; another
+	// operator (another state dir) resumes it: the moves finish and no throttle is left behind.
+	op, _ := runUntil(t, []string{`"event":"submitted"`},
+		"--state-dir", t.TempDir(), "reassign", "apply", "--auto", "--yes", "--throttle", "1MB/s", "-o", "json")
+	r = kfleet(t, "--state-dir", stateDir, "resume", op, "--yes", "-o", "json")
+	if !strings.Contains(r.stderr, "took over the lease of op "+op) {
+		t.Errorf("resume of the killed apply did not take its dead holder's lease over:\n%s", r.stderr)
+	}
 	wall := time.Since(start)
 	seen := watch.finish()
 	prod.finish(t, "e2e-reassign-a")
 	if r.code != 0 {
-		t.Fatalf("reassign apply --auto: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+		t.Fatalf("resume of the killed reassign apply --auto: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	evs := events(t, r.stdout)
 	if len(evs) == 0 || evs[len(evs)-1]["event"] != "finished" {
-		t.Fatalf("apply's last event is not finished:\n%s", r.stdout)
+		t.Fatalf("the resumed apply's last event is not finished:\n%s", r.stdout)
 	}
 	logReassignProgress(t, evs)
 	t.Logf("apply: %.1fs wall; throttles seen while moving: %d topic entries (max), rate on brokers %v", wall.Seconds(), seen.maxEntries, seen.rateBrokers)

@@ -507,30 +507,16 @@ func TestRestartInterruptBringsBatchBackThenResumeCompletes(t *testing.T) {
 	n := brokerCount()
 	before := brokerPIDs(t, n)
 	state := t.TempDir()
-	cmd := exec.Command(kfleetBin, "-i", inventory, "--state-dir", state, "restart", "--yes", "-o", "json")
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
+	run := startKfleet(t, "--state-dir", state, "restart", "--yes", "-o", "json")
+	run.await(t, 3*time.Minute, `"step":"stop","status":"started"`)
+	_ = run.cmd.Process.Signal(syscall.SIGINT)
+	if !run.exit(8 * time.Minute) {
+		t.Fatal("kfleet did not end after finishing its batch")
 	}
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+	if code := run.cmd.ProcessState.ExitCode(); code != 130 {
+		t.Fatalf("exit %d, want 130\n%s\n%s", code, run.out.String(), run.stderr.String())
 	}
-	var out strings.Builder
-	sc := bufio.NewScanner(stdout)
-	sent := false
-	for sc.Scan() {
-		out.WriteString(sc.Text() + "\n")
-		if !sent && strings.Contains(sc.Text(), `"step":"stop","status":"started"`) {
-			_ = cmd.Process.Signal(syscall.SIGINT)
-			sent = true
-		}
-	}
-	err = cmd.Wait()
-	if code := cmd.ProcessState.ExitCode(); code != 130 {
-		t.Fatalf("exit %d (%v), want 130\n%s\n%s", code, err, out.String(), stderr.String())
-	}
+	out, stderr := &run.out, &run.stderr
 	done := batchesDone(events(t, out.String()))
 	if len(done) != 1 {
 		t.Errorf("the interrupted run should finish exactly its current batch, finished %v", done)
