@@ -405,11 +405,17 @@ func (e *Engine) nextBatch(ctx context.Context, soft <-chan struct{}, n int, lef
 		} else if e.now().After(deadline) {
 			return Batch{}, nil, 0, fmt.Errorf("reading the cluster: %w", err)
 		}
+		var lost <-chan struct{}
+		if e.Lease != nil {
+			lost = e.Lease.Lost()
+		}
 		select {
 		case <-ctx.Done():
 			return Batch{}, nil, 0, ctx.Err()
 		case <-soft:
 			return Batch{}, nil, 0, errSoftStop
+		case <-lost:
+			return Batch{}, nil, 0, errors.New("the cluster lease was lost (not renewed in time, or released by force) while waiting for the gate")
 		case <-time.After(e.Opts.Poll):
 		}
 	}

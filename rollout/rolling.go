@@ -210,9 +210,21 @@ func (r *Rolling) checkHosts(ctx context.Context) error {
 		}
 		if _, err := r.hosts().Process(ctx, b); err != nil {
 			errs = append(errs, err) // it names the broker and its host
+			continue
+		}
+		if sc, ok := r.hosts().(serviceChecker); ok {
+			if err := sc.CheckService(ctx, b); err != nil {
+				errs = append(errs, err)
+			}
 		}
 	}
 	return fault.Join(errs...)
+}
+
+// serviceChecker is a Hosts that can also confirm a broker's service commands exist on its host
+// (host.Control can; the tests' fakes need not).
+type serviceChecker interface {
+	CheckService(ctx context.Context, b *inventory.Broker) error
 }
 
 // Operation is a Rolling as an operation.Operation (restart and patch run are this, with their

@@ -32,3 +32,8 @@ func (h *Control) Process(ctx context.Context, b *inventory.Broker) (cluster.Bro
 	}
 	return p, nil
 }
+
+// CheckService confirms the broker's service commands exist on its host (see CheckService).
+func (h *Control) CheckService(ctx context.Context, b *inventory.Broker) error {
+	return CheckService(ctx, h.SSH, b)
+}

@@ -122,3 +122,23 @@ func TestDryRunChecksTheHosts(t *testing.T) {
 		t.Errorf("restart --dry-run on the healthy sandbox: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// A service command whose program is not on its host refuses the run (2) before any stop,
+// instead of stopping the broker and then failing to start it.
+func TestMissingServiceCommandIsRefusedBeforeAnyStop(t *testing.T) {
+	needSandbox(t)
+	tree := sandboxInventory(t)
+	b := tree["clusters"].([]any)[0].(map[string]any)["brokers"].([]any)[1].(map[string]any)
+	b["service"].(map[string]any)["start"] = "/nonexistent/kafka-service start"
+	inv := writeInventory(t, tree)
+	pids := brokerPIDs(t, 3)
+	for _, args := range [][]string{{"restart", "--dry-run"}, {"--state-dir", t.TempDir(), "restart", "--yes"}} {
+		r := kfleet(t, append([]string{"-i", inv}, args...)...)
+		if r.code != 2 || !strings.Contains(r.stderr, "start: /nonexistent/kafka-service") || !strings.Contains(r.stderr, "broker 2") {
+			t.Errorf("%v: exit %d, want 2 naming broker 2's missing start program\n%s%s", args, r.code, r.stdout, r.stderr)
+		}
+	}
+	if got := brokerPIDs(t, 3); fmt.Sprint(got) != fmt.Sprint(pids) {
+		t.Errorf("brokers restarted although broker 2 could not be started again: %v -> %v", pids, got)
+	}
+}
