@@ -43,9 +43,9 @@ type Rolling struct {
 
 // RollingPlan is what a rolling operation would do now.
 type RollingPlan struct {
-	Kind     string
-	OpID     string
-	Cluster  string
+	Kind    string
+	OpID    string
+	Cluster string
 	Batches []Batch
 	// Closing are brokers a killed run already restarted whose batch this run closes.
 	Closing  []int32
