@@ -337,6 +337,21 @@ const (
 	downGrace = 30 * time.Second
 )
 
+// waitKey is what makes a wait's reason new: its words, not its counts ("3 under-replicated"
+// and "2 under-replicated" are the same reason) nor an error's details ("cluster unreadable:
+// <error>" is one reason whatever the error says this time).
+func waitKey(why string) string {
+	if head, _, ok := strings.Cut(why, "unreadable: "); ok {
+		why = head + "unreadable"
+	}
+	return strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return -1
+		}
+		return r
+	}, why)
+}
+
 // downOutside lists the fenced brokers of the cluster that are not among left.
 func downOutside(s *cluster.Snapshot, left []int32) []int32 {
 	var out []int32
@@ -392,11 +407,11 @@ func (e *Engine) nextBatch(ctx context.Context, soft <-chan struct{}, n int, lef
 						inventory.JoinIDs(out), downGrace, e.Opts.Cluster.Name)), Waited: e.now().Sub(start)}
 			}
 			reasons := strings.Join(res.Reasons, "; ")
-			if reasons != lastReasons || e.now().Sub(lastSaid) >= waitSay {
+			if waitKey(reasons) != lastReasons || e.now().Sub(lastSaid) >= waitSay {
 				urp := snap.Counts.UnderReplicated
 				e.emit(Event{Kind: EventWaiting, Batch: n, Brokers: b.Brokers, Step: StepGate, URP: &urp,
 					Message: fmt.Sprintf("waiting for the safety gate (up to %s): %s", e.Opts.GateTimeout, reasons)})
-				lastReasons, lastSaid = reasons, e.now()
+				lastReasons, lastSaid = waitKey(reasons), e.now()
 			}
 			if e.now().After(deadline) {
 				return Batch{}, nil, 0, &GateRefusedError{Cluster: e.Opts.Cluster.Name, Brokers: b.Brokers,
@@ -516,8 +531,7 @@ func (e *Engine) runBatch(ctx context.Context, soft <-chan struct{}, n int, batc
 		var said time.Time
 		var saidWhy string
 		firstHealthy, err = e.waiter().Healthy(ctx, ids, e.Opts.HealthyPolls, e.Opts.HealthyTimeout, func(why string, urp int) {
-			// "cluster unreadable: <error>" is one reason whatever the error says this time.
-			key, _, _ := strings.Cut(why, ": ")
+			key := waitKey(why)
 			if key != saidWhy || e.now().Sub(said) >= waitSay {
 				ev := Event{Kind: EventWaiting, Batch: n, Brokers: ids, Step: StepHealthy,
 					Message: "waiting for the cluster to be healthy: " + why}

@@ -259,3 +259,18 @@ func TestEngineRefusesEarlyWhileAnotherBrokerIsDown(t *testing.T) {
 		t.Fatalf("actions %v; want none", f.Actions())
 	}
 }
+
+func TestWaitKeyIgnoresCountsAndErrorDetails(t *testing.T) {
+	same := [][2]string{
+		{"3 under-replicated, 0 under min ISR, 0 offline", "12 under-replicated, 1 under min ISR, 0 offline"},
+		{"cluster unreadable: dial tcp 127.0.0.11:9092: refused", "cluster unreadable: dial tcp 127.0.0.12:9092: timeout"},
+	}
+	for _, p := range same {
+		if waitKey(p[0]) != waitKey(p[1]) {
+			t.Errorf("%q and %q are the same reason", p[0], p[1])
+		}
+	}
+	if waitKey("broker 2 is fenced") == waitKey("partition t-0 is offline") {
+		t.Error("different reasons judged the same")
+	}
+}
