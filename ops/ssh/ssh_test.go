@@ -3,443 +3,46 @@ package ssh
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
 	"crypto/ed25519"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
-	"encoding/binary"
-	"encoding/pem"
 	"errors"
-	"io"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/agent"
 	"golang.org/x/crypto/ssh/knownhosts"
+
+	"github.com/kfleet/kfleet/ops/ssh/sshtest"
 )
 
-// ---- in-process SSH server fixture ----
+// ---- targets (the servers, keys and known_hosts are sshtest's) ----
 
-// testSSHServer is an SSH server on 127.0.0.1 that runs exec requests with the local sh,
-// answers keepalives, and (with forward) serves direct-tcpip channels like a bastion.
-type testSSHServer struct {
-	t       testing.TB
-	addr    string
-	port    int
-	cfg     *ssh.ServerConfig
-	forward bool
-	env     []string
-	active  *testConcurrency
+// testEnv is one test's client key, known_hosts path and servers, with the Target that reaches
+// a server.
+type testEnv struct{ *sshtest.Env }
 
-	hostKeys []ssh.PublicKey
-
-	handshakes atomic.Int32
-	keepalives atomic.Int32
-	execs      atomic.Int32
-	forwards   atomic.Int32
-
-	mu    sync.Mutex
-	ln    net.Listener
-	conns map[net.Conn]bool
-}
-
-// testConcurrency tracks how many execs run at once, possibly across servers.
-type testConcurrency struct {
-	mu       sync.Mutex
-	cur, max int
-}
-
-func (c *testConcurrency) enter() {
-	c.mu.Lock()
-	c.cur++
-	c.max = max(c.max, c.cur)
-	c.mu.Unlock()
-}
-
-func (c *testConcurrency) leave() {
-	c.mu.Lock()
-	c.cur--
-	c.mu.Unlock()
-}
-
-func (c *testConcurrency) peak() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.max
-}
-
-type testSSHServerOpts struct {
-	hostKeys []ssh.Signer // default: one new ed25519 key
-	client   ssh.PublicKey
-	forward  bool
-	env      []string // extra environment for commands
-	active   *testConcurrency
-}
-
-func newTestSSHServer(t testing.TB, o testSSHServerOpts) *testSSHServer {
+func newTestEnv(t *testing.T) testEnv {
 	t.Helper()
-	if len(o.hostKeys) == 0 {
-		o.hostKeys = []ssh.Signer{testEd25519Signer(t)}
-	}
-	if o.active == nil {
-		o.active = &testConcurrency{}
-	}
-	s := &testSSHServer{t: t, forward: o.forward, env: o.env, active: o.active, conns: map[net.Conn]bool{}}
-	authorized := o.client.Marshal()
-	s.cfg = &ssh.ServerConfig{
-		PublicKeyCallback: func(_ ssh.ConnMetadata, key ssh.PublicKey) (*ssh.Permissions, error) {
-			if bytes.Equal(key.Marshal(), authorized) {
-				return nil, nil
-			}
-			return nil, errors.New("unknown key")
-		},
-	}
-	for _, k := range o.hostKeys {
-		s.cfg.AddHostKey(k)
-		s.hostKeys = append(s.hostKeys, k.PublicKey())
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.addr = ln.Addr().String()
-	s.port = ln.Addr().(*net.TCPAddr).Port
-	s.serve(ln)
-	t.Cleanup(s.stop)
-	return s
+	// The runner must not pick up the developer's agent or keys: NewEnv isolates it.
+	return testEnv{sshtest.NewEnv(t)}
 }
 
-func (s *testSSHServer) serve(ln net.Listener) {
-	s.mu.Lock()
-	s.ln = ln
-	s.mu.Unlock()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			s.mu.Lock()
-			s.conns[c] = true
-			s.mu.Unlock()
-			go s.handle(c)
-		}
-	}()
-}
-
-// stop closes the listener and every connection, like sshd going away.
-func (s *testSSHServer) stop() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.ln != nil {
-		_ = s.ln.Close()
-		s.ln = nil
-	}
-	for c := range s.conns {
-		_ = c.Close()
-	}
-	s.conns = map[net.Conn]bool{}
-}
-
-// restart stops the server and starts it again on the same port with the same host keys.
-func (s *testSSHServer) restart() {
-	s.t.Helper()
-	s.stop()
-	var ln net.Listener
-	var err error
-	for range 50 { // the port can take a moment to be free again
-		if ln, err = net.Listen("tcp", s.addr); err == nil {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	s.serve(ln)
-}
-
-func (s *testSSHServer) handle(c net.Conn) {
-	sc, chans, reqs, err := ssh.NewServerConn(c, s.cfg)
-	if err != nil {
-		_ = c.Close()
-		return
-	}
-	s.handshakes.Add(1)
-	defer sc.Close()
-	go func() {
-		for req := range reqs {
-			if req.Type == "keepalive@openssh.com" {
-				s.keepalives.Add(1)
-				_ = req.Reply(true, nil)
-				continue
-			}
-			_ = req.Reply(false, nil)
-		}
-	}()
-	for nc := range chans {
-		switch nc.ChannelType() {
-		case "session":
-			ch, creqs, err := nc.Accept()
-			if err != nil {
-				continue
-			}
-			go s.session(ch, creqs)
-		case "direct-tcpip":
-			if !s.forward {
-				_ = nc.Reject(ssh.Prohibited, "no forwarding here")
-				continue
-			}
-			go s.directTCPIP(nc)
-		default:
-			_ = nc.Reject(ssh.UnknownChannelType, "unsupported")
-		}
-	}
-}
-
-func (s *testSSHServer) session(ch ssh.Channel, reqs <-chan *ssh.Request) {
-	defer ch.Close()
-	var cmd *exec.Cmd
-	finished := make(chan struct{})
-	for req := range reqs {
-		switch req.Type {
-		case "exec":
-			if cmd != nil {
-				_ = req.Reply(false, nil)
-				continue
-			}
-			var msg struct{ Command string }
-			if err := ssh.Unmarshal(req.Payload, &msg); err != nil {
-				_ = req.Reply(false, nil)
-				continue
-			}
-			cmd = exec.Command("sh", "-c", msg.Command)
-			cmd.Env = append(os.Environ(), s.env...)
-			cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-			cmd.Stdout = ch
-			cmd.Stderr = ch.Stderr()
-			cmd.WaitDelay = time.Second
-			stdin, _ := cmd.StdinPipe()
-			if err := cmd.Start(); err != nil {
-				_ = req.Reply(false, nil)
-				return
-			}
-			_ = req.Reply(true, nil)
-			s.execs.Add(1)
-			s.active.enter()
-			go func() {
-				_, _ = io.Copy(stdin, ch)
-				_ = stdin.Close()
-			}()
-			go func() {
-				defer close(finished)
-				defer s.active.leave()
-				_ = cmd.Wait()
-				st := cmd.ProcessState.Sys().(syscall.WaitStatus)
-				if st.Signaled() {
-					name := strings.TrimPrefix(testSignalName(st.Signal()), "SIG")
-					_, _ = ch.SendRequest("exit-signal", false, ssh.Marshal(struct {
-						Signal     string
-						CoreDumped bool
-						Error      string
-						Lang       string
-					}{Signal: name}))
-				} else {
-					_, _ = ch.SendRequest("exit-status", false, binary.BigEndian.AppendUint32(nil, uint32(st.ExitStatus())))
-				}
-				_ = ch.Close()
-			}()
-		case "signal":
-			var msg struct{ Signal string }
-			_ = ssh.Unmarshal(req.Payload, &msg)
-			if cmd != nil && cmd.Process != nil {
-				sig := syscall.SIGTERM
-				if msg.Signal == "KILL" {
-					sig = syscall.SIGKILL
-				}
-				_ = syscall.Kill(-cmd.Process.Pid, sig)
-			}
-		default:
-			if req.WantReply {
-				_ = req.Reply(false, nil)
-			}
-		}
-	}
-	// The client closed the channel: do not leave the command behind.
-	if cmd != nil && cmd.Process != nil {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		<-finished
-	}
-}
-
-func testSignalName(sig syscall.Signal) string {
-	switch sig {
-	case syscall.SIGKILL:
-		return "KILL"
-	case syscall.SIGTERM:
-		return "TERM"
-	case syscall.SIGINT:
-		return "INT"
-	case syscall.SIGHUP:
-		return "HUP"
-	default:
-		return strconv.Itoa(int(sig))
-	}
-}
-
-func (s *testSSHServer) directTCPIP(nc ssh.NewChannel) {
-	var msg struct {
-		Host     string
-		Port     uint32
-		OrigHost string
-		OrigPort uint32
-	}
-	if err := ssh.Unmarshal(nc.ExtraData(), &msg); err != nil {
-		_ = nc.Reject(ssh.ConnectionFailed, "bad payload")
-		return
-	}
-	conn, err := net.DialTimeout("tcp", net.JoinHostPort(msg.Host, strconv.Itoa(int(msg.Port))), 2*time.Second)
-	if err != nil {
-		_ = nc.Reject(ssh.ConnectionFailed, err.Error())
-		return
-	}
-	ch, reqs, err := nc.Accept()
-	if err != nil {
-		_ = conn.Close()
-		return
-	}
-	s.forwards.Add(1)
-	go ssh.DiscardRequests(reqs)
-	go func() {
-		_, _ = io.Copy(ch, conn)
-		_ = ch.Close()
-	}()
-	go func() {
-		_, _ = io.Copy(conn, ch)
-		_ = conn.Close()
-	}()
-}
-
-// ---- keys, known_hosts and targets ----
-
-func testEd25519Signer(t testing.TB) ssh.Signer {
-	t.Helper()
-	_, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := ssh.NewSignerFromKey(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
-func testECDSASigner(t testing.TB) ssh.Signer {
-	t.Helper()
-	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := ssh.NewSignerFromKey(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
-// testClientKey writes a fresh unencrypted ed25519 client key to dir and returns its path
-// and public key.
-func testClientKey(t testing.TB, dir string) (string, ssh.PublicKey) {
-	t.Helper()
-	pub, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	block, err := ssh.MarshalPrivateKey(priv, "kfleet test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, "id_test")
-	if err := os.WriteFile(path, pem.EncodeToMemory(block), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	sshPub, err := ssh.NewPublicKey(pub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return path, sshPub
-}
-
-func testWriteKnownHosts(t testing.TB, path string, lines ...string) {
-	t.Helper()
-	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func testKnownHostsLine(addr string, key ssh.PublicKey) string {
-	return knownhosts.Line([]string{addr}, key)
-}
-
-// testEnv is one test's client key, known_hosts path and servers.
-type testEnv struct {
-	t          *testing.T
-	dir        string
-	keyPath    string
-	clientPub  ssh.PublicKey
-	knownHosts string
-}
-
-func newTestEnv(t *testing.T) *testEnv {
-	t.Helper()
-	dir := t.TempDir()
-	keyPath, pub := testClientKey(t, dir)
-	// The runner must not pick up the developer's agent or keys.
-	t.Setenv("SSH_AUTH_SOCK", "")
-	t.Setenv("HOME", dir)
-	return &testEnv{t: t, dir: dir, keyPath: keyPath, clientPub: pub, knownHosts: filepath.Join(dir, "known_hosts")}
-}
-
-func (e *testEnv) server(o testSSHServerOpts) *testSSHServer {
-	o.client = e.clientPub
-	return newTestSSHServer(e.t, o)
-}
-
-// trust writes known_hosts lines for each server's host keys.
-func (e *testEnv) trust(servers ...*testSSHServer) {
-	e.t.Helper()
-	var lines []string
-	for _, s := range servers {
-		for _, k := range testServerHostKeys(s) {
-			lines = append(lines, testKnownHostsLine(s.addr, k))
-		}
-	}
-	testWriteKnownHosts(e.t, e.knownHosts, lines...)
-}
-
-func testServerHostKeys(s *testSSHServer) []ssh.PublicKey {
-	return s.hostKeys
-}
-
-func (e *testEnv) target(s *testSSHServer) Target {
+func (e testEnv) target(s *sshtest.Server) Target {
 	return Target{
 		Host:           "127.0.0.1",
-		Port:           s.port,
+		Port:           s.Port,
 		User:           "kafka",
-		IdentityFile:   e.keyPath,
-		KnownHosts:     e.knownHosts,
+		IdentityFile:   e.KeyFile,
+		KnownHosts:     e.KnownHosts,
 		HostKeyPolicy:  HostKeyStrict,
 		ConnectTimeout: 5 * time.Second,
 	}
@@ -461,8 +64,8 @@ func testCtx(t testing.TB) context.Context {
 
 func TestSSHRunStdoutStderrExitCode(t *testing.T) {
 	e := newTestEnv(t)
-	s := e.server(testSSHServerOpts{})
-	e.trust(s)
+	s := e.Server(sshtest.Options{})
+	e.Trust(s)
 	r := newTestRunner(t)
 
 	var out, errOut bytes.Buffer
@@ -483,8 +86,8 @@ func TestSSHRunStdoutStderrExitCode(t *testing.T) {
 
 func TestSSHOutput(t *testing.T) {
 	e := newTestEnv(t)
-	s := e.server(testSSHServerOpts{})
-	e.trust(s)
+	s := e.Server(sshtest.Options{})
+	e.Trust(s)
 	r := newTestRunner(t)
 	tg := e.target(s)
 
@@ -497,7 +100,7 @@ func TestSSHOutput(t *testing.T) {
 	if !errors.As(err, &ce) || code != 3 || ce.ExitCode != 3 || string(out) != "partial\n" {
 		t.Fatalf("got %q %d %v", out, code, err)
 	}
-	want := "host 127.0.0.1:" + strconv.Itoa(s.port) + ": command exited 3: no such topic: x"
+	want := "host 127.0.0.1:" + strconv.Itoa(s.Port) + ": command exited 3: no such topic: x"
 	if err.Error() != want {
 		t.Fatalf("error %q, want %q", err, want)
 	}
@@ -505,8 +108,8 @@ func TestSSHOutput(t *testing.T) {
 
 func TestSSHKilledBySignal(t *testing.T) {
 	e := newTestEnv(t)
-	s := e.server(testSSHServerOpts{})
-	e.trust(s)
+	s := e.Server(sshtest.Options{})
+	e.Trust(s)
 	r := newTestRunner(t)
 	code, err := r.Run(testCtx(t), e.target(s), "kill -9 $$", nil, nil, nil)
 	var ce *CommandError
@@ -519,12 +122,12 @@ func TestSSHWrongHostKeyRefused(t *testing.T) {
 	for _, policy := range []string{HostKeyStrict, HostKeyAcceptNew} {
 		t.Run(policy, func(t *testing.T) {
 			e := newTestEnv(t)
-			s := e.server(testSSHServerOpts{})
-			other := testEd25519Signer(t).PublicKey()
-			testWriteKnownHosts(t, e.knownHosts, "# fleet hosts", testKnownHostsLine(s.addr, other))
-			before, _ := os.ReadFile(e.knownHosts)
+			s := e.Server(sshtest.Options{})
+			other := sshtest.Ed25519Signer(t).PublicKey()
+			sshtest.WriteKnownHosts(t, e.KnownHosts, "# fleet hosts", sshtest.KnownHostsLine(s.Addr, other))
+			before, _ := os.ReadFile(e.KnownHosts)
 			r := newTestRunner(t)
-			marker := filepath.Join(e.dir, "marker")
+			marker := filepath.Join(e.Dir, "marker")
 			tg := e.target(s)
 			tg.HostKeyPolicy = policy
 
@@ -535,8 +138,8 @@ func TestSSHWrongHostKeyRefused(t *testing.T) {
 			}
 			msg := err.Error()
 			for _, want := range []string{
-				"host key", s.addr, ssh.FingerprintSHA256(testServerHostKeys(s)[0]), e.knownHosts,
-				e.knownHosts + ":2", ssh.FingerprintSHA256(other), "ssh-keygen -R",
+				"host key", s.Addr, ssh.FingerprintSHA256(s.HostKeys[0]), e.KnownHosts,
+				e.KnownHosts + ":2", ssh.FingerprintSHA256(other), "ssh-keygen -R",
 			} {
 				if !strings.Contains(msg, want) {
 					t.Errorf("error %q does not mention %q", msg, want)
@@ -548,10 +151,10 @@ func TestSSHWrongHostKeyRefused(t *testing.T) {
 			if _, err := os.Stat(marker); !os.IsNotExist(err) {
 				t.Fatalf("the command ran despite the host key mismatch")
 			}
-			if n := s.handshakes.Load(); n != 0 {
+			if n := s.Handshakes(); n != 0 {
 				t.Fatalf("server saw %d completed handshakes, want 0", n)
 			}
-			after, _ := os.ReadFile(e.knownHosts)
+			after, _ := os.ReadFile(e.KnownHosts)
 			if !bytes.Equal(before, after) {
 				t.Fatalf("known_hosts changed on a mismatch:\n%s", after)
 			}
@@ -561,35 +164,35 @@ func TestSSHWrongHostKeyRefused(t *testing.T) {
 
 func TestSSHUnknownHostRefusedUnderStrict(t *testing.T) {
 	e := newTestEnv(t)
-	s := e.server(testSSHServerOpts{})
-	other := e.server(testSSHServerOpts{})
+	s := e.Server(sshtest.Options{})
+	other := e.Server(sshtest.Options{})
 	r := newTestRunner(t)
 
 	// Missing file, then a file that knows only another host (and this host on port 22).
 	for _, setup := range []func(){
 		func() {},
 		func() {
-			testWriteKnownHosts(t, e.knownHosts, testKnownHostsLine(other.addr, testServerHostKeys(other)[0]),
-				testKnownHostsLine("127.0.0.1", testServerHostKeys(s)[0]))
+			sshtest.WriteKnownHosts(t, e.KnownHosts, sshtest.KnownHostsLine(other.Addr, other.HostKeys[0]),
+				sshtest.KnownHostsLine("127.0.0.1", s.HostKeys[0]))
 		},
 	} {
 		setup()
 		_, err := r.Run(testCtx(t), e.target(s), "true", nil, nil, nil)
 		var hk *HostKeyError
 		if !errors.As(err, &hk) || hk.Mismatch || !strings.Contains(err.Error(), "not in known_hosts") ||
-			!strings.Contains(err.Error(), ssh.FingerprintSHA256(testServerHostKeys(s)[0])) {
+			!strings.Contains(err.Error(), ssh.FingerprintSHA256(s.HostKeys[0])) {
 			t.Fatalf("got %v; want a *HostKeyError saying the key is not in known_hosts", err)
 		}
 	}
-	if s.execs.Load() != 0 {
+	if s.Execs() != 0 {
 		t.Fatal("a command ran on an unknown host")
 	}
 }
 
 func TestSSHAcceptNewRecordsKey(t *testing.T) {
 	e := newTestEnv(t)
-	s := e.server(testSSHServerOpts{})
-	known := filepath.Join(e.dir, "fresh", "known_hosts") // neither file nor directory exists
+	s := e.Server(sshtest.Options{})
+	known := filepath.Join(e.Dir, "fresh", "known_hosts") // neither file nor directory exists
 	tg := e.target(s)
 	tg.KnownHosts = known
 	tg.HostKeyPolicy = HostKeyAcceptNew
@@ -606,7 +209,7 @@ func TestSSHAcceptNewRecordsKey(t *testing.T) {
 		t.Errorf("known_hosts mode %v, want 0600", st.Mode().Perm())
 	}
 	data, _ := os.ReadFile(known)
-	want := "[127.0.0.1]:" + strconv.Itoa(s.port) + " " + strings.TrimSpace(string(ssh.MarshalAuthorizedKey(testServerHostKeys(s)[0]))) + "\n"
+	want := "[127.0.0.1]:" + strconv.Itoa(s.Port) + " " + strings.TrimSpace(string(ssh.MarshalAuthorizedKey(s.HostKeys[0]))) + "\n"
 	if string(data) != want {
 		t.Fatalf("known_hosts:\n%q\nwant\n%q", data, want)
 	}
@@ -627,10 +230,10 @@ func TestSSHAcceptNewRecordsKey(t *testing.T) {
 
 func TestSSHAcceptNewAppendsAfterLineWithoutNewline(t *testing.T) {
 	e := newTestEnv(t)
-	s := e.server(testSSHServerOpts{})
-	other := e.server(testSSHServerOpts{})
-	first := testKnownHostsLine(other.addr, testServerHostKeys(other)[0])
-	if err := os.WriteFile(e.knownHosts, []byte(first), 0o644); err != nil { // no trailing newline
+	s := e.Server(sshtest.Options{})
+	other := e.Server(sshtest.Options{})
+	first := sshtest.KnownHostsLine(other.Addr, other.HostKeys[0])
+	if err := os.WriteFile(e.KnownHosts, []byte(first), 0o644); err != nil { // no trailing newline
 		t.Fatal(err)
 	}
 	tg := e.target(s)
@@ -640,10 +243,10 @@ func TestSSHAcceptNewAppendsAfterLineWithoutNewline(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Both hosts are now known under strict.
-	for _, srv := range []*testSSHServer{s, other} {
+	for _, srv := range []*sshtest.Server{s, other} {
 		tg := e.target(srv)
 		if _, err := newTestRunner(t).Run(testCtx(t), tg, "true", nil, nil, nil); err != nil {
-			t.Fatalf("%s: %v", srv.addr, err)
+			t.Fatalf("%s: %v", srv.Addr, err)
 		}
 	}
 }
@@ -651,10 +254,10 @@ func TestSSHAcceptNewAppendsAfterLineWithoutNewline(t *testing.T) {
 func TestSSHHostWithSeveralKeyTypes(t *testing.T) {
 	t.Run("known_hosts has ecdsa and ed25519, server presents ed25519 only", func(t *testing.T) {
 		e := newTestEnv(t)
-		s := e.server(testSSHServerOpts{})
-		testWriteKnownHosts(t, e.knownHosts,
-			testKnownHostsLine(s.addr, testECDSASigner(t).PublicKey()),
-			testKnownHostsLine(s.addr, testServerHostKeys(s)[0]))
+		s := e.Server(sshtest.Options{})
+		sshtest.WriteKnownHosts(t, e.KnownHosts,
+			sshtest.KnownHostsLine(s.Addr, sshtest.ECDSASigner(t).PublicKey()),
+			sshtest.KnownHostsLine(s.Addr, s.HostKeys[0]))
 		if _, err := newTestRunner(t).Run(testCtx(t), e.target(s), "true", nil, nil, nil); err != nil {
 			t.Fatal(err)
 		}
@@ -663,9 +266,9 @@ func TestSSHHostWithSeveralKeyTypes(t *testing.T) {
 		// Without restricting HostKeyAlgorithms the client would prefer ECDSA, the server
 		// would present it, and known_hosts would call it a mismatch.
 		e := newTestEnv(t)
-		ed := testEd25519Signer(t)
-		s := e.server(testSSHServerOpts{hostKeys: []ssh.Signer{testECDSASigner(t), ed}})
-		testWriteKnownHosts(t, e.knownHosts, testKnownHostsLine(s.addr, ed.PublicKey()))
+		ed := sshtest.Ed25519Signer(t)
+		s := e.Server(sshtest.Options{HostKeys: []ssh.Signer{sshtest.ECDSASigner(t), ed}})
+		sshtest.WriteKnownHosts(t, e.KnownHosts, sshtest.KnownHostsLine(s.Addr, ed.PublicKey()))
 		if _, err := newTestRunner(t).Run(testCtx(t), e.target(s), "true", nil, nil, nil); err != nil {
 			t.Fatal(err)
 		}
@@ -683,13 +286,13 @@ func TestSSHHostKeyAlgorithms(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rsaLine := testKnownHostsLine("h.example:2222", rsaPub)
+	rsaLine := sshtest.KnownHostsLine("h.example:2222", rsaPub)
 	lines := []string{
 		rsaLine,
-		testKnownHostsLine("h.example:2222", testEd25519Signer(t).PublicKey()),
-		testKnownHostsLine("other.example:22", testECDSASigner(t).PublicKey()),
+		sshtest.KnownHostsLine("h.example:2222", sshtest.Ed25519Signer(t).PublicKey()),
+		sshtest.KnownHostsLine("other.example:22", sshtest.ECDSASigner(t).PublicKey()),
 	}
-	testWriteKnownHosts(t, path, lines...)
+	sshtest.WriteKnownHosts(t, path, lines...)
 	db, err := knownhosts.New(path)
 	if err != nil {
 		t.Fatal(err)
@@ -708,9 +311,9 @@ func TestSSHHostKeyAlgorithms(t *testing.T) {
 
 func TestSSHBastion(t *testing.T) {
 	e := newTestEnv(t)
-	bastion := e.server(testSSHServerOpts{forward: true})
-	target := e.server(testSSHServerOpts{})
-	e.trust(bastion, target)
+	bastion := e.Server(sshtest.Options{Forward: true})
+	target := e.Server(sshtest.Options{})
+	e.Trust(bastion, target)
 	r := newTestRunner(t)
 	bt := e.target(bastion)
 	tg := e.target(target)
@@ -722,38 +325,38 @@ func TestSSHBastion(t *testing.T) {
 			t.Fatalf("got %q %d %v", out, code, err)
 		}
 	}
-	if f, h, x := bastion.forwards.Load(), target.handshakes.Load(), bastion.execs.Load(); f != 1 || h != 1 || x != 0 {
+	if f, h, x := bastion.Forwards(), target.Handshakes(), bastion.Execs(); f != 1 || h != 1 || x != 0 {
 		t.Fatalf("bastion forwards %d, target handshakes %d, bastion execs %d; want 1, 1, 0", f, h, x)
 	}
 
 	t.Run("wrong bastion key", func(t *testing.T) {
-		kh := filepath.Join(e.dir, "bastion_known_hosts")
-		testWriteKnownHosts(t, kh, testKnownHostsLine(bastion.addr, testEd25519Signer(t).PublicKey()))
+		kh := filepath.Join(e.Dir, "bastion_known_hosts")
+		sshtest.WriteKnownHosts(t, kh, sshtest.KnownHostsLine(bastion.Addr, sshtest.Ed25519Signer(t).PublicKey()))
 		bad := bt
 		bad.KnownHosts = kh
 		tg := e.target(target)
 		tg.Bastion = &bad
-		before := target.handshakes.Load()
+		before := target.Handshakes()
 		_, err := newTestRunner(t).Run(testCtx(t), tg, "true", nil, nil, nil)
 		var hk *HostKeyError
-		if !errors.As(err, &hk) || hk.Host != bastion.addr || hk.BastionFor != tg.label() ||
+		if !errors.As(err, &hk) || hk.Host != bastion.Addr || hk.BastionFor != tg.label() ||
 			!strings.Contains(err.Error(), "bastion") || !strings.Contains(err.Error(), "host key mismatch") {
 			t.Fatalf("got %v; want a *HostKeyError for the bastion", err)
 		}
-		if target.handshakes.Load() != before {
+		if target.Handshakes() != before {
 			t.Fatal("the target was contacted through an unverified bastion")
 		}
 	})
 
 	t.Run("wrong target key through the bastion", func(t *testing.T) {
-		kh := filepath.Join(e.dir, "target_known_hosts")
-		testWriteKnownHosts(t, kh, testKnownHostsLine(target.addr, testEd25519Signer(t).PublicKey()))
+		kh := filepath.Join(e.Dir, "target_known_hosts")
+		sshtest.WriteKnownHosts(t, kh, sshtest.KnownHostsLine(target.Addr, sshtest.Ed25519Signer(t).PublicKey()))
 		tg := e.target(target)
 		tg.KnownHosts = kh
 		tg.Bastion = &bt
 		_, err := newTestRunner(t).Run(testCtx(t), tg, "true", nil, nil, nil)
 		var hk *HostKeyError
-		if !errors.As(err, &hk) || hk.Host != target.addr || hk.BastionFor != "" {
+		if !errors.As(err, &hk) || hk.Host != target.Addr || hk.BastionFor != "" {
 			t.Fatalf("got %v; want a *HostKeyError for the target", err)
 		}
 	})
@@ -785,8 +388,8 @@ func testClosedPort(t testing.TB) int {
 func TestSSHUnreachable(t *testing.T) {
 	e := newTestEnv(t)
 	t.Run("closed port", func(t *testing.T) {
-		tg := Target{Host: "127.0.0.1", Port: testClosedPort(t), User: "kafka", IdentityFile: e.keyPath,
-			KnownHosts: e.knownHosts, HostKeyPolicy: HostKeyStrict}
+		tg := Target{Host: "127.0.0.1", Port: testClosedPort(t), User: "kafka", IdentityFile: e.KeyFile,
+			KnownHosts: e.KnownHosts, HostKeyPolicy: HostKeyStrict}
 		start := time.Now()
 		code, err := newTestRunner(t).Run(testCtx(t), tg, "true", nil, nil, nil)
 		var ue *UnreachableError
@@ -812,8 +415,8 @@ func TestSSHUnreachable(t *testing.T) {
 				defer c.Close() // accept and say nothing
 			}
 		}()
-		tg := Target{Host: "127.0.0.1", Port: ln.Addr().(*net.TCPAddr).Port, User: "kafka", IdentityFile: e.keyPath,
-			KnownHosts: e.knownHosts, HostKeyPolicy: HostKeyStrict, ConnectTimeout: 300 * time.Millisecond}
+		tg := Target{Host: "127.0.0.1", Port: ln.Addr().(*net.TCPAddr).Port, User: "kafka", IdentityFile: e.KeyFile,
+			KnownHosts: e.KnownHosts, HostKeyPolicy: HostKeyStrict, ConnectTimeout: 300 * time.Millisecond}
 		start := time.Now()
 		_, err = newTestRunner(t).Run(testCtx(t), tg, "true", nil, nil, nil)
 		var ue *UnreachableError
@@ -825,12 +428,12 @@ func TestSSHUnreachable(t *testing.T) {
 		}
 	})
 	t.Run("authentication refused", func(t *testing.T) {
-		s := newTestSSHServer(t, testSSHServerOpts{client: testEd25519Signer(t).PublicKey()})
-		e.trust(s)
+		s := sshtest.NewServer(t, sshtest.Options{Client: sshtest.Ed25519Signer(t).PublicKey()})
+		e.Trust(s)
 		_, err := newTestRunner(t).Run(testCtx(t), e.target(s), "true", nil, nil, nil)
 		var ue *UnreachableError
 		if !errors.As(err, &ue) || !strings.Contains(err.Error(), `authentication as user "kafka" failed`) ||
-			!strings.Contains(err.Error(), e.keyPath) {
+			!strings.Contains(err.Error(), e.KeyFile) {
 			t.Fatalf("got %v", err)
 		}
 	})
@@ -838,8 +441,8 @@ func TestSSHUnreachable(t *testing.T) {
 
 func TestSSHTargetValidation(t *testing.T) {
 	e := newTestEnv(t)
-	s := e.server(testSSHServerOpts{})
-	e.trust(s)
+	s := e.Server(sshtest.Options{})
+	e.Trust(s)
 	good := e.target(s)
 	for name, mutate := range map[string]func(*Target){
 		"no policy":       func(t *Target) { t.HostKeyPolicy = "" },
@@ -866,15 +469,15 @@ func TestSSHTargetValidation(t *testing.T) {
 			t.Fatalf("command %q: got %v, want *SSHConfigError", cmd, err)
 		}
 	}
-	if s.handshakes.Load() != 0 {
+	if s.Handshakes() != 0 {
 		t.Fatal("an invalid target was dialled")
 	}
 }
 
 func TestSSHCommandTimeout(t *testing.T) {
 	e := newTestEnv(t)
-	s := e.server(testSSHServerOpts{})
-	e.trust(s)
+	s := e.Server(sshtest.Options{})
+	e.Trust(s)
 	r := newTestRunner(t)
 	tg := e.target(s)
 	tg.CommandTimeout = 300 * time.Millisecond
@@ -885,7 +488,7 @@ func TestSSHCommandTimeout(t *testing.T) {
 	start := time.Now()
 	code, err := r.Run(testCtx(t), tg, "echo started; sleep 20", nil, nil, nil)
 	if code != -1 || !errors.Is(err, context.DeadlineExceeded) ||
-		!strings.Contains(err.Error(), "command timed out after 300ms on host 127.0.0.1:"+strconv.Itoa(s.port)) {
+		!strings.Contains(err.Error(), "command timed out after 300ms on host 127.0.0.1:"+strconv.Itoa(s.Port)) {
 		t.Fatalf("got %d %v", code, err)
 	}
 	if d := time.Since(start); d > 3*time.Second {
@@ -903,15 +506,15 @@ func TestSSHCommandTimeout(t *testing.T) {
 	if code, err := r.Run(testCtx(t), e.target(s), "true", nil, nil, nil); err != nil || code != 0 {
 		t.Fatalf("after timeouts: %d %v", code, err)
 	}
-	if h := s.handshakes.Load(); h != 1 {
+	if h := s.Handshakes(); h != 1 {
 		t.Fatalf("%d handshakes, want 1", h)
 	}
 }
 
 func TestSSHConnectionReuse(t *testing.T) {
 	e := newTestEnv(t)
-	s := e.server(testSSHServerOpts{})
-	e.trust(s)
+	s := e.Server(sshtest.Options{})
+	e.Trust(s)
 	r := newTestRunner(t)
 	for range 3 {
 		if _, err := r.Run(testCtx(t), e.target(s), "true", nil, nil, nil); err != nil {
@@ -929,28 +532,28 @@ func TestSSHConnectionReuse(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if h := s.handshakes.Load(); h != 2 {
+	if h := s.Handshakes(); h != 2 {
 		t.Fatalf("%d handshakes, want 1 per runner (2)", h)
 	}
-	if peak := s.active.peak(); peak > sshMaxSessionsPerConn {
+	if peak := s.Active().Peak(); peak > sshMaxSessionsPerConn {
 		t.Fatalf("%d concurrent sessions on one connection, limit %d", peak, sshMaxSessionsPerConn)
 	}
 }
 
 func TestSSHReconnectAfterServerRestart(t *testing.T) {
 	e := newTestEnv(t)
-	s := e.server(testSSHServerOpts{})
-	e.trust(s)
+	s := e.Server(sshtest.Options{})
+	e.Trust(s)
 	r := newTestRunner(t)
 	if _, err := r.Run(testCtx(t), e.target(s), "true", nil, nil, nil); err != nil {
 		t.Fatal(err)
 	}
-	s.restart()
+	s.Restart()
 	out, code, err := r.Output(testCtx(t), e.target(s), "echo back")
 	if err != nil || code != 0 || string(out) != "back\n" {
 		t.Fatalf("after restart: %q %d %v", out, code, err)
 	}
-	if h := s.handshakes.Load(); h != 2 {
+	if h := s.Handshakes(); h != 2 {
 		t.Fatalf("%d handshakes, want 2", h)
 	}
 }
@@ -1018,9 +621,9 @@ func (p *testProxy) freeze() {
 
 func TestSSHDeadCachedConnectionRedials(t *testing.T) {
 	e := newTestEnv(t)
-	s := e.server(testSSHServerOpts{})
-	p := newTestProxy(t, s.addr)
-	testWriteKnownHosts(t, e.knownHosts, testKnownHostsLine(p.addr, testServerHostKeys(s)[0]))
+	s := e.Server(sshtest.Options{})
+	p := newTestProxy(t, s.Addr)
+	sshtest.WriteKnownHosts(t, e.KnownHosts, sshtest.KnownHostsLine(p.addr, s.HostKeys[0]))
 	tg := e.target(s)
 	tg.Port = p.port
 	r := newTestRunner(t)
@@ -1035,16 +638,16 @@ func TestSSHDeadCachedConnectionRedials(t *testing.T) {
 	if err != nil || string(out) != "alive\n" {
 		t.Fatalf("after the connection went dead: %q %v", out, err)
 	}
-	if h, d := s.handshakes.Load(), time.Since(start); h != 2 || d > 6*time.Second {
+	if h, d := s.Handshakes(), time.Since(start); h != 2 || d > 6*time.Second {
 		t.Fatalf("%d handshakes after %v; want a redial (2) within about the connect timeout", h, d)
 	}
 }
 
 func TestSSHKeepalive(t *testing.T) {
 	e := newTestEnv(t)
-	s := e.server(testSSHServerOpts{})
-	p := newTestProxy(t, s.addr)
-	testWriteKnownHosts(t, e.knownHosts, testKnownHostsLine(p.addr, testServerHostKeys(s)[0]))
+	s := e.Server(sshtest.Options{})
+	p := newTestProxy(t, s.Addr)
+	sshtest.WriteKnownHosts(t, e.KnownHosts, sshtest.KnownHostsLine(p.addr, s.HostKeys[0]))
 	tg := e.target(s)
 	tg.Port = p.port
 	r := newTestRunner(t)
@@ -1052,7 +655,7 @@ func TestSSHKeepalive(t *testing.T) {
 	if _, err := r.Run(testCtx(t), tg, "true", nil, nil, nil); err != nil {
 		t.Fatal(err)
 	}
-	testEventually(t, "keepalives reach the server", func() bool { return s.keepalives.Load() >= 2 })
+	testEventually(t, "keepalives reach the server", func() bool { return s.Keepalives() >= 2 })
 
 	p.freeze()
 	testEventually(t, "the dead connection leaves the pool", func() bool {
@@ -1063,7 +666,7 @@ func TestSSHKeepalive(t *testing.T) {
 	if _, err := r.Run(testCtx(t), tg, "true", nil, nil, nil); err != nil {
 		t.Fatal(err)
 	}
-	if h := s.handshakes.Load(); h != 2 {
+	if h := s.Handshakes(); h != 2 {
 		t.Fatalf("%d handshakes, want 2", h)
 	}
 }
@@ -1081,12 +684,12 @@ func testEventually(t testing.TB, what string, cond func() bool) {
 
 func TestSSHRunAll(t *testing.T) {
 	e := newTestEnv(t)
-	active := &testConcurrency{}
-	var servers []*testSSHServer
+	active := &sshtest.Concurrency{}
+	var servers []*sshtest.Server
 	for range 5 {
-		servers = append(servers, e.server(testSSHServerOpts{active: active}))
+		servers = append(servers, e.Server(sshtest.Options{Active: active}))
 	}
-	e.trust(servers...)
+	e.Trust(servers...)
 	var targets []Target
 	for i, s := range servers {
 		targets = append(targets, e.target(s))
@@ -1127,7 +730,7 @@ func TestSSHRunAll(t *testing.T) {
 			t.Fatalf("result %d: %+v", i, res)
 		}
 	}
-	if peak := active.peak(); peak > 2 || peak < 1 {
+	if peak := active.Peak(); peak > 2 || peak < 1 {
 		t.Fatalf("peak concurrency %d, want at most 2", peak)
 	}
 	count := map[line]int{}
@@ -1201,7 +804,7 @@ func TestSSHRemoteCommand(t *testing.T) {
 // command reaches the inner sh byte for byte.
 func TestSSHSudoRunsCommandUnchanged(t *testing.T) {
 	e := newTestEnv(t)
-	bin := filepath.Join(e.dir, "bin")
+	bin := filepath.Join(e.Dir, "bin")
 	if err := os.Mkdir(bin, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -1209,16 +812,16 @@ func TestSSHSudoRunsCommandUnchanged(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(bin, "sudo"), []byte(fake), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	s := e.server(testSSHServerOpts{env: []string{"PATH=" + bin + ":" + os.Getenv("PATH")}})
-	e.trust(s)
+	s := e.Server(sshtest.Options{Env: []string{"PATH=" + bin + ":" + os.Getenv("PATH")}})
+	e.Trust(s)
 	tg := e.target(s)
 	tg.Sudo = true
-	value := "it's \"$(touch " + filepath.Join(e.dir, "pwned") + ")\" `id` ; | & *\n\tend"
+	value := "it's \"$(touch " + filepath.Join(e.Dir, "pwned") + ")\" `id` ; | & *\n\tend"
 	out, code, err := newTestRunner(t).Output(testCtx(t), tg, "printf %s "+ShellQuote(value)+"; exit 4")
 	if code != 4 || string(out) != value {
 		t.Fatalf("got %q exit %d (%v); want %q exit 4", out, code, err, value)
 	}
-	if _, err := os.Stat(filepath.Join(e.dir, "pwned")); err == nil {
+	if _, err := os.Stat(filepath.Join(e.Dir, "pwned")); err == nil {
 		t.Fatal("a quoted value was executed")
 	}
 }
@@ -1237,9 +840,9 @@ VylwGc8O+SGL2kJ9Pfsxlx0TY1J8+jVcW6ZoZOKky7malQ==
 
 func TestSSHEncryptedIdentityNeedsAgent(t *testing.T) {
 	e := newTestEnv(t)
-	s := e.server(testSSHServerOpts{})
-	e.trust(s)
-	path := filepath.Join(e.dir, "id_encrypted")
+	s := e.Server(sshtest.Options{})
+	e.Trust(s)
+	path := filepath.Join(e.Dir, "id_encrypted")
 	if err := os.WriteFile(path, []byte(testEncryptedKey), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -1250,7 +853,7 @@ func TestSSHEncryptedIdentityNeedsAgent(t *testing.T) {
 	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "ssh-agent") || !strings.Contains(err.Error(), "ssh-add") {
 		t.Fatalf("got %v; want a config error pointing at ssh-agent", err)
 	}
-	if s.handshakes.Load() != 0 {
+	if s.Handshakes() != 0 {
 		t.Fatal("connected without usable credentials")
 	}
 }
@@ -1262,7 +865,7 @@ func TestSSHAgentAuth(t *testing.T) {
 	if err := keyring.Add(agent.AddedKey{PrivateKey: priv}); err != nil {
 		t.Fatal(err)
 	}
-	sock := filepath.Join(e.dir, "agent.sock")
+	sock := filepath.Join(e.Dir, "agent.sock")
 	ln, err := net.Listen("unix", sock)
 	if err != nil {
 		t.Fatal(err)
@@ -1282,8 +885,8 @@ func TestSSHAgentAuth(t *testing.T) {
 	}()
 	t.Setenv("SSH_AUTH_SOCK", sock)
 	pub, _ := ssh.NewPublicKey(priv.Public())
-	s := newTestSSHServer(t, testSSHServerOpts{client: pub})
-	e.trust(s)
+	s := sshtest.NewServer(t, sshtest.Options{Client: pub})
+	e.Trust(s)
 	tg := e.target(s)
 	tg.IdentityFile = "" // HOME is the temp dir: no default keys, only the agent
 	if code, err := newTestRunner(t).Run(testCtx(t), tg, "true", nil, nil, nil); err != nil || code != 0 {
@@ -1293,8 +896,8 @@ func TestSSHAgentAuth(t *testing.T) {
 
 func TestSSHRunnerClose(t *testing.T) {
 	e := newTestEnv(t)
-	s := e.server(testSSHServerOpts{})
-	e.trust(s)
+	s := e.Server(sshtest.Options{})
+	e.Trust(s)
 	r := NewRunner(nil)
 	if _, err := r.Run(testCtx(t), e.target(s), "true", nil, nil, nil); err != nil {
 		t.Fatal(err)
