@@ -1,6 +1,7 @@
 package journal
 
 import (
+	"bytes"
 	"encoding/json"
 	"time"
 )
@@ -40,6 +41,10 @@ func (t *Trail) Apply(event json.RawMessage) []int32 {
 	if json.Unmarshal(event, &ev) != nil {
 		return nil
 	}
+	return t.apply(ev)
+}
+
+func (t *Trail) apply(ev trailEvent) []int32 {
 	switch {
 	case ev.Kind == EventFinished:
 		t.Finished, t.Down = true, nil
@@ -60,11 +65,17 @@ func (t *Trail) Apply(event json.RawMessage) []int32 {
 	return nil
 }
 
-// ApplyLine folds one journal line (record or event) into the trail, like Apply.
+// ApplyLine folds one journal line (record or event) into the trail, like Apply. Most lines
+// (waits, progress) cannot change a trail and are not decoded at all.
 func (t *Trail) ApplyLine(l []byte) []int32 {
-	var raw rawLine
-	if json.Unmarshal(l, &raw) == nil && len(raw.Event) > 0 {
-		return t.Apply(raw.Event)
+	if !bytes.Contains(l, []byte(`"event":"`+EventStep+`"`)) && !bytes.Contains(l, []byte(`"event":"`+EventFinished+`"`)) {
+		return nil
 	}
-	return nil
+	var line struct {
+		Event *trailEvent `json:"event"`
+	}
+	if json.Unmarshal(l, &line) != nil || line.Event == nil {
+		return nil
+	}
+	return t.apply(*line.Event)
 }
