@@ -121,19 +121,6 @@ func (a *Apply) Plan(ctx context.Context) (operation.Plan, error) {
 
 func (a *Apply) planApply(ctx context.Context) (*ApplyPlan, error) {
 	c, cl := a.cluster, a.deps.Client
-	if a.resumed {
-		rp, err := a.restart.Plan(ctx)
-		if err != nil {
-			return nil, err
-		}
-		var ids []int32
-		for _, b := range rp.Batches {
-			ids = append(ids, b.Brokers...)
-		}
-		a.plan = &ApplyPlan{Config: &Plan{Cluster: c.Name, Changes: []Diff{}, Files: []FileEdit{}, Restart: ids},
-			Restart: rp, Resumed: true, OpID: a.opID}
-		return a.plan, nil
-	}
 	live, err := ReadLive(ctx, cl, a.deps.SSH, c, a.brokers)
 	if err != nil {
 		return nil, err
@@ -144,6 +131,25 @@ func (a *Apply) planApply(ctx context.Context) (*ApplyPlan, error) {
 	plan := PlanChanges(c, a.brokers, live, Compare(c, a.brokers, live))
 	if len(plan.Refused) > 0 {
 		return nil, &PlacementError{Cluster: c.Name, Keys: plan.Refused}
+	}
+	if a.resumed {
+		// The run may have died between its writes: whatever value or file still differs is
+		// written again (each write is the whole desired state, so twice is as once); the
+		// restarts are the journaled operation's.
+		rp, err := a.restart.Plan(ctx)
+		if err != nil {
+			return nil, err
+		}
+		var ids []int32
+		for _, b := range rp.Batches {
+			ids = append(ids, b.Brokers...)
+		}
+		if err := Validate(ctx, cl, plan); err != nil {
+			return nil, err
+		}
+		a.plan = &ApplyPlan{Config: &Plan{Cluster: c.Name, Changes: plan.Changes, Files: plan.Files, Restart: ids},
+			Restart: rp, Resumed: true, OpID: a.opID}
+		return a.plan, nil
 	}
 	if plan.ClusterWide() && len(a.brokers) < len(c.Brokers) {
 		return nil, fault.Usagef("cluster %s: the plan changes cluster-wide dynamic defaults, which every broker inherits, "+
@@ -231,25 +237,27 @@ func (a *Apply) guard() operation.Guard {
 
 func (a *Apply) run(ctx context.Context, s *operation.Session, soft <-chan struct{}) error {
 	c, plan := a.cluster, a.plan.Config
-	if !a.resumed {
+	// Each write is journaled before it is made (started) and after (ok), so a run killed in
+	// between leaves a journal that says what may have changed.
+	if plan.Dynamic() {
+		a.step(ctx, s, EventDynamic, rollout.StatusStarted, nil, fmt.Sprintf("setting %d dynamic value(s)", len(plan.Changes)))
 		if err := ApplyDynamic(ctx, a.deps.Client, plan); err != nil {
 			return err
 		}
-		if plan.Dynamic() {
-			a.event(s, EventDynamic, nil, "dynamic configs applied")
+		a.step(ctx, s, EventDynamic, rollout.StatusOK, nil, "dynamic configs applied")
+	}
+	byID := map[int32]*inventory.Broker{}
+	for _, b := range a.brokers {
+		byID[b.ID] = b
+	}
+	now := a.deps.Clock()
+	for _, e := range plan.Files {
+		a.step(ctx, s, EventFile, rollout.StatusStarted, []int32{e.Broker}, fmt.Sprintf("rewriting %s on %s", e.Path, e.Host))
+		backup, err := WriteConfigFile(ctx, a.deps.SSH, byID[e.Broker], e, now)
+		if err != nil {
+			return err
 		}
-		byID := map[int32]*inventory.Broker{}
-		for _, b := range a.brokers {
-			byID[b.ID] = b
-		}
-		now := a.deps.Clock()
-		for _, e := range plan.Files {
-			backup, err := WriteConfigFile(ctx, a.deps.SSH, byID[e.Broker], e, now)
-			if err != nil {
-				return err
-			}
-			a.event(s, EventFile, []int32{e.Broker}, fmt.Sprintf("%s rewritten on %s (backup %s)", e.Path, e.Host, backup))
-		}
+		a.step(ctx, s, EventFile, rollout.StatusOK, []int32{e.Broker}, fmt.Sprintf("%s rewritten on %s (backup %s)", e.Path, e.Host, backup))
 	}
 	if a.plan.Restart != nil && a.plan.Restart.Work() > 0 {
 		if err := a.restart.Run(ctx, s, soft); err != nil {
@@ -266,6 +274,25 @@ func (a *Apply) run(ctx context.Context, s *operation.Session, soft <-chan struc
 	a.event(s, EventVerified, nil, fmt.Sprintf("%d broker(s) of %s match the inventory", len(a.brokers), c.Name))
 	return nil
 }
+
+// step reports one write of apply, journaled and shown; the intent (started) is flushed to the
+// cluster's copy of the journal (bounded) before the write.
+func (a *Apply) step(ctx context.Context, s *operation.Session, kind, status string, brokers []int32, msg string) {
+	e := rollout.Event{Time: a.deps.Clock().UTC(), Op: a.opID, Cluster: a.cluster.Name, Kind: kind, Status: status,
+		Brokers: brokers, Message: msg}
+	if s != nil && s.Journal != nil {
+		_ = s.Journal.Append(e)
+		if status == rollout.StatusStarted {
+			fctx, cancel := context.WithTimeout(ctx, intentFlush)
+			_ = s.Journal.Flush(fctx)
+			cancel()
+		}
+	}
+	a.deps.Event(e)
+}
+
+// intentFlush bounds how long a write waits for its intent to reach the cluster's ops log.
+const intentFlush = 5 * time.Second
 
 // event reports one step of apply: journaled and shown.
 func (a *Apply) event(s *operation.Session, kind string, brokers []int32, msg string) {
