@@ -349,7 +349,9 @@ func TestConfigPropagation(t *testing.T) {
 	t.Run("killed mid-apply, resumed from another state dir", func(t *testing.T) {
 		killStatic := map[string]any{"dynamic": dynamic["dynamic"], "static": map[string]any{"num.io.threads": "4", "queued.max.requests": "700"}}
 		invKill := s.withConfig(t, killStatic, staticOverride)
-		op, _ := runUntil(t, []string{`"step":"confirm-stopped","status":"ok"`},
+		// Killed after the first of its two file writes: the resume writes the other one, then
+		// restarts both brokers.
+		op, _ := runUntil(t, []string{`"event":"config-file"`, `"status":"ok"`},
 			"-i", invKill, "--state-dir", t.TempDir(), "config", "apply", "--yes", "-o", "json")
 		res := kfleet(t, "-i", invKill, "--state-dir", t.TempDir(), "resume", op, "--yes")
 		if res.code != 0 || !strings.Contains(res.stderr, "took over the lease of op "+op) {
