@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/spf13/cobra"
 
@@ -65,11 +66,20 @@ The inventory is the one the operation recorded unless -i is given.`,
 // resume finds the journaled operation's kind in the registry, rebuilds it on the inventory's
 // cluster of that name, and runs it like a new one.
 func resume(ctx context.Context, f *factory.Factory, id string, inventoryGiven bool, dryRun bool) error {
-	e, err := journal.Load(f.StateDir, id)
+	stateDir := f.StateDir
+	e, err := journal.Load(stateDir, id)
 	if errors.Is(err, journal.ErrNoSuchOp) {
-		// Started on another machine or in another state dir: its journal is in the cluster.
-		e, err = adopt(ctx, f, id)
-		inventoryGiven = true
+		// Started on another machine or in another state dir: its journal is in the cluster. A
+		// dry run reads it into a scratch dir, so that it leaves the state dir as it was.
+		dir := f.StateDir
+		if dryRun {
+			if dir, err = os.MkdirTemp("", "kfleet-resume-"); err != nil {
+				return err
+			}
+			defer os.RemoveAll(dir)
+		}
+		e, err = adopt(ctx, f, dir, id)
+		stateDir, inventoryGiven = dir, true
 	}
 	if err != nil {
 		return fault.Usagef("%v", err)
@@ -94,6 +104,7 @@ func resume(ctx context.Context, f *factory.Factory, id string, inventoryGiven b
 	if err != nil {
 		return err
 	}
+	d.StateDir = stateDir
 	op, err := operation.Resume(ctx, c, d, e)
 	if err != nil {
 		return err
@@ -103,11 +114,11 @@ func resume(ctx context.Context, f *factory.Factory, id string, inventoryGiven b
 
 // adopt looks for the operation's journal in the ops log of the selected clusters (-c; default
 // every cluster of the inventory) and makes it local.
-func adopt(ctx context.Context, f *factory.Factory, id string) (*journal.Entry, error) {
+func adopt(ctx context.Context, f *factory.Factory, dir, id string) (*journal.Entry, error) {
 	clusters, err := f.SelectedClusters()
 	if err != nil {
 		return nil, err
 	}
 	fmt.Fprintf(f.IO.ErrOut, "%s is not in %s: looking for it in the ops log of %d cluster(s)\n", id, f.StateDir, len(clusters))
-	return operation.Adopt(ctx, f.StateDir, f.InventoryPath, id, clusters, f.Kafka)
+	return operation.Adopt(ctx, dir, f.InventoryPath, id, clusters, f.Kafka)
 }
