@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"syscall"
 	"testing"
@@ -65,6 +66,16 @@ func TestKilledRestartIsResumedFromAnotherStateDir(t *testing.T) {
 				t.Errorf("another restart: exit %d, want 75 naming `kfleet resume %s`:\n%s", r.code, op, r.stderr)
 			}
 
+			if point.down {
+				// A dry run of the resume from yet another state dir: what it would do, the
+				// exit the real one would give now, and nothing written there.
+				scratch := t.TempDir()
+				dry := kfleet(t, "--state-dir", scratch, "resume", op, "--dry-run")
+				if left, _ := os.ReadDir(scratch); dry.code != 0 || len(left) != 0 || !strings.Contains(dry.stdout, fmt.Sprintf("%d", victim)) {
+					t.Errorf("resume --dry-run: exit %d, state dir holds %d entries; want 0 and nothing written\n%s%s",
+						dry.code, len(left), dry.stdout, dry.stderr)
+				}
+			}
 			t0 := time.Now()
 			res := kfleet(t, "--state-dir", t.TempDir(), "resume", op, "--yes")
 			took := time.Since(t0)
