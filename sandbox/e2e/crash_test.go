@@ -43,15 +43,21 @@ func TestKilledRestartIsResumedFromAnotherStateDir(t *testing.T) {
 		name  string
 		marks []string
 		down  bool // the broker is down when kfleet dies
+		same  bool // resumed from the killed run's own state dir (else from another one)
 	}{
-		{"after stop", []string{`"step":"confirm-stopped","status":"ok"`}, true},
-		{"after start", []string{`"step":"start","status":"ok"`}, false},
-		{"during wait-healthy", []string{`"step":"wait-healthy","status":"started"`}, false},
-		{"during leader election", []string{`"step":"elect-leaders","status":"started"`}, false},
+		{"after stop", []string{`"step":"confirm-stopped","status":"ok"`}, true, false},
+		{"after start", []string{`"step":"start","status":"ok"`}, false, true},
+		{"during wait-healthy", []string{`"step":"wait-healthy","status":"started"`}, false, false},
+		{"during leader election", []string{`"step":"elect-leaders","status":"started"`}, false, false},
 	} {
 		t.Run(strings.ReplaceAll(point.name, " ", "-"), func(t *testing.T) {
 			before := brokerPID(t, victim)
-			op, _ := runUntil(t, point.marks, "--state-dir", t.TempDir(), "restart", "--brokers", fmt.Sprint(victim), "--yes", "-o", "json")
+			state := t.TempDir()
+			op, _ := runUntil(t, point.marks, "--state-dir", state, "restart", "--brokers", fmt.Sprint(victim), "--yes", "-o", "json")
+			resumeDir := t.TempDir()
+			if point.same {
+				resumeDir = state
+			}
 
 			if point.down {
 				s := kfleet(t, "status", "-c", "sandbox")
@@ -77,15 +83,15 @@ func TestKilledRestartIsResumedFromAnotherStateDir(t *testing.T) {
 				}
 			}
 			t0 := time.Now()
-			res := kfleet(t, "--state-dir", t.TempDir(), "resume", op, "--yes")
+			res := kfleet(t, "--state-dir", resumeDir, "resume", op, "--yes")
 			took := time.Since(t0)
 			if res.code != 0 {
-				t.Fatalf("resume from another state dir: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+				t.Fatalf("resume: exit %d\n%s%s", res.code, res.stdout, res.stderr)
 			}
 			if !strings.Contains(res.stderr, "took over the lease of op "+op) {
 				t.Errorf("resume did not say it took over the dead holder's lease:\n%s", res.stderr)
 			}
-			t.Logf("%s: resume from another state dir completed in %s", point.name, took.Round(100*time.Millisecond))
+			t.Logf("%s: resume (same state dir: %v) completed in %s", point.name, point.same, took.Round(100*time.Millisecond))
 			if pid := brokerPID(t, victim); pid == 0 || pid == before {
 				t.Errorf("broker %d: pid %d before, %d after; want a new running process", victim, before, pid)
 			}
