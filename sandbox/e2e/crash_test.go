@@ -27,7 +27,8 @@ func runUntil(t *testing.T, marks []string, args ...string) (op, out string) {
 // acks=all load: kfleet is killed with SIGKILL right after each step of a batch. Each time
 // another operation is refused (75) naming the dead one, `status` names a broker left down and
 // the operation that stopped it, and `resume` from another state dir (another operator, who
-// never saw the journal) takes the dead holder's lease over at once and completes it. Nothing
+// never saw the journal; once from the killed run's own state dir) takes the dead holder's
+// lease over at once and completes it. Nothing
 // acknowledged is lost and no partition goes below min ISR.
 func TestKilledRestartIsResumedFromAnotherStateDir(t *testing.T) {
 	needSandbox(t)
