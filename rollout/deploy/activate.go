@@ -79,6 +79,9 @@ func (a Activation) Verify(ctx context.Context, b *inventory.Broker) error {
 	if err != nil {
 		return fmt.Errorf("broker %d: %w", b.ID, err)
 	}
+	if err := host.CheckIdentity(b, p); err != nil {
+		return err
+	}
 	switch {
 	case !p.Running:
 		return fmt.Errorf("broker %d (%s): no Kafka process runs after the start", b.ID, b.Host)

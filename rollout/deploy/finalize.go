@@ -223,6 +223,10 @@ func RunningVersions(ctx context.Context, r *ssh.Runner, brokers []*inventory.Br
 			errs = append(errs, fmt.Errorf("broker %d: %w", b.ID, err))
 			continue
 		}
+		if err := host.CheckIdentity(b, procs[b.ID]); err != nil {
+			errs = append(errs, err)
+			continue
+		}
 		out[b.ID] = ""
 		if p := procs[b.ID]; p.Running {
 			out[b.ID] = p.Version

@@ -139,6 +139,10 @@ func ProbeBrokers(ctx context.Context, r *ssh.Runner, brokers []*inventory.Broke
 				errs[i] = fmt.Errorf("broker %d: %w", b.ID, err)
 				return
 			}
+			if err := host.CheckIdentity(b, p); err != nil {
+				errs[i] = err // a host that runs another broker: deploy nothing anywhere
+				return
+			}
 			states[i] = st
 			mu.Lock()
 			procs[b.ID] = p
