@@ -75,45 +75,19 @@ func (d *decoder) configClash(cluster, broker configKeyNodes, path string) {
 }
 
 func (d *decoder) configMap(n *yaml.Node, path string) (map[string]string, map[string]*yaml.Node) {
-	if n == nil {
-		return nil, nil
-	}
-	if n = d.deref(n); isNull(n) {
-		return nil, nil
-	}
-	if n.Kind != yaml.MappingNode {
-		d.typeError(n, path, "a mapping of config name to value")
-		return nil, nil
-	}
-	out := map[string]string{}
-	seen := map[string]*yaml.Node{}
-	for _, p := range d.pairs(n, path, 0) {
-		name, ok := d.keyName(p.key, path)
-		if !ok {
-			continue
-		}
-		fp, key := join(path, name), d.deref(p.key)
-		if first, dup := seen[name]; dup {
-			d.errorf(key, fp, "duplicate key (first at line %d)", first.Line)
-			continue
-		}
-		seen[name] = key
-		if name == "" || strings.ContainsFunc(name, func(r rune) bool { return r == '=' || unicode.IsSpace(r) || unicode.IsControl(r) }) {
-			d.errorf(key, fp, "is not a Kafka config name")
-			continue
-		}
-		if isSecretConfig(name) {
-			d.errorf(key, fp, "inline secrets are not allowed; kfleet does not propagate secret broker configs, keep them on the hosts")
-			continue
-		}
-		v := d.deref(p.val)
-		if isNull(v) || v.Kind != yaml.ScalarNode {
-			d.errorf(v, fp, "must be a value, got %s (write \"\" for an empty string)", describe(v))
-			continue
-		}
-		out[name] = v.Value
-	}
-	return out, seen
+	return d.scalarMap(n, path, scalarMapRules{
+		want: "a mapping of config name to value",
+		key: func(name string) string {
+			if name == "" || strings.ContainsFunc(name, func(r rune) bool { return r == '=' || unicode.IsSpace(r) || unicode.IsControl(r) }) {
+				return "is not a Kafka config name"
+			}
+			if isSecretConfig(name) {
+				return "inline secrets are not allowed; kfleet does not propagate secret broker configs, keep them on the hosts"
+			}
+			return ""
+		},
+		notScalar: "must be a value, got %s (write \"\" for an empty string)",
+	})
 }
 
 // configNames decodes config.custom: the names of configs Kafka does not define that the

@@ -197,29 +197,44 @@ func (d *decoder) mappingExcept(n *yaml.Node, path string, known []string, mispl
 		d.typeError(n, path, "a mapping")
 		return nil
 	}
+	for _, e := range d.entries(n, path) {
+		if msg, ok := misplaced[e.name]; ok {
+			d.errorf(e.key, join(path, e.name), "%s", msg)
+			continue
+		}
+		if !slices.Contains(known, e.name) {
+			d.unknownKey(e.key, path, e.name, known, f)
+			continue
+		}
+		f.vals[e.name] = e.val
+	}
+	return f
+}
+
+// entry is one key/value pair of a mapping whose key is a name.
+type entry struct {
+	name     string
+	key, val *yaml.Node
+}
+
+// entries lists the pairs of the mapping n (merge keys applied) whose keys are names, reporting
+// keys that are not and keys written twice.
+func (d *decoder) entries(n *yaml.Node, path string) []entry {
+	var out []entry
 	seen := map[string]*yaml.Node{}
 	for _, p := range d.pairs(n, path, 0) {
 		name, ok := d.keyName(p.key, path)
 		if !ok {
 			continue
 		}
-		fp := join(path, name)
 		if first, dup := seen[name]; dup {
-			d.errorf(p.key, fp, "duplicate key (first at line %d)", first.Line)
+			d.errorf(p.key, join(path, name), "duplicate key (first at line %d)", first.Line)
 			continue
 		}
 		seen[name] = p.key
-		if msg, ok := misplaced[name]; ok {
-			d.errorf(p.key, fp, "%s", msg)
-			continue
-		}
-		if !slices.Contains(known, name) {
-			d.unknownKey(p.key, path, name, known, f)
-			continue
-		}
-		f.vals[name] = p.val
+		out = append(out, entry{name, p.key, p.val})
 	}
-	return f
+	return out
 }
 
 // keyName returns a mapping key as a string; keys must be plain scalars.
@@ -304,6 +319,53 @@ func (d *decoder) mergeSource(v *yaml.Node, path string, depth int) []pair {
 	}
 	d.errorf(v, path, "merge key (<<) must merge a mapping or a list of mappings, got %s", describe(v))
 	return nil
+}
+
+// scalarMapRules say what a free-form mapping of names to scalar values accepts.
+type scalarMapRules struct {
+	want      string              // what the mapping is, for "must be ..."
+	key       func(string) string // what is wrong with a key, or ""
+	value     func(string) string // what is wrong with a value, or ""; nil accepts any
+	notScalar string              // the problem with a value that is no scalar; %s is what it is
+}
+
+// scalarMap decodes a free-form mapping of names to scalar values, kept as written (8, true, 1.5
+// and "x" all become strings). It also returns where each key was written. An absent or null n
+// yields nil.
+func (d *decoder) scalarMap(n *yaml.Node, path string, rules scalarMapRules) (map[string]string, map[string]*yaml.Node) {
+	if n == nil {
+		return nil, nil
+	}
+	if n = d.deref(n); isNull(n) {
+		return nil, nil
+	}
+	if n.Kind != yaml.MappingNode {
+		d.typeError(n, path, rules.want)
+		return nil, nil
+	}
+	out := map[string]string{}
+	at := map[string]*yaml.Node{}
+	for _, e := range d.entries(n, path) {
+		fp, key := join(path, e.name), d.deref(e.key)
+		at[e.name] = key
+		if msg := rules.key(e.name); msg != "" {
+			d.errorf(key, fp, "%s", msg)
+			continue
+		}
+		v := d.deref(e.val)
+		if isNull(v) || v.Kind != yaml.ScalarNode {
+			d.errorf(v, fp, rules.notScalar, describe(v))
+			continue
+		}
+		if rules.value != nil {
+			if msg := rules.value(v.Value); msg != "" {
+				d.errorf(v, fp, "%s", msg)
+				continue
+			}
+		}
+		out[e.name] = v.Value
+	}
+	return out, at
 }
 
 // required returns the value of key, reporting it at the mapping when it is missing. A missing

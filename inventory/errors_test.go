@@ -166,7 +166,7 @@ clusters:
     bootstrap: [k1:9092]
     owner: team-payments
     brokers: [{id: 1, host: k1}]
-`, 4, 5, "clusters[0].owner", "unknown key; expected one of: name, bootstrap, kafka, config, ssh, service, install, hooks, brokers"},
+`, 4, 5, "clusters[0].owner", "unknown key; expected one of: name, labels, bootstrap, kafka, config, ssh, service, install, hooks, brokers"},
 	{"duplicate mapping key", `clusters:
   - name: a
     bootstrap: [k1:9092]

@@ -23,13 +23,15 @@ type Fleet struct {
 // Cluster is one Kafka cluster. Its brokers carry their fully resolved SSH, service and install
 // settings; the cluster keeps only what is cluster-wide, including its resolved rollout hooks.
 type Cluster struct {
-	Name      string    `json:"name" yaml:"name"`
-	Bootstrap []string  `json:"bootstrap" yaml:"bootstrap"`
-	Kafka     Kafka     `json:"kafka" yaml:"kafka"`
-	Config    Config    `json:"config" yaml:"config"`
-	Hooks     Hooks     `json:"hooks" yaml:"hooks"`
-	Brokers   []*Broker `json:"brokers" yaml:"brokers"`
-	Pos       Pos       `json:"-" yaml:"-"`
+	Name string `json:"name" yaml:"name"`
+	// Labels are defaults.labels with the cluster's own on top; never nil.
+	Labels    map[string]string `json:"labels" yaml:"labels"`
+	Bootstrap []string          `json:"bootstrap" yaml:"bootstrap"`
+	Kafka     Kafka             `json:"kafka" yaml:"kafka"`
+	Config    Config            `json:"config" yaml:"config"`
+	Hooks     Hooks             `json:"hooks" yaml:"hooks"`
+	Brokers   []*Broker         `json:"brokers" yaml:"brokers"`
+	Pos       Pos               `json:"-" yaml:"-"`
 }
 
 // Broker is one broker host with the settings that apply to it after merging defaults, its

@@ -39,7 +39,7 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("accepted an inventory without clusters")
 		}
 		for _, c := range fleet.Clusters {
-			if c.Name == "" || len(c.Bootstrap) == 0 || len(c.Brokers) == 0 {
+			if c.Name == "" || len(c.Bootstrap) == 0 || len(c.Brokers) == 0 || c.Labels == nil {
 				t.Fatalf("accepted an incomplete cluster %+v", c)
 			}
 			if c.Hooks.Timeout <= 0 {

@@ -19,9 +19,9 @@ import (
 
 var (
 	rootKeys    = []string{"defaults", "clusters"}
-	clusterKeys = []string{"name", "bootstrap", "kafka", "config", "ssh", "service", "install", "hooks", "brokers"}
-	// defaultsKeys are the host settings plus the cluster-wide hooks.
-	defaultsKeys = []string{"ssh", "service", "install", "hooks"}
+	clusterKeys = []string{"name", "labels", "bootstrap", "kafka", "config", "ssh", "service", "install", "hooks", "brokers"}
+	// defaultsKeys are the host settings plus the cluster-wide labels and hooks.
+	defaultsKeys = []string{"labels", "ssh", "service", "install", "hooks"}
 	brokerKeys   = []string{"id", "host", "rack", "config", "ssh", "service", "install"}
 )
 
@@ -161,11 +161,11 @@ func (d *decoder) fleet(root *yaml.Node) *Fleet {
 		return nil
 	}
 	top := d.mapping(root, "", rootKeys)
-	var base layers
-	var baseHooks hooksLayer
+	var base clusterBase
 	if defs := d.mapping(top.get("defaults"), "defaults", defaultsKeys); defs != nil {
-		base = d.layers(defs, "defaults")
-		baseHooks = d.hooksLayer(defs.get("hooks"), "defaults.hooks")
+		base.labels = d.labels(defs.get("labels"), "defaults.labels")
+		base.settings = d.layers(defs, "defaults")
+		base.hooks = d.hooksLayer(defs.get("hooks"), "defaults.hooks")
 	}
 	fleet := &Fleet{File: d.file}
 	cn := d.required(top, "clusters")
@@ -181,14 +181,21 @@ func (d *decoder) fleet(root *yaml.Node) *Fleet {
 	}
 	names := map[string]*yaml.Node{}
 	for i, item := range items {
-		if c := d.cluster(item, index("clusters", i), base, baseHooks, names); c != nil {
+		if c := d.cluster(item, index("clusters", i), base, names); c != nil {
 			fleet.Clusters = append(fleet.Clusters, c)
 		}
 	}
 	return fleet
 }
 
-func (d *decoder) cluster(n *yaml.Node, path string, base layers, baseHooks hooksLayer, names map[string]*yaml.Node) *Cluster {
+// clusterBase is what defaults gives every cluster.
+type clusterBase struct {
+	labels   map[string]string
+	settings layers
+	hooks    hooksLayer
+}
+
+func (d *decoder) cluster(n *yaml.Node, path string, base clusterBase, names map[string]*yaml.Node) *Cluster {
 	n = d.deref(n)
 	if n.Kind != yaml.MappingNode {
 		d.typeError(n, path, "a mapping describing a cluster")
@@ -207,16 +214,17 @@ func (d *decoder) cluster(n *yaml.Node, path string, base layers, baseHooks hook
 			}
 		}
 	}
+	c.Labels = mergeLabels(base.labels, d.labels(f.get("labels"), join(path, "labels")))
 	c.Bootstrap = d.bootstrap(d.required(f, "bootstrap"), join(path, "bootstrap"))
 	c.Kafka = d.kafka(f.get("kafka"), join(path, "kafka"))
 	var configAt configKeyNodes
 	c.Config, configAt = d.config(f.get("config"), join(path, "config"))
 
-	hooks := baseHooks
+	hooks := base.hooks
 	hooks.over(d.hooksLayer(f.get("hooks"), join(path, "hooks")))
 	c.Hooks = hooks.resolve()
 
-	settings := base
+	settings := base.settings
 	settings.over(d.layers(f, path))
 
 	bn := d.required(f, "brokers")

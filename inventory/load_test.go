@@ -61,6 +61,7 @@ func TestLoadResolvesEveryBroker(t *testing.T) {
 	want := &Fleet{File: file, Clusters: []*Cluster{
 		{
 			Name:      "payments-prod",
+			Labels:    map[string]string{"team": "kafka-sre", "tier": "payments", "env": "prod", "dc": "sg1"},
 			Bootstrap: []string{"pay-k1.corp.example:9093", "pay-k2.corp.example:9093"},
 			Kafka: Kafka{
 				TLS:  &TLS{CAFile: td + "/certs/payments-ca.pem", CertFile: "/etc/kfleet/tls/ops.crt", KeyFile: "/etc/kfleet/tls/ops.key"},
@@ -72,21 +73,22 @@ func TestLoadResolvesEveryBroker(t *testing.T) {
 			},
 			Hooks: Hooks{Timeout: 5 * time.Minute},
 			Brokers: []*Broker{
-				{ID: 1, Host: "pay-k1.corp.example", Rack: "us-east-1a", SSH: paySSH, Service: payService, Install: payInstall, Pos: Pos{file, 31, 9}},
-				{ID: 2, Host: "pay-k2.corp.example", Rack: "us-east-1b", SSH: paySSH, Service: payService, Install: payInstall, Pos: Pos{file, 32, 9}},
-				{ID: 3, Host: "pay-k3.corp.example", Rack: "us-east-1c", SSH: k3SSH, Service: k3Service, Install: payInstall, Pos: Pos{file, 33, 9}},
+				{ID: 1, Host: "pay-k1.corp.example", Rack: "us-east-1a", SSH: paySSH, Service: payService, Install: payInstall, Pos: Pos{file, 33, 9}},
+				{ID: 2, Host: "pay-k2.corp.example", Rack: "us-east-1b", SSH: paySSH, Service: payService, Install: payInstall, Pos: Pos{file, 34, 9}},
+				{ID: 3, Host: "pay-k3.corp.example", Rack: "us-east-1c", SSH: k3SSH, Service: k3Service, Install: payInstall, Pos: Pos{file, 35, 9}},
 			},
-			Pos: Pos{file, 14, 5},
+			Pos: Pos{file, 15, 5},
 		},
 		{
 			Name:      "logs-staging",
+			Labels:    map[string]string{"team": "kafka-sre", "tier": "shared", "env": "staging", "dc": "sg2", "kfleet.io/canary": "true"},
 			Bootstrap: []string{"10.20.0.11:9092"},
 			Hooks:     Hooks{Timeout: 5 * time.Minute},
 			Brokers: []*Broker{
-				{ID: 0, Host: "10.20.0.11", SSH: logSSH, Service: payService, Install: logInstall, Pos: Pos{file, 46, 9}},
-				{ID: 1, Host: "10.20.0.12", SSH: rootSSH, Service: payService, Install: logInstall, Pos: Pos{file, 47, 9}},
+				{ID: 0, Host: "10.20.0.11", SSH: logSSH, Service: payService, Install: logInstall, Pos: Pos{file, 49, 9}},
+				{ID: 1, Host: "10.20.0.12", SSH: rootSSH, Service: payService, Install: logInstall, Pos: Pos{file, 50, 9}},
 			},
-			Pos: Pos{file, 39, 5},
+			Pos: Pos{file, 41, 5},
 		},
 	}}
 	if !reflect.DeepEqual(fleet, want) {

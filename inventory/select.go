@@ -2,7 +2,9 @@ package inventory
 
 import (
 	"fmt"
+	"maps"
 	"math"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,28 +14,70 @@ import (
 // instead of allocating a billion ids.
 const maxRange = 10000
 
-// Select returns the clusters with the given names, in the order given and without repeats, or
-// every cluster in file order when names is empty.
+// Select returns the clusters that names select, in file order and without repeats; no names
+// select every cluster. See SelectWhere.
 func (f *Fleet) Select(names []string) ([]*Cluster, error) {
-	if len(names) == 0 {
-		return slices.Clone(f.Clusters), nil
+	return f.SelectWhere(names, Selector{})
+}
+
+// SelectWhere returns the clusters that names select and whose labels match sel, in file order
+// and without repeats. A name is a cluster name or a shell-style pattern (path.Match: *, ? and
+// [...]); no names select every cluster. A name the inventory does not have, a pattern that
+// matches no cluster and a selection left empty by sel are errors: a command never runs on
+// nothing, nor on everything by mistake.
+func (f *Fleet) SelectWhere(names []string, sel Selector) ([]*Cluster, error) {
+	picked, err := f.pick(names)
+	if err != nil {
+		return nil, err
 	}
+	var out, candidates []*Cluster
+	for i, c := range f.Clusters {
+		if !picked[i] {
+			continue
+		}
+		candidates = append(candidates, c)
+		if sel.Matches(c.Labels) {
+			out = append(out, c)
+		}
+	}
+	if len(out) == 0 {
+		return nil, &SelectionError{Msg: noMatch(names, sel, candidates)}
+	}
+	return out, nil
+}
+
+// pick marks the clusters that names select.
+func (f *Fleet) pick(names []string) ([]bool, error) {
+	picked := make([]bool, len(f.Clusters))
 	known := make([]string, len(f.Clusters))
-	byName := make(map[string]*Cluster, len(f.Clusters))
 	for i, c := range f.Clusters {
 		known[i] = c.Name
-		byName[c.Name] = c
+		picked[i] = len(names) == 0
 	}
-	var out []*Cluster
-	var unknown []string
+	var unknown, unmatched []string
 	seen := map[string]bool{}
 	for _, name := range names {
 		if seen[name] {
 			continue
 		}
 		seen[name] = true
-		c, ok := byName[name]
-		if !ok {
+		if strings.ContainsAny(name, `*?[\`) {
+			matched := false
+			for i, c := range f.Clusters {
+				ok, err := path.Match(name, c.Name)
+				if err != nil {
+					return nil, &SelectionError{Msg: fmt.Sprintf("invalid cluster pattern %q: %v; patterns use *, ? and [...] as in the shell", name, err)}
+				}
+				picked[i] = picked[i] || ok
+				matched = matched || ok
+			}
+			if !matched {
+				unmatched = append(unmatched, strconv.Quote(name))
+			}
+			continue
+		}
+		i := slices.Index(known, name)
+		if i < 0 {
 			u := strconv.Quote(name)
 			if s := Closest(name, known); s != "" {
 				u += fmt.Sprintf(" (did you mean %q?)", s)
@@ -41,17 +85,79 @@ func (f *Fleet) Select(names []string) ([]*Cluster, error) {
 			unknown = append(unknown, u)
 			continue
 		}
-		out = append(out, c)
+		picked[i] = true
 	}
+	var problems []string
 	if len(unknown) > 0 {
-		noun := "cluster"
-		if len(unknown) > 1 {
-			noun = "clusters"
-		}
-		return nil, &SelectionError{Msg: fmt.Sprintf("unknown %s %s; the inventory has: %s",
-			noun, strings.Join(unknown, ", "), strings.Join(known, ", "))}
+		problems = append(problems, fmt.Sprintf("unknown %s %s", plural(len(unknown), "cluster", "clusters"), strings.Join(unknown, ", ")))
 	}
-	return out, nil
+	if len(unmatched) > 0 {
+		problems = append(problems, fmt.Sprintf("%s %s %s no cluster", plural(len(unmatched), "pattern", "patterns"),
+			strings.Join(unmatched, ", "), plural(len(unmatched), "matches", "match")))
+	}
+	if len(problems) > 0 {
+		return nil, &SelectionError{Msg: fmt.Sprintf("%s; the inventory has: %s", strings.Join(problems, "; "), strings.Join(known, ", "))}
+	}
+	return picked, nil
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// noMatch says that sel left nothing of the candidates that names selected, and why when it
+// can tell: a label key no candidate has, or a value none of them has.
+func noMatch(names []string, sel Selector, candidates []*Cluster) string {
+	msg := fmt.Sprintf("no cluster matches -l %q", sel.String())
+	if len(names) > 0 {
+		quoted := make([]string, len(names))
+		for i, n := range names {
+			quoted[i] = "-c " + strconv.Quote(n)
+		}
+		msg += fmt.Sprintf(" among the clusters %s selects (%s)", strings.Join(quoted, " "), strings.Join(clusterNames(candidates), ", "))
+	}
+	values := map[string][]string{} // label key -> the candidates' values, sorted, unique
+	for _, c := range candidates {
+		for k, v := range c.Labels {
+			if !slices.Contains(values[k], v) {
+				values[k] = append(values[k], v)
+			}
+		}
+	}
+	keys := slices.Sorted(maps.Keys(values))
+	for _, r := range sel.reqs {
+		vs, has := values[r.key]
+		switch {
+		case !has && (r.op == opExists || r.op == opEquals || r.op == opIn):
+			hint := fmt.Sprintf("no cluster has the label %q", r.key)
+			if s := Closest(r.key, keys); s != "" {
+				hint += fmt.Sprintf(" (did you mean %q?)", s)
+			} else if len(keys) > 0 {
+				hint += "; their labels are: " + strings.Join(keys, ", ")
+			}
+			msg += "; " + hint
+		case has && (r.op == opEquals || r.op == opIn) && !slices.ContainsFunc(r.values, func(v string) bool { return slices.Contains(vs, v) }):
+			slices.Sort(vs)
+			hint := fmt.Sprintf("label %s has the values: %s", r.key, strings.Join(vs, ", "))
+			if s := Closest(r.values[0], vs); s != "" && len(r.values) == 1 {
+				hint += fmt.Sprintf(" (did you mean %q?)", s)
+			}
+			msg += "; " + hint
+		}
+	}
+	return msg
+}
+
+// clusterNames lists the clusters' names.
+func clusterNames(cs []*Cluster) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = c.Name
+	}
+	return out
 }
 
 // SelectBrokers returns the brokers with the given ids, in the order given and without

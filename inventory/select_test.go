@@ -7,14 +7,6 @@ import (
 	"testing"
 )
 
-func clusterNames(cs []*Cluster) []string {
-	var out []string
-	for _, c := range cs {
-		out = append(out, c.Name)
-	}
-	return out
-}
-
 func brokerIDs(bs []*Broker) []int32 {
 	var out []int32
 	for _, b := range bs {
@@ -32,7 +24,18 @@ func TestSelectClusters(t *testing.T) {
 	}{
 		{nil, []string{"payments-prod", "logs-staging"}, ""},
 		{[]string{"logs-staging"}, []string{"logs-staging"}, ""},
-		{[]string{"logs-staging", "payments-prod", "logs-staging"}, []string{"logs-staging", "payments-prod"}, ""},
+		// Inventory order, not the order given; repeats once.
+		{[]string{"logs-staging", "payments-prod", "logs-staging"}, []string{"payments-prod", "logs-staging"}, ""},
+		{[]string{"*"}, []string{"payments-prod", "logs-staging"}, ""},
+		{[]string{"logs-*"}, []string{"logs-staging"}, ""},
+		{[]string{"*-prod", "logs-staging"}, []string{"payments-prod", "logs-staging"}, ""},
+		{[]string{"payments-pro?"}, []string{"payments-prod"}, ""},
+		{[]string{"[lp]*-st*"}, []string{"logs-staging"}, ""},
+		{[]string{"pay-*"}, nil, `pattern "pay-*" matches no cluster; the inventory has: payments-prod, logs-staging`},
+		{[]string{"pay-*", "logs-*", "x?"}, nil, `patterns "pay-*", "x?" match no cluster; the inventory has: payments-prod, logs-staging`},
+		{[]string{"paymnets-prod", "x-*"}, nil, `unknown cluster "paymnets-prod" (did you mean "payments-prod"?); pattern "x-*" matches no cluster; the inventory has: payments-prod, logs-staging`},
+		{[]string{"logs-[a-"}, nil, `invalid cluster pattern "logs-[a-": syntax error in pattern; patterns use *, ? and [...] as in the shell`},
+		{[]string{""}, nil, `unknown cluster ""; the inventory has: payments-prod, logs-staging`},
 		{[]string{"paymnets-prod"}, nil, `unknown cluster "paymnets-prod" (did you mean "payments-prod"?); the inventory has: payments-prod, logs-staging`},
 		{[]string{"a", "logs-staging", "b"}, nil, `unknown clusters "a", "b"; the inventory has: payments-prod, logs-staging`},
 	}
@@ -119,6 +122,57 @@ func TestParseBrokerIDs(t *testing.T) {
 		}
 		if err != nil || !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("ParseBrokerIDs(%q) = %v, %v; want %v", tt.values, got, err, tt.want)
+		}
+	}
+}
+
+// The example fleet's labels: payments-prod {team: kafka-sre, tier: payments, env: prod, dc: sg1},
+// logs-staging {team: kafka-sre, tier: shared, env: staging, dc: sg2, kfleet.io/canary: "true"}.
+func TestSelectWhereLabels(t *testing.T) {
+	fleet := loadExample(t)
+	tests := []struct {
+		names   []string
+		sel     string
+		want    []string
+		wantErr string
+	}{
+		{nil, "env=prod", []string{"payments-prod"}, ""},
+		{nil, "team=kafka-sre", []string{"payments-prod", "logs-staging"}, ""}, // inherited from defaults
+		{nil, "tier=shared", []string{"logs-staging"}, ""},
+		{nil, "kfleet.io/canary", []string{"logs-staging"}, ""},
+		{nil, "!kfleet.io/canary", []string{"payments-prod"}, ""},
+		{nil, "kfleet.io/canary!=true", []string{"payments-prod"}, ""},
+		{nil, "dc notin (sg2)", []string{"payments-prod"}, ""},
+		{nil, "env in (prod, staging)", []string{"payments-prod", "logs-staging"}, ""},
+		// -c and -l together: the clusters both select.
+		{[]string{"*"}, "dc=sg2", []string{"logs-staging"}, ""},
+		{[]string{"logs-staging", "payments-prod"}, "team", []string{"payments-prod", "logs-staging"}, ""},
+		{[]string{"payments-*"}, "env in (prod)", []string{"payments-prod"}, ""},
+		// Nothing selected: exit 2, naming the selector (and -c), with what would have matched.
+		{nil, "env=prd", nil, `no cluster matches -l "env=prd"; label env has the values: prod, staging (did you mean "prod"?)`},
+		{nil, "evn=prod", nil, `no cluster matches -l "evn=prod"; no cluster has the label "evn" (did you mean "env"?)`},
+		{nil, "owner", nil, `no cluster matches -l "owner"; no cluster has the label "owner"; their labels are: dc, env, kfleet.io/canary, team, tier`},
+		{nil, "env=prod,dc=sg2", nil, `no cluster matches -l "env=prod,dc=sg2"`},
+		{[]string{"payments-*"}, "env=staging", nil, `no cluster matches -l "env=staging" among the clusters -c "payments-*" selects (payments-prod); label env has the values: prod`},
+		{[]string{"logs-staging"}, "!team", nil, `no cluster matches -l "!team" among the clusters -c "logs-staging" selects (logs-staging)`},
+		// A bad -c is reported as such even when -l would select nothing.
+		{[]string{"nope-*"}, "env=prod", nil, `pattern "nope-*" matches no cluster`},
+	}
+	for _, tt := range tests {
+		sel, err := ParseSelector([]string{tt.sel})
+		if err != nil {
+			t.Fatalf("ParseSelector(%q): %v", tt.sel, err)
+		}
+		got, err := fleet.SelectWhere(tt.names, sel)
+		if tt.wantErr != "" {
+			var se *SelectionError
+			if !errors.As(err, &se) || !strings.HasPrefix(se.Msg, tt.wantErr) {
+				t.Errorf("SelectWhere(%q, %q) error = %v, want %s", tt.names, tt.sel, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || !reflect.DeepEqual(clusterNames(got), tt.want) {
+			t.Errorf("SelectWhere(%q, %q) = %v, %v; want %v", tt.names, tt.sel, clusterNames(got), err, tt.want)
 		}
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -25,7 +27,11 @@ status (done, halted, interrupted, running), when, and how many brokers are done
 interrupted operation continues with 'kfleet resume OP-ID'.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ops, err := journal.List(f.StateDir, journal.Filter{Clusters: f.Clusters})
+			names, err := historyClusters(f)
+			if err != nil {
+				return err
+			}
+			ops, err := journal.List(f.StateDir, journal.Filter{Clusters: names})
 			if err != nil {
 				return err
 			}
@@ -61,6 +67,24 @@ The inventory is the one the operation recorded unless -i is given.`,
 	}
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "show what would still be done; change nothing")
 	return cmd
+}
+
+// historyClusters are the clusters history lists: -c names as given (a cluster gone from the
+// inventory still has a history), unless -l or a -c glob asks the inventory to select them.
+func historyClusters(f *factory.Factory) ([]string, error) {
+	globs := slices.ContainsFunc(f.Clusters, func(c string) bool { return strings.ContainsAny(c, "*?[") })
+	if len(f.Selectors) == 0 && !globs {
+		return f.Clusters, nil
+	}
+	cs, err := f.SelectedClusters()
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(cs))
+	for i, c := range cs {
+		names[i] = c.Name
+	}
+	return names, nil
 }
 
 // resume finds the journaled operation's kind in the registry, rebuilds it on the inventory's

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -23,10 +24,11 @@ func newInventoryCmd(f *factory.Factory) *cobra.Command {
 		Short: "Check the inventory; every problem is reported with file:line:column and field",
 		Long: `Load the inventory, merge defaults -> cluster -> broker, and check it: unknown keys,
 duplicate clusters, broker ids or hosts, missing hosts or bootstrap servers, bad ports and durations,
-inline secrets; and that every local file it names can be read here (SSH identity files,
-known_hosts under host_key_policy strict, TLS and password files, hook executables; --no-files
-skips this, e.g. to check an inventory on a machine without the keys). Exits 0 when valid, 2
-with every problem found otherwise.`,
+inline secrets, label syntax; and that every local file it names can be read here (SSH identity
+files, known_hosts under host_key_policy strict, TLS and password files, hook executables;
+--no-files skips this, e.g. to check an inventory on a machine without the keys). With -c or -l
+it also checks that they select a cluster and names the clusters selected, so a selector can be
+tried before a rollout uses it. Exits 0 when valid, 2 with every problem found otherwise.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			fleet, err := f.Inventory()
@@ -35,6 +37,16 @@ with every problem found otherwise.`,
 			}
 			if errs := inventory.CheckFiles(fleet); len(errs) > 0 && !noFiles {
 				return errs
+			}
+			var selected []string
+			if len(f.Clusters)+len(f.Selectors) > 0 {
+				clusters, err := f.Select(fleet)
+				if err != nil {
+					return err
+				}
+				for _, c := range clusters {
+					selected = append(selected, c.Name)
+				}
 			}
 			brokers := 0
 			for _, c := range fleet.Clusters {
@@ -45,9 +57,14 @@ with every problem found otherwise.`,
 				Valid    bool   `json:"valid" yaml:"valid"`
 				Clusters int    `json:"clusters" yaml:"clusters"`
 				Brokers  int    `json:"brokers" yaml:"brokers"`
-			}{fleet.File, true, len(fleet.Clusters), brokers}
+				// Selected are the clusters -c and -l select, when either is given.
+				Selected []string `json:"selected,omitempty" yaml:"selected,omitempty"`
+			}{fleet.File, true, len(fleet.Clusters), brokers, selected}
 			return output.Render(f.IO.Out, f.Output, res, func(w io.Writer) error {
 				_, err := fmt.Fprintf(w, "%s: valid (%d clusters, %d brokers)\n", res.File, res.Clusters, res.Brokers)
+				if err == nil && selected != nil {
+					_, err = fmt.Fprintf(w, "selected: %s\n", strings.Join(selected, ", "))
+				}
 				return err
 			})
 		},
@@ -58,7 +75,10 @@ with every problem found otherwise.`,
 		&cobra.Command{
 			Use:   "show",
 			Short: "Print the resolved inventory (defaults merged; secrets are references only)",
-			Args:  noArgs,
+			Long: `Print the clusters -c and -l select (default: every cluster) as kfleet resolved them:
+defaults merged into each cluster and broker, labels included, paths absolute, secrets as
+references only. The table format prints YAML.`,
+			Args: noArgs,
 			RunE: func(cmd *cobra.Command, args []string) error {
 				clusters, err := f.SelectedClusters()
 				if err != nil {

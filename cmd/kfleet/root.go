@@ -36,7 +36,8 @@ Exit codes are documented in 'kfleet help exit-codes'.`,
 	}
 	pf := root.PersistentFlags()
 	pf.StringVarP(&f.InventoryPath, "inventory", "i", inventory.DefaultPath(), "fleet inventory file ($KFLEET_INVENTORY, else ./fleet.yaml)")
-	pf.StringArrayVarP(&f.Clusters, "cluster", "c", nil, "cluster to act on (repeatable; default: every cluster)")
+	pf.StringArrayVarP(&f.Clusters, "cluster", "c", nil, "cluster to act on: a name or a shell pattern such as 'pay-*' (repeatable; default: every cluster)")
+	pf.StringArrayVarP(&f.Selectors, "selector", "l", nil, "only clusters whose labels match, kubectl syntax: env=prod,dc!=sg2, 'tier in (a,b)', '!canary' (repeatable: all must hold)")
 	pf.StringVarP(&f.Output, "output", "o", output.FormatTable, "output format: table, json or yaml")
 	pf.BoolVarP(&f.Verbose, "verbose", "v", false, "more detail, and debug logs on stderr")
 	pf.BoolVar(&f.NoColor, "no-color", false, "no color (also NO_COLOR)")

@@ -36,7 +36,8 @@ type Factory struct {
 	IO *output.IOStreams
 
 	InventoryPath string
-	Clusters      []string
+	Clusters      []string // -c: names or shell-style patterns
+	Selectors     []string // -l: label selectors, all of which must hold
 	Output        string
 	Verbose       bool
 	NoColor       bool
@@ -81,13 +82,23 @@ func (f *Factory) InventoryAt(path string) (*inventory.Fleet, error) {
 	return fleet, err
 }
 
-// SelectedClusters loads the inventory and applies -c.
+// SelectedClusters loads the inventory and applies -c and -l: the clusters both select, in
+// inventory order. Selecting nothing is an error (exit 2).
 func (f *Factory) SelectedClusters() ([]*inventory.Cluster, error) {
 	fleet, err := f.Inventory()
 	if err != nil {
 		return nil, err
 	}
-	return fleet.Select(f.Clusters)
+	return f.Select(fleet)
+}
+
+// Select applies -c and -l to a loaded inventory.
+func (f *Factory) Select(fleet *inventory.Fleet) ([]*inventory.Cluster, error) {
+	sel, err := inventory.ParseSelector(f.Selectors)
+	if err != nil {
+		return nil, err
+	}
+	return fleet.SelectWhere(f.Clusters, sel)
 }
 
 // Logger writes diagnostics to stderr: warnings by default, everything with -v.
@@ -150,7 +161,8 @@ func (f *Factory) Close() {
 	}
 }
 
-// OneCluster resolves -c to exactly one cluster: disruptive operations act on one at a time.
+// OneCluster resolves -c and -l to exactly one cluster: disruptive operations act on one at a
+// time.
 func (f *Factory) OneCluster(verb string) (*inventory.Cluster, error) {
 	clusters, err := f.SelectedClusters()
 	if err != nil {
@@ -161,7 +173,7 @@ func (f *Factory) OneCluster(verb string) (*inventory.Cluster, error) {
 		for i, c := range clusters {
 			names[i] = c.Name
 		}
-		return nil, fault.Usagef("%s acts on one cluster at a time; pick one with -c (inventory has: %s)", verb, strings.Join(names, ", "))
+		return nil, fault.Usagef("%s acts on one cluster at a time; pick one with -c or narrow -l (selected: %s)", verb, strings.Join(names, ", "))
 	}
 	return clusters[0], nil
 }
