@@ -255,15 +255,7 @@ func TestResumeOfAnAbortedBatchRestoresPreferredLeaders(t *testing.T) {
 	}
 	f.Log = nil
 
-	e, err := journal.Load(d.StateDir, "op-aborted")
-	if err != nil {
-		t.Fatal(err)
-	}
-	op, err := operation.Resume(ctx, c, d, e)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := op.Execute(ctx, nil); err != nil {
+	if err := resumeOp(ctx, c, d, "op-aborted"); err != nil {
 		t.Fatal(err)
 	}
 	if got := f.Actions(); len(got) != 0 {
@@ -330,15 +322,7 @@ func TestAStrandedBrokerRefusesOtherRunsUntilItsOperationResumes(t *testing.T) {
 		t.Fatalf("dry run preflight: %v; want the same refusal", err)
 	}
 
-	e, err := journal.Load(d.StateDir, first.OpID())
-	if err != nil {
-		t.Fatal(err)
-	}
-	op, err := operation.Resume(ctx, c, d, e)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := op.Execute(ctx, nil); err != nil {
+	if err := resumeOp(ctx, c, d, first.OpID()); err != nil {
 		t.Fatal(err)
 	}
 	if got := f.Actions(); len(got) < 2 || got[1] != "start 2" {
@@ -410,4 +394,17 @@ func TestResumeClosesABatchCutShortAfterItsStart(t *testing.T) {
 	if e, _ := journal.Load(d.StateDir, r.OpID()); e.Status != journal.StatusDone {
 		t.Errorf("journal after resume: %s, want done", e.Status)
 	}
+}
+
+// resumeOp resumes a journaled operation through the registry, as `kfleet resume` does.
+func resumeOp(ctx context.Context, c *inventory.Cluster, d operation.Deps, id string) error {
+	e, err := journal.Load(d.StateDir, id)
+	if err != nil {
+		return err
+	}
+	op, err := operation.Resume(ctx, c, d, e)
+	if err != nil {
+		return err
+	}
+	return op.Execute(ctx, nil)
 }
