@@ -131,7 +131,7 @@ func (r *Rolling) Guard() operation.Guard {
 		// must be refused now, not after the first broker has restarted.
 		Needs: []kafka.Op{kafka.OpElectLeaders},
 		// A broker another operation left down goes back up (by resuming that one) first.
-		Preflight: r.checkStranded,
+		Preflight: r.CheckStranded,
 		LeaseTTL:  r.Settings.LeaseTTL, LeaseWait: r.Settings.LeaseWait,
 		Brokers: inventory.BrokerIDs(r.Brokers), Settings: r.Journaled, Resuming: r.Resuming,
 	}

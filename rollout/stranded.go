@@ -31,10 +31,10 @@ func (e *StrandedError) Error() string {
 // FaultKind says what kind of failure this is (refused for now: resume the other operation).
 func (e *StrandedError) FaultKind() fault.Kind { return fault.RefusedForNow }
 
-// checkStranded refuses the run if the cluster's ops log names a broker that another operation
+// CheckStranded refuses the run if the cluster's ops log names a broker that another operation
 // stopped and that is down (fenced or unregistered) now. The run's own operation (a resume) is
 // exempt: bringing its broker back is what it is about to do.
-func (r *Rolling) checkStranded(ctx context.Context) error {
+func (r *Rolling) CheckStranded(ctx context.Context) error {
 	if r.Deps.Client == nil {
 		return nil
 	}

@@ -231,6 +231,8 @@ func (a *Apply) guard() operation.Guard {
 	if len(plan.Restart) > 0 {
 		g.Needs = []kafka.Op{kafka.OpElectLeaders}
 		g.Purpose = a.restart.Purpose
+		// Like every rolling run: not while another operation's stopped broker is down.
+		g.Preflight = a.restart.CheckStranded
 	}
 	return g
 }
