@@ -39,6 +39,8 @@ type decoder struct {
 
 	userLooked bool
 	user0      string // the current OS user, looked up once
+
+	zones map[string]*time.Location // time zones by name, loaded once
 }
 
 func (d *decoder) pos(n *yaml.Node) Pos {

@@ -1,6 +1,7 @@
 // Package inventory loads, validates and queries the fleet inventory: the YAML file that lists
 // every Kafka cluster kfleet operates, how to reach its brokers over Kafka and SSH, and how each
-// broker's service is controlled and installed.
+// broker's service is controlled and installed, and when each cluster may be worked on (its
+// maintenance windows).
 //
 // Loading resolves the three levels of settings (defaults, cluster, broker) into one flat,
 // fully-defaulted value per broker, so callers never merge anything themselves. Every problem is

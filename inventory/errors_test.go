@@ -166,7 +166,7 @@ clusters:
     bootstrap: [k1:9092]
     owner: team-payments
     brokers: [{id: 1, host: k1}]
-`, 4, 5, "clusters[0].owner", "unknown key; expected one of: name, labels, bootstrap, kafka, config, ssh, service, install, hooks, brokers"},
+`, 4, 5, "clusters[0].owner", "unknown key; expected one of: name, labels, maintenance, bootstrap, kafka, config, ssh, service, install, hooks, brokers"},
 	{"duplicate mapping key", `clusters:
   - name: a
     bootstrap: [k1:9092]
@@ -442,6 +442,97 @@ clusters:
       post_start: [~ops/bin/smoke-test]
     brokers: [{id: 1, host: k1}]
 `, 5, 20, "clusters[0].hooks.post_start[0]", "~user paths are not supported"},
+	{"maintenance window hour out of range", `clusters:
+  - name: a
+    bootstrap: [k1:9092]
+    maintenance: {windows: ["Sat 25:00-05:00"]}
+    brokers: [{id: 1, host: k1}]
+`, 4, 29, "clusters[0].maintenance.windows[0]", `invalid window "Sat 25:00-05:00": "25:00" is not a time`},
+	{"maintenance window that starts when it ends", `defaults:
+  maintenance:
+    windows:
+      - Mon-Fri 22:00-02:00
+      - sun 03:00-03:00
+clusters:
+  - name: a
+    bootstrap: [k1:9092]
+    brokers: [{id: 1, host: k1}]
+`, 5, 9, "defaults.maintenance.windows[1]", "it starts and ends at the same time; a whole day is 00:00-24:00"},
+	{"maintenance window day near miss", `clusters:
+  - name: a
+    bootstrap: [k1:9092]
+    maintenance: {windows: [Thrusday 01:00-02:00]}
+    brokers: [{id: 1, host: k1}]
+`, 4, 29, "clusters[0].maintenance.windows[0]", `unknown day "thrusday" (did you mean "Thursday"?); a window is DAYS HH:MM-HH:MM`},
+	{"maintenance window with a zone", `clusters:
+  - name: a
+    bootstrap: [k1:9092]
+    maintenance: {windows: ["Sat 01:00-05:00 SGT"]}
+    brokers: [{id: 1, host: k1}]
+`, 4, 29, "clusters[0].maintenance.windows[0]", "a window has no time zone of its own; set the maintenance timezone"},
+	{"maintenance window is null", `clusters:
+  - name: a
+    bootstrap: [k1:9092]
+    maintenance: {windows: [~]}
+    brokers: [{id: 1, host: k1}]
+`, 4, 29, "clusters[0].maintenance.windows[0]", `must be a window such as "Sat 01:00-05:00", got nothing`},
+	{"maintenance windows is one string", `clusters:
+  - name: a
+    bootstrap: [k1:9092]
+    maintenance: {windows: "Sat 01:00-05:00"}
+    brokers: [{id: 1, host: k1}]
+`, 4, 28, "clusters[0].maintenance.windows", `must be a list of windows such as ["Sat 01:00-05:00"], got the string "Sat 01:00-05:00"`},
+	{"maintenance without windows", `clusters:
+  - name: a
+    bootstrap: [k1:9092]
+    maintenance: {timezone: Asia/Singapore}
+    brokers: [{id: 1, host: k1}]
+`, 4, 18, "clusters[0].maintenance.windows", "required but missing; maintenance is replaced as a whole, never merged, so list the windows here (windows: [] for none)"},
+	{"maintenance key near miss", `clusters:
+  - name: a
+    bootstrap: [k1:9092]
+    maintenance: {window: ["Sat 01:00-05:00"]}
+    brokers: [{id: 1, host: k1}]
+`, 4, 19, "clusters[0].maintenance.window", `unknown key; did you mean "windows"?`},
+	{"maintenance time zone near miss", `clusters:
+  - name: a
+    bootstrap: [k1:9092]
+    maintenance: {time_zone: UTC, windows: ["Sat 01:00-05:00"]}
+    brokers: [{id: 1, host: k1}]
+`, 4, 19, "clusters[0].maintenance.time_zone", `unknown key; did you mean "timezone"?`},
+	{"maintenance time zone in the wrong case", `defaults:
+  maintenance: {windows: ["Sat 01:00-05:00"], timezone: asia/singapore}
+clusters:
+  - name: a
+    bootstrap: [k1:9092]
+    brokers: [{id: 1, host: k1}]
+`, 2, 57, "defaults.maintenance.timezone", `unknown time zone "asia/singapore"; did you mean "Asia/Singapore"?`},
+	{"maintenance time zone as an offset", `defaults:
+  maintenance: {windows: ["Sat 01:00-05:00"], timezone: UTC+8}
+clusters:
+  - name: a
+    bootstrap: [k1:9092]
+    brokers: [{id: 1, host: k1}]
+`, 2, 57, "defaults.maintenance.timezone", "(a fixed offset is written Etc/GMT-8 for UTC+8: the sign is inverted)"},
+	{"maintenance time zone Local", `defaults:
+  maintenance: {windows: ["Sat 01:00-05:00"], timezone: Local}
+clusters:
+  - name: a
+    bootstrap: [k1:9092]
+    brokers: [{id: 1, host: k1}]
+`, 2, 57, "defaults.maintenance.timezone", `"Local" is the time zone of whichever machine runs kfleet`},
+	{"maintenance is a string", `clusters:
+  - name: a
+    bootstrap: [k1:9092]
+    maintenance: Sat 01:00-05:00
+    brokers: [{id: 1, host: k1}]
+`, 4, 18, "clusters[0].maintenance", `must be a mapping such as {windows: ["Sat 01:00-05:00"], timezone: Asia/Singapore}, got the string "Sat 01:00-05:00"`},
+	{"maintenance under a broker", `clusters:
+  - name: a
+    bootstrap: [k1:9092]
+    brokers:
+      - {id: 1, host: k1, maintenance: {windows: ["Sat 01:00-05:00"]}}
+`, 5, 27, "clusters[0].brokers[0].maintenance", "maintenance windows are set per cluster or in defaults, not per broker"},
 	{"merge key of a scalar", `clusters:
   - name: a
     bootstrap: [k1:9092]

@@ -25,13 +25,16 @@ type Fleet struct {
 type Cluster struct {
 	Name string `json:"name" yaml:"name"`
 	// Labels are defaults.labels with the cluster's own on top; never nil.
-	Labels    map[string]string `json:"labels" yaml:"labels"`
-	Bootstrap []string          `json:"bootstrap" yaml:"bootstrap"`
-	Kafka     Kafka             `json:"kafka" yaml:"kafka"`
-	Config    Config            `json:"config" yaml:"config"`
-	Hooks     Hooks             `json:"hooks" yaml:"hooks"`
-	Brokers   []*Broker         `json:"brokers" yaml:"brokers"`
-	Pos       Pos               `json:"-" yaml:"-"`
+	Labels map[string]string `json:"labels" yaml:"labels"`
+	// Maintenance is the cluster's own maintenance, else defaults.maintenance; nil when neither
+	// has windows, meaning the cluster may be worked on at any time.
+	Maintenance *Maintenance `json:"maintenance,omitempty" yaml:"maintenance,omitempty"`
+	Bootstrap   []string     `json:"bootstrap" yaml:"bootstrap"`
+	Kafka       Kafka        `json:"kafka" yaml:"kafka"`
+	Config      Config       `json:"config" yaml:"config"`
+	Hooks       Hooks        `json:"hooks" yaml:"hooks"`
+	Brokers     []*Broker    `json:"brokers" yaml:"brokers"`
+	Pos         Pos          `json:"-" yaml:"-"`
 }
 
 // Broker is one broker host with the settings that apply to it after merging defaults, its

@@ -42,6 +42,9 @@ func FuzzParse(f *testing.F) {
 			if c.Name == "" || len(c.Bootstrap) == 0 || len(c.Brokers) == 0 || c.Labels == nil {
 				t.Fatalf("accepted an incomplete cluster %+v", c)
 			}
+			if m := c.Maintenance; m != nil && (len(m.Windows) == 0 || m.Location == nil) {
+				t.Fatalf("accepted a schedule without windows or zone instead of nil: %#v", m)
+			}
 			if c.Hooks.Timeout <= 0 {
 				t.Fatalf("accepted hooks without a timeout %+v", c.Hooks)
 			}

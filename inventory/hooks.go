@@ -19,8 +19,9 @@ var hookKeys = []string{"pre_stop", "post_stop", "post_start", "timeout"}
 
 // brokerMisplaced are keys that are valid at other levels but not under a broker.
 var brokerMisplaced = map[string]string{
-	"hooks":  "hooks are set per cluster or in defaults, not per broker; move this to the cluster",
-	"labels": "labels are set per cluster or in defaults, not per broker; move this to the cluster",
+	"hooks":       "hooks are set per cluster or in defaults, not per broker; move this to the cluster",
+	"labels":      "labels are set per cluster or in defaults, not per broker; move this to the cluster",
+	"maintenance": "maintenance windows are set per cluster or in defaults, not per broker; move this to the cluster",
 }
 
 // Hooks are the executables a rolling operation runs on this machine for each broker of a batch:

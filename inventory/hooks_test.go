@@ -54,13 +54,19 @@ var hookCases = []struct {
 }
 
 func hookCaseSource(defaults, cluster string) string {
+	return twoClusterSource("hooks", defaults, cluster)
+}
+
+// twoClusterSource is an inventory of two clusters, a and b, where key is set to defaults under
+// defaults and to cluster under a ("" leaves it out).
+func twoClusterSource(key, defaults, cluster string) string {
 	var b strings.Builder
 	if defaults != "" {
-		b.WriteString("defaults:\n  hooks: " + defaults + "\n")
+		b.WriteString("defaults:\n  " + key + ": " + defaults + "\n")
 	}
 	b.WriteString("clusters:\n  - name: a\n    bootstrap: [k1:9092]\n")
 	if cluster != "" {
-		b.WriteString("    hooks: " + cluster + "\n")
+		b.WriteString("    " + key + ": " + cluster + "\n")
 	}
 	b.WriteString("    brokers: [{id: 1, host: k1}]\n  - name: b\n    bootstrap: [k2:9092]\n    brokers: [{id: 1, host: k2}]\n")
 	return b.String()
@@ -95,14 +101,25 @@ func TestHooksRender(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	assertRenders(t, fleet, []string{
+		`"hooks":{"pre_stop":["/a"],"post_start":["/b"],"timeout":"1m30s"}`,
+		`"hooks":{"pre_stop":["/a"],"timeout":"1m30s"}`,
+	}, "hooks:\n    pre_stop:\n        - /a\n    post_start:\n        - /b\n    timeout: 1m30s\n")
+	js, err := json.Marshal(Hooks{Timeout: defaultHookTimeout})
+	if err != nil || string(js) != `{"timeout":"5m"}` {
+		t.Errorf("json of hooks with nothing set = %s, %v; want {\"timeout\":\"5m\"}", js, err)
+	}
+}
+
+// assertRenders checks what `inventory show` prints: the fleet as JSON holds each of jsonWant,
+// and its first cluster as YAML holds yamlWant.
+func assertRenders(t *testing.T, fleet *Fleet, jsonWant []string, yamlWant string) {
+	t.Helper()
 	js, err := json.Marshal(fleet)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{
-		`"hooks":{"pre_stop":["/a"],"post_start":["/b"],"timeout":"1m30s"}`,
-		`"hooks":{"pre_stop":["/a"],"timeout":"1m30s"}`,
-	} {
+	for _, want := range jsonWant {
 		if !strings.Contains(string(js), want) {
 			t.Errorf("json lacks %s:\n%s", want, js)
 		}
@@ -111,11 +128,7 @@ func TestHooksRender(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "hooks:\n    pre_stop:\n        - /a\n    post_start:\n        - /b\n    timeout: 1m30s\n"; !strings.Contains(string(ys), want) {
-		t.Errorf("yaml lacks %q:\n%s", want, ys)
-	}
-	js, err = json.Marshal(Hooks{Timeout: defaultHookTimeout})
-	if err != nil || string(js) != `{"timeout":"5m"}` {
-		t.Errorf("json of hooks with nothing set = %s, %v; want {\"timeout\":\"5m\"}", js, err)
+	if !strings.Contains(string(ys), yamlWant) {
+		t.Errorf("yaml lacks %q:\n%s", yamlWant, ys)
 	}
 }

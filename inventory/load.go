@@ -19,9 +19,9 @@ import (
 
 var (
 	rootKeys    = []string{"defaults", "clusters"}
-	clusterKeys = []string{"name", "labels", "bootstrap", "kafka", "config", "ssh", "service", "install", "hooks", "brokers"}
-	// defaultsKeys are the host settings plus the cluster-wide labels and hooks.
-	defaultsKeys = []string{"labels", "ssh", "service", "install", "hooks"}
+	clusterKeys = []string{"name", "labels", "maintenance", "bootstrap", "kafka", "config", "ssh", "service", "install", "hooks", "brokers"}
+	// defaultsKeys are the host settings plus the cluster-wide labels, maintenance and hooks.
+	defaultsKeys = []string{"labels", "maintenance", "ssh", "service", "install", "hooks"}
 	brokerKeys   = []string{"id", "host", "rack", "config", "ssh", "service", "install"}
 )
 
@@ -164,6 +164,7 @@ func (d *decoder) fleet(root *yaml.Node) *Fleet {
 	var base clusterBase
 	if defs := d.mapping(top.get("defaults"), "defaults", defaultsKeys); defs != nil {
 		base.labels = d.labels(defs.get("labels"), "defaults.labels")
+		base.maintenance, _ = d.maintenance(defs.get("maintenance"), "defaults.maintenance")
 		base.settings = d.layers(defs, "defaults")
 		base.hooks = d.hooksLayer(defs.get("hooks"), "defaults.hooks")
 	}
@@ -190,9 +191,10 @@ func (d *decoder) fleet(root *yaml.Node) *Fleet {
 
 // clusterBase is what defaults gives every cluster.
 type clusterBase struct {
-	labels   map[string]string
-	settings layers
-	hooks    hooksLayer
+	labels      map[string]string
+	maintenance *Maintenance
+	settings    layers
+	hooks       hooksLayer
 }
 
 func (d *decoder) cluster(n *yaml.Node, path string, base clusterBase, names map[string]*yaml.Node) *Cluster {
@@ -215,6 +217,10 @@ func (d *decoder) cluster(n *yaml.Node, path string, base clusterBase, names map
 		}
 	}
 	c.Labels = mergeLabels(base.labels, d.labels(f.get("labels"), join(path, "labels")))
+	c.Maintenance = base.maintenance.clone()
+	if m, written := d.maintenance(f.get("maintenance"), join(path, "maintenance")); written {
+		c.Maintenance = m // replaces the defaults' as a whole
+	}
 	c.Bootstrap = d.bootstrap(d.required(f, "bootstrap"), join(path, "bootstrap"))
 	c.Kafka = d.kafka(f.get("kafka"), join(path, "kafka"))
 	var configAt configKeyNodes

@@ -57,12 +57,20 @@ func TestLoadResolvesEveryBroker(t *testing.T) {
 	rootSSH := logSSH
 	rootSSH.User, rootSSH.IdentityFile = "root", ""
 	logInstall := Install{Root: "/opt/kafka", ConfigFile: defaultConfigFile}
+	// payments-prod replaces the defaults' maintenance; logs-staging inherits it.
+	sg, err := time.LoadLocation("Asia/Singapore")
+	if err != nil {
+		t.Fatal(err)
+	}
+	payMaint := &Maintenance{Windows: mustWindows(t, "Sat 01:00-05:00", "Sun 23:00-02:00"), Location: sg}
+	logMaint := &Maintenance{Windows: mustWindows(t, "Tue-Thu 10:00-16:00"), Location: sg}
 
 	want := &Fleet{File: file, Clusters: []*Cluster{
 		{
-			Name:      "payments-prod",
-			Labels:    map[string]string{"team": "kafka-sre", "tier": "payments", "env": "prod", "dc": "sg1"},
-			Bootstrap: []string{"pay-k1.corp.example:9093", "pay-k2.corp.example:9093"},
+			Name:        "payments-prod",
+			Labels:      map[string]string{"team": "kafka-sre", "tier": "payments", "env": "prod", "dc": "sg1"},
+			Maintenance: payMaint,
+			Bootstrap:   []string{"pay-k1.corp.example:9093", "pay-k2.corp.example:9093"},
 			Kafka: Kafka{
 				TLS:  &TLS{CAFile: td + "/certs/payments-ca.pem", CertFile: "/etc/kfleet/tls/ops.crt", KeyFile: "/etc/kfleet/tls/ops.key"},
 				SASL: &SASL{Mechanism: "SCRAM-SHA-512", User: "ops", PasswordEnv: "KFLEET_PAYMENTS_PW"},
@@ -73,22 +81,23 @@ func TestLoadResolvesEveryBroker(t *testing.T) {
 			},
 			Hooks: Hooks{Timeout: 5 * time.Minute},
 			Brokers: []*Broker{
-				{ID: 1, Host: "pay-k1.corp.example", Rack: "us-east-1a", SSH: paySSH, Service: payService, Install: payInstall, Pos: Pos{file, 33, 9}},
-				{ID: 2, Host: "pay-k2.corp.example", Rack: "us-east-1b", SSH: paySSH, Service: payService, Install: payInstall, Pos: Pos{file, 34, 9}},
-				{ID: 3, Host: "pay-k3.corp.example", Rack: "us-east-1c", SSH: k3SSH, Service: k3Service, Install: payInstall, Pos: Pos{file, 35, 9}},
+				{ID: 1, Host: "pay-k1.corp.example", Rack: "us-east-1a", SSH: paySSH, Service: payService, Install: payInstall, Pos: Pos{file, 35, 9}},
+				{ID: 2, Host: "pay-k2.corp.example", Rack: "us-east-1b", SSH: paySSH, Service: payService, Install: payInstall, Pos: Pos{file, 36, 9}},
+				{ID: 3, Host: "pay-k3.corp.example", Rack: "us-east-1c", SSH: k3SSH, Service: k3Service, Install: payInstall, Pos: Pos{file, 37, 9}},
 			},
-			Pos: Pos{file, 15, 5},
+			Pos: Pos{file, 16, 5},
 		},
 		{
-			Name:      "logs-staging",
-			Labels:    map[string]string{"team": "kafka-sre", "tier": "shared", "env": "staging", "dc": "sg2", "kfleet.io/canary": "true"},
-			Bootstrap: []string{"10.20.0.11:9092"},
-			Hooks:     Hooks{Timeout: 5 * time.Minute},
+			Name:        "logs-staging",
+			Labels:      map[string]string{"team": "kafka-sre", "tier": "shared", "env": "staging", "dc": "sg2", "kfleet.io/canary": "true"},
+			Maintenance: logMaint,
+			Bootstrap:   []string{"10.20.0.11:9092"},
+			Hooks:       Hooks{Timeout: 5 * time.Minute},
 			Brokers: []*Broker{
-				{ID: 0, Host: "10.20.0.11", SSH: logSSH, Service: payService, Install: logInstall, Pos: Pos{file, 49, 9}},
-				{ID: 1, Host: "10.20.0.12", SSH: rootSSH, Service: payService, Install: logInstall, Pos: Pos{file, 50, 9}},
+				{ID: 0, Host: "10.20.0.11", SSH: logSSH, Service: payService, Install: logInstall, Pos: Pos{file, 51, 9}},
+				{ID: 1, Host: "10.20.0.12", SSH: rootSSH, Service: payService, Install: logInstall, Pos: Pos{file, 52, 9}},
 			},
-			Pos: Pos{file, 41, 5},
+			Pos: Pos{file, 43, 5},
 		},
 	}}
 	if !reflect.DeepEqual(fleet, want) {
