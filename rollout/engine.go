@@ -710,19 +710,13 @@ func (e *Engine) aborted(batch []int32, step string) error {
 	return err
 }
 
-// intentFlush bounds how long a stop waits for its journaled intent to reach the cluster's copy
-// of the journal; the local journal already has it, so a slow log only delays, never blocks.
-const intentFlush = 5 * time.Second
-
 // flushIntent lets the intent just journaled reach the cluster's ops log before the change, so
 // that another operator's status and resume know of it even if this process dies next.
 func (e *Engine) flushIntent(ctx context.Context) {
 	if e.Journal == nil {
 		return
 	}
-	fctx, cancel := context.WithTimeout(ctx, intentFlush)
-	defer cancel()
-	if err := e.Journal.Flush(fctx); err != nil {
+	if err := e.Journal.FlushIntent(ctx); err != nil {
 		e.emit(Event{Kind: EventWaiting, Step: StepStop, Message: "the cluster's copy of the journal lags (" + err.Error() + "); the local journal has the intent"})
 	}
 }

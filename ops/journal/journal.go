@@ -168,8 +168,19 @@ func (j *Journal) MirrorTo(m Mirror) {
 	}
 }
 
-// Flush waits (bounded by ctx) until the mirror holds every line written so far: an operation
-// calls it after journaling the intent of a step that changes a broker, before the change.
+// IntentFlush bounds how long a change waits for its journaled intent to reach the mirror; the
+// local journal already has it, so a slow mirror only delays a change, never blocks it.
+const IntentFlush = 5 * time.Second
+
+// FlushIntent is Flush bounded by IntentFlush: an operation calls it after journaling the intent
+// of a step that changes a broker, a file or a config, and before the change.
+func (j *Journal) FlushIntent(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, IntentFlush)
+	defer cancel()
+	return j.Flush(ctx)
+}
+
+// Flush waits (bounded by ctx) until the mirror holds every line written so far.
 func (j *Journal) Flush(ctx context.Context) error {
 	j.mu.Lock()
 	m := j.mirror

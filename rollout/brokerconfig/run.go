@@ -285,16 +285,11 @@ func (a *Apply) step(ctx context.Context, s *operation.Session, kind, status str
 	if s != nil && s.Journal != nil {
 		_ = s.Journal.Append(e)
 		if status == rollout.StatusStarted {
-			fctx, cancel := context.WithTimeout(ctx, intentFlush)
-			_ = s.Journal.Flush(fctx)
-			cancel()
+			_ = s.Journal.FlushIntent(ctx)
 		}
 	}
 	a.deps.Event(e)
 }
-
-// intentFlush bounds how long a write waits for its intent to reach the cluster's ops log.
-const intentFlush = 5 * time.Second
 
 // event reports one step of apply: journaled and shown.
 func (a *Apply) event(s *operation.Session, kind string, brokers []int32, msg string) {
