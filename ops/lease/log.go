@@ -208,7 +208,6 @@ func (s *leaseReplay) apply(r opsRecord) {
 		t := s.trails[k.opID]
 		if t == nil {
 			t = &opTrail{}
-			s.trails[k.opID] = t
 		}
 		t.holder = b.Holder
 		for _, id := range t.trail.ApplyLine(b.Line) {
@@ -216,13 +215,17 @@ func (s *leaseReplay) apply(r opsRecord) {
 			for op, other := range s.trails {
 				if op != k.opID {
 					delete(other.trail.Down, id)
+					if len(other.trail.Down) == 0 {
+						delete(s.trails, op)
+					}
 				}
 			}
 		}
-		for op, other := range s.trails {
-			if other.trail.Finished || len(other.trail.Down) == 0 {
-				delete(s.trails, op)
-			}
+		// Only an operation with brokers still down is worth keeping.
+		if t.trail.Finished || len(t.trail.Down) == 0 {
+			delete(s.trails, k.opID)
+		} else {
+			s.trails[k.opID] = t
 		}
 	case recEvent:
 		s.evs = append(s.evs, cluster.OpEvent{Time: r.Time, OpID: b.OpID, Holder: b.Holder, Kind: b.Kind,
