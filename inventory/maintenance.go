@@ -241,6 +241,9 @@ func (m *Maintenance) location() *time.Location {
 	return m.Location
 }
 
+// Local is t in the schedule's time zone, for display.
+func (m *Maintenance) Local(t time.Time) time.Time { return t.In(m.location()) }
+
 // occurrence is one window on one date, as absolute times.
 type occurrence struct{ start, end time.Time }
 

@@ -2,6 +2,7 @@ package patch
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -19,7 +20,10 @@ const RunKind = "patch"
 // Every operation has the one shape a fleet run drives.
 var _ operation.Operation = (*Run)(nil)
 
-func init() { operation.Register(RunKind, resumeRun) }
+func init() {
+	operation.Register(RunKind, resumeRun)
+	operation.RegisterStarter(RunKind, startRun)
+}
 
 // RunSettings are a rolling host patch's settings, recorded in its journal.
 type RunSettings struct {
@@ -74,6 +78,21 @@ func NewRun(c *inventory.Cluster, brokers []*inventory.Broker, d operation.Deps,
 		Cluster: c, Brokers: brokers, OpID: journal.NewID(d.Clock()), Deps: d, Settings: s.Settings, Journaled: s,
 		Between: hc.Run,
 	}}}
+}
+
+// startRun builds a patch of every broker host of c from the settings a fleet run recorded, with
+// c's own hooks added as for one cluster.
+func startRun(_ context.Context, c *inventory.Cluster, d operation.Deps, args json.RawMessage) (operation.Operation, error) {
+	var s RunSettings
+	if err := json.Unmarshal(args, &s); err != nil {
+		return nil, fmt.Errorf("patch run settings: %w", err)
+	}
+	brokers, err := HostBrokers(c, c.Brokers, nil)
+	if err != nil {
+		return nil, err
+	}
+	s.Settings = s.WithInventoryHooks(c)
+	return NewRun(c, brokers, d, s), nil
 }
 
 func resumeRun(ctx context.Context, c *inventory.Cluster, d operation.Deps, e *journal.Entry) (operation.Operation, error) {

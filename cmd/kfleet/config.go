@@ -150,6 +150,12 @@ diffs and restarts it would make, after validating with Kafka, and changes nothi
 
 func (o *configApplyOptions) run(ctx context.Context) error {
 	f := o.f
+	if clusters, err := o.fleetClusters(); err != nil || len(clusters) > 1 {
+		if err != nil {
+			return err
+		}
+		return f.OperateFleet(ctx, clusters, brokerconfig.Kind, brokerconfig.Settings{Settings: o.settings, VerifyTimeout: o.verifyTimeout}, o.fleet, o.dryRun)
+	}
 	c, brokers, err := o.prepare()
 	if err != nil {
 		return err

@@ -79,17 +79,26 @@ func (o *deployOptions) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	c, brokers, err := o.prepare()
+	clusters, err := o.fleetClusters()
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(f.IO.ErrOut, "artifact %s: Kafka %s, %s, SHA-256 %s\n", a.Path, a.Version, units.Bytes(a.Size), a.SHA256)
+	stage := deploy.StageSettings{Parallel: o.stageParallel, Timeout: o.stageTimeout}
+	if len(clusters) > 1 {
+		// Every cluster's hosts are staged and verified before wave 1.
+		return f.OperateFleet(ctx, clusters, deploy.KindDeploy, deploy.FleetArgs{
+			Settings: deploy.Settings{Keep: o.keep, Settings: o.settings}, Artifact: a, Stage: stage}, o.fleet, o.dryRun)
+	}
+	c, brokers, err := o.prepare()
+	if err != nil {
+		return err
+	}
 	d, err := f.Deps(c, f.InventoryPath)
 	if err != nil {
 		return err
 	}
-	op := deploy.New(c, brokers, d, deploy.Settings{Keep: o.keep, Settings: o.settings}, a,
-		deploy.StageSettings{Parallel: o.stageParallel, Timeout: o.stageTimeout})
+	op := deploy.New(c, brokers, d, deploy.Settings{Keep: o.keep, Settings: o.settings}, a, stage)
 	return f.Operate(ctx, op, o.dryRun)
 }
 
@@ -125,6 +134,12 @@ func (o *rollbackOptions) run(ctx context.Context) error {
 		if err := deploy.ValidVersion(o.to); err != nil {
 			return fault.Usagef("--to: %v", err)
 		}
+	}
+	if clusters, err := o.fleetClusters(); err != nil || len(clusters) > 1 {
+		if err != nil {
+			return err
+		}
+		return f.OperateFleet(ctx, clusters, deploy.KindRollback, deploy.Settings{Release: o.to, Settings: o.settings}, o.fleet, o.dryRun)
 	}
 	c, brokers, err := o.prepare()
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/kfleet/kfleet/cmd/internal/output"
 	"github.com/kfleet/kfleet/ops/fault"
 	"github.com/kfleet/kfleet/ops/journal"
+	"github.com/kfleet/kfleet/rollout/fleet"
 	"github.com/kfleet/kfleet/rollout/operation"
 )
 
@@ -115,11 +116,14 @@ func resume(ctx context.Context, f *factory.Factory, id string, inventoryGiven b
 	if !inventoryGiven && e.Op.Inventory != "" {
 		path = e.Op.Inventory
 	}
-	fleet, err := f.InventoryAt(path)
+	inv, err := f.InventoryAt(path)
 	if err != nil {
 		return err
 	}
-	clusters, err := fleet.Select([]string{e.Op.Cluster})
+	if e.Op.Kind == fleet.Kind {
+		return f.ResumeFleet(ctx, e, inv, path, stateDir, dryRun)
+	}
+	clusters, err := inv.Select([]string{e.Op.Cluster})
 	if err != nil {
 		return err
 	}

@@ -166,6 +166,7 @@ func readPatchLease(ctx context.Context, f *factory.Factory, c *inventory.Cluste
 func newPatchRunCmd(f *factory.Factory) *cobra.Command {
 	o := &restartOptions{f: f}
 	var hosts []string
+	var hostPick string
 	var s patch.RunSettings
 	cmd := &cobra.Command{
 		Use:   "run [--hosts H...] [--max-parallel N] -- CMD",
@@ -183,6 +184,16 @@ healthy -> preferred leaders. CMD is a shell command line run by the remote shel
 			s.Command = args[0]
 			if len(args) > 1 {
 				s.Command = ssh.ShellJoin(args...)
+			}
+			if len(hosts) > 0 {
+				hostPick = "--hosts"
+			}
+			if clusters, err := o.fleetClusters(hostPick); err != nil || len(clusters) > 1 {
+				if err != nil {
+					return err
+				}
+				s.Settings = o.settings
+				return f.OperateFleet(cmd.Context(), clusters, patch.RunKind, s, o.fleet, o.dryRun)
 			}
 			c, brokers, err := o.prepare()
 			if err != nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/kfleet/kfleet/cmd/internal/factory"
 	"github.com/kfleet/kfleet/inventory"
+	"github.com/kfleet/kfleet/ops/fault"
 	"github.com/kfleet/kfleet/ops/lease"
 	"github.com/kfleet/kfleet/rollout"
 	"github.com/kfleet/kfleet/rollout/restart"
@@ -18,6 +19,7 @@ type restartOptions struct {
 	brokerFlags []string
 	dryRun      bool
 	settings    rollout.Settings
+	fleet       factory.FleetFlags
 }
 
 func newRestartCmd(f *factory.Factory) *cobra.Command {
@@ -53,6 +55,12 @@ under way, then exits 130; a second aborts at once.`,
 }
 
 func (o *restartOptions) run(ctx context.Context) error {
+	if clusters, err := o.fleetClusters(); err != nil || len(clusters) > 1 {
+		if err != nil {
+			return err
+		}
+		return o.f.OperateFleet(ctx, clusters, restart.Kind, restart.Settings{Settings: o.settings}, o.fleet, o.dryRun)
+	}
 	c, brokers, err := o.prepare()
 	if err != nil {
 		return err
@@ -63,6 +71,27 @@ func (o *restartOptions) run(ctx context.Context) error {
 	}
 	op := restart.New(c, brokers, d, restart.Settings{Settings: o.settings})
 	return o.f.Operate(ctx, op, o.dryRun)
+}
+
+// fleetClusters checks the shared settings and resolves -c and -l. More than one cluster makes
+// a fleet run, which picks no brokers: each cluster's operation covers all of its brokers.
+func (o *restartOptions) fleetClusters(picks ...string) ([]*inventory.Cluster, error) {
+	if err := o.settings.Check(); err != nil {
+		return nil, err
+	}
+	clusters, err := o.f.SelectedClusters()
+	if err != nil {
+		return nil, err
+	}
+	if len(clusters) > 1 {
+		if len(o.brokerFlags) > 0 {
+			picks = append(picks, "--brokers")
+		}
+		for _, p := range picks {
+			return nil, fault.Usagef("%s picks brokers of one cluster; %d clusters are selected (a fleet run covers every broker of each): pick one with -c", p, len(clusters))
+		}
+	}
+	return clusters, nil
 }
 
 // prepare checks the shared settings, resolves the cluster and brokers, and adds the inventory's
@@ -107,4 +136,5 @@ func (o *restartOptions) flags(cmd *cobra.Command) {
 	fl.DurationVar(&a.HookTimeout, "hook-timeout", 0, "how long one hook may run (default: the inventory's hooks.timeout, else 5m)")
 	fl.DurationVar(&a.LeaseTTL, "lease-ttl", lease.DefaultTTL, "cluster lease time-to-live (renewed while running)")
 	fl.DurationVar(&a.LeaseWait, "lease-wait", 0, "how long to wait for a held cluster lease before exiting 75")
+	o.fleet.Register(fl)
 }

@@ -27,7 +27,9 @@ type Record struct {
 	Kind    string `json:"kind"` // restart, deploy, reassign, ...
 	Cluster string `json:"cluster"`
 	// Parent is the operation that owns this one (a fleet run owns its clusters' operations).
-	Parent    string    `json:"parent,omitempty"`
+	Parent string `json:"parent,omitempty"`
+	// Clusters are a fleet operation's clusters (Cluster is then empty).
+	Clusters  []string  `json:"clusters,omitempty"`
 	Inventory string    `json:"inventory"`
 	Brokers   []int32   `json:"brokers"`
 	Created   time.Time `json:"created"`

@@ -147,7 +147,9 @@ type Filter struct {
 }
 
 func (f Filter) match(r Record) bool {
-	return (len(f.Clusters) == 0 || slices.Contains(f.Clusters, r.Cluster)) &&
+	inCluster := len(f.Clusters) == 0 || slices.Contains(f.Clusters, r.Cluster) ||
+		slices.ContainsFunc(r.Clusters, func(c string) bool { return slices.Contains(f.Clusters, c) })
+	return inCluster &&
 		(f.Kind == "" || r.Kind == f.Kind) && (f.Parent == "" || r.Parent == f.Parent)
 }
 

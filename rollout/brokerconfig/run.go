@@ -2,6 +2,7 @@ package brokerconfig
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -27,7 +28,10 @@ const (
 // Every operation has the one shape a fleet run drives.
 var _ operation.Operation = (*Apply)(nil)
 
-func init() { operation.Register(Kind, resume) }
+func init() {
+	operation.Register(Kind, resume)
+	operation.RegisterStarter(Kind, start)
+}
 
 // Settings are config apply's settings, recorded in its journal: the engine's for the restarts,
 // and how long applied values may take to show as live.
@@ -309,6 +313,17 @@ func (a *Apply) record(s *operation.Session, kind string, brokers []int32, msg s
 
 // resume finishes a journaled config apply: its values and files were written before it
 // stopped; what is left is restarting the brokers that have not restarted since, then the check.
+// start builds a config apply of every broker of c from the settings a fleet run recorded, with
+// c's own hooks added as for one cluster.
+func start(_ context.Context, c *inventory.Cluster, d operation.Deps, args json.RawMessage) (operation.Operation, error) {
+	var s Settings
+	if err := json.Unmarshal(args, &s); err != nil {
+		return nil, fmt.Errorf("config apply settings: %w", err)
+	}
+	s.Settings = s.WithInventoryHooks(c)
+	return NewApply(c, nil, d, s), nil
+}
+
 func resume(ctx context.Context, c *inventory.Cluster, d operation.Deps, e *journal.Entry) (operation.Operation, error) {
 	var s Settings
 	brokers, err := operation.Recorded(c, e, &s)

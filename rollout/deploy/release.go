@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -30,6 +31,8 @@ var (
 func init() {
 	operation.Register(KindDeploy, resume)
 	operation.Register(KindRollback, resume)
+	operation.RegisterStarter(KindDeploy, start)
+	operation.RegisterStarter(KindRollback, startRollback)
 }
 
 // Settings are a deploy's or rollback's settings, recorded in its journal.
@@ -43,8 +46,27 @@ type Settings struct {
 
 // StageSettings tune staging (not journaled: a resumed deploy stages nothing).
 type StageSettings struct {
-	Parallel int           // hosts at once
-	Timeout  time.Duration // one host's upload, verify and unpack
+	Parallel int           `json:"parallel"` // hosts at once
+	Timeout  time.Duration `json:"timeout"`  // one host's upload, verify and unpack
+}
+
+// FleetArgs are what a fleet deploy records to build each cluster's deploy: the settings (the
+// inventory's hooks not yet added), the inspected artifact and the staging tuning.
+type FleetArgs struct {
+	Settings Settings      `json:"settings"`
+	Artifact Artifact      `json:"artifact"`
+	Stage    StageSettings `json:"stage"`
+}
+
+// start builds a deploy of every broker of c from a fleet run's FleetArgs, with c's own hooks
+// added as for one cluster.
+func start(_ context.Context, c *inventory.Cluster, d operation.Deps, args json.RawMessage) (operation.Operation, error) {
+	var a FleetArgs
+	if err := json.Unmarshal(args, &a); err != nil {
+		return nil, fmt.Errorf("deploy settings: %w", err)
+	}
+	a.Settings.Settings = a.Settings.WithInventoryHooks(c)
+	return New(c, c.Brokers, d, a.Settings, a.Artifact, a.Stage), nil
 }
 
 // Release activates a Kafka release on brokers of a cluster, batch by batch on the rolling
@@ -215,6 +237,36 @@ func (r *Release) Execute(ctx context.Context, soft <-chan struct{}) error {
 		return err
 	}
 	return r.rolling.Execute(ctx, soft)
+}
+
+// startRollback builds a rollback of every broker of c from a fleet run's Settings (Release: the
+// release to activate, "" for the previous one), with c's own hooks added.
+func startRollback(_ context.Context, c *inventory.Cluster, d operation.Deps, args json.RawMessage) (operation.Operation, error) {
+	var s Settings
+	if err := json.Unmarshal(args, &s); err != nil {
+		return nil, fmt.Errorf("rollback settings: %w", err)
+	}
+	s.Settings = s.WithInventoryHooks(c)
+	return NewRollback(c, c.Brokers, d, s, s.Release), nil
+}
+
+// Stage uploads and verifies the artifact on the hosts that need it, without the lease and
+// without touching a broker: a fleet deploy stages every cluster first, and each cluster's run
+// then finds its hosts staged. A rollback or a resumed deploy stages nothing.
+func (r *Release) Stage(ctx context.Context) error {
+	if r.plan == nil {
+		if _, err := r.planRelease(ctx); err != nil {
+			return err
+		}
+	}
+	if err := r.plan.Conflict(); err != nil {
+		return err
+	}
+	if err := r.stageAll(ctx, nil); err != nil {
+		return err
+	}
+	r.plan = nil // planned again at Execute: the hosts are staged now
+	return nil
 }
 
 // stageAll uploads the artifact to the hosts that need it, under the lease, before any broker

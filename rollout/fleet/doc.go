@@ -1,7 +1,21 @@
-// Package fleet runs a disruptive operation over many clusters in waves. For now it holds the
-// pure part: Plan turns the selected clusters and the wave flags (--canary, --max-clusters,
-// --waves, --wave-by) into the list of waves; running them (bake time, failure budget,
-// maintenance windows, resume) is not built yet.
+// Package fleet runs a disruptive operation over many clusters in waves. Plan turns the
+// selected clusters and the wave flags (--canary, --max-clusters, --waves, --wave-by) into the
+// list of waves; a Run executes them as one operation of its own (kind "fleet"), with its own
+// journal that owns its clusters' operations (their journals name it as parent):
+//
+//   - A wave's clusters run at once, each cluster's operation exactly as on one cluster: built
+//     from the operation registry (operation.Start, or operation.Resume on resume), with its own
+//     lease, gate, batches and journal. Operations that stage (deploy) stage every cluster first.
+//   - A cluster starts only inside its maintenance windows (inventory maintenance:), waiting for
+//     the next one up to Policy.WindowWait, unless Policy.IgnoreWindows, which each cluster's
+//     journal records. When its window closes, the cluster finishes its batch and stops.
+//   - After a wave, its clusters must stay healthy for Policy.Bake.
+//   - More failed clusters than Policy.MaxFailed and no new cluster starts; running ones finish
+//     their batch and stop (the soft stop of the first Ctrl-C, which does the same).
+//   - A cluster refused for now (lease held, gate timeout) or left outside its window is not
+//     done but not failed: the run exits 75 when nothing failed, 1 when something did, 130 when
+//     interrupted (Err). Load rebuilds a run from its journal: resume skips the clusters done,
+//     resumes the halted ones' own operations and starts the rest, in the same waves.
 //
 // A wave is a set of clusters operated on at the same time; the next wave starts when the whole
 // wave is done, as in Ansible's serial. The plan reads the way an Ansible or Argo Rollouts user

@@ -52,6 +52,18 @@ type Guard struct {
 	KeepLease bool
 }
 
+// EventNote is the kind of a Note in the journal.
+const EventNote = "note"
+
+// Note is a line of Deps.Notes as the journal records it.
+type Note struct {
+	Time    time.Time `json:"time"`
+	Op      string    `json:"op"`
+	Cluster string    `json:"cluster"`
+	Kind    string    `json:"event"`
+	Message string    `json:"message"`
+}
+
 // Session is what the body of a guarded run holds.
 type Session struct {
 	Lease   *lease.Lease
@@ -120,6 +132,11 @@ func (g Guard) Run(ctx context.Context, body func(ctx context.Context, s *Sessio
 		}
 		mirror := newOpsMirror(held)
 		s.Journal.MirrorTo(mirror)
+		for _, n := range g.Deps.Notes {
+			if err := s.Journal.Append(Note{Time: g.Deps.Clock().UTC(), Op: g.OpID, Cluster: name, Kind: EventNote, Message: n}); err != nil {
+				return err
+			}
+		}
 		defer func() {
 			s.Journal.Close()
 			mctx, cancel := windDown(mirrorDrain)

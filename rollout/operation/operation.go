@@ -58,6 +58,9 @@ type Deps struct {
 	Inventory string
 	// Parent is the operation that owns this one (a fleet run), recorded in the journal.
 	Parent string
+	// Notes are lines the operation's journal records first, and so the cluster's event log:
+	// e.g. that a fleet run ignored the cluster's maintenance windows.
+	Notes []string
 	// Emit receives the operation's events as they happen (rollout.Event, reassign.Event, ...):
 	// the JSON event stream or the readable progress lines. Nil: not shown.
 	Emit func(event any)

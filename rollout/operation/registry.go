@@ -17,10 +17,38 @@ import (
 // dryRun asks only for what it would still do.
 type Resumer func(ctx context.Context, c *inventory.Cluster, d Deps, e *journal.Entry) (Operation, error)
 
+// Starter builds a new operation of one kind on cluster c from its settings as a fleet run
+// records them (args): what the command line would have built for one cluster. Settings the
+// inventory adds per cluster (its hooks) are added by the starter, not recorded in args.
+type Starter func(ctx context.Context, c *inventory.Cluster, d Deps, args json.RawMessage) (Operation, error)
+
 var (
 	mu       sync.RWMutex
 	resumers = map[string]Resumer{}
+	starters = map[string]Starter{}
 )
+
+// RegisterStarter makes operations of kind startable by a fleet run (and by its resume, for the
+// clusters it had not started).
+func RegisterStarter(kind string, s Starter) {
+	mu.Lock()
+	defer mu.Unlock()
+	if _, dup := starters[kind]; dup {
+		panic("operation: starter of kind " + kind + " registered twice")
+	}
+	starters[kind] = s
+}
+
+// Start builds a new operation of kind on cluster c from its recorded settings.
+func Start(ctx context.Context, kind string, c *inventory.Cluster, d Deps, args json.RawMessage) (Operation, error) {
+	mu.RLock()
+	s, ok := starters[kind]
+	mu.RUnlock()
+	if !ok {
+		return nil, fault.Usagef("%s operations cannot run over a fleet in this version", kind)
+	}
+	return s(ctx, c, d, args)
+}
 
 // Register makes operations of kind resumable; each operation package registers its kinds
 // when it is loaded.

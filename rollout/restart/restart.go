@@ -6,6 +6,8 @@ package restart
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 
 	"github.com/kfleet/kfleet/inventory"
 	"github.com/kfleet/kfleet/ops/journal"
@@ -19,7 +21,10 @@ const Kind = "restart"
 // Every operation has the one shape a fleet run drives.
 var _ operation.Operation = (*Restart)(nil)
 
-func init() { operation.Register(Kind, resume) }
+func init() {
+	operation.Register(Kind, resume)
+	operation.RegisterStarter(Kind, start)
+}
 
 // Settings are a restart's own settings: the engine's, recorded in the journal.
 type Settings struct {
@@ -41,6 +46,17 @@ func New(c *inventory.Cluster, brokers []*inventory.Broker, d operation.Deps, s 
 		Kind: Kind, Purpose: "restart brokers " + inventory.JoinIDs(inventory.BrokerIDs(brokers)),
 		Cluster: c, Brokers: brokers, OpID: opID, Deps: d, Settings: s.Settings, Journaled: s,
 	}}}
+}
+
+// start builds a restart of every broker of c from the settings a fleet run recorded (args), with
+// c's own hooks added as for one cluster.
+func start(_ context.Context, c *inventory.Cluster, d operation.Deps, args json.RawMessage) (operation.Operation, error) {
+	var s Settings
+	if err := json.Unmarshal(args, &s); err != nil {
+		return nil, fmt.Errorf("restart settings: %w", err)
+	}
+	s.Settings = s.WithInventoryHooks(c)
+	return New(c, nil, d, s), nil
 }
 
 // resume continues a journaled restart: brokers whose batch finished are skipped, and so are

@@ -3,7 +3,8 @@
 // interrupt, and the one flow every operation follows on the command line (plan, show, confirm,
 // execute). Commands read the Factory and never change it.
 //
-// It may import inventory, ops/..., rollout/operation and cmd/internal/...; never a command.
+// It may import inventory, ops/..., rollout/operation, rollout/fleet and cmd/internal/...; never a
+// command.
 package factory
 
 import (

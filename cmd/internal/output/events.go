@@ -1,6 +1,7 @@
 package output
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,6 +16,7 @@ import (
 	"github.com/kfleet/kfleet/rollout"
 	"github.com/kfleet/kfleet/rollout/brokerconfig"
 	"github.com/kfleet/kfleet/rollout/deploy"
+	"github.com/kfleet/kfleet/rollout/fleet"
 )
 
 // eventPrinter shows operations' events as they happen: with -o json one JSON object per line
@@ -22,15 +24,27 @@ import (
 // event names its cluster, so the lines of several clusters on one stream stay apart. Events may
 // come from several goroutines.
 type EventPrinter struct {
-	mu     sync.Mutex
+	mu     *sync.Mutex // shared by the printers of one stream (a fleet run's clusters)
 	io     *IOStreams
+	out    io.Writer // io.Out, or a writer that prefixes each line with the cluster (fleet runs)
+	errOut io.Writer
 	format string
+	// fleetOp is added to every structured event of a fleet run's cluster.
+	fleetOp string
 	// stage remembers, per host, the last upload progress step shown.
 	stage map[string]int64
 }
 
 func NewEventPrinter(streams *IOStreams, format string) *EventPrinter {
-	return &EventPrinter{io: streams, format: format, stage: map[string]int64{}}
+	return &EventPrinter{mu: &sync.Mutex{}, io: streams, out: streams.Out, errOut: streams.ErrOut, format: format, stage: map[string]int64{}}
+}
+
+// ForCluster is a printer for one cluster of fleet run fleetOp, on the same streams: readable
+// lines start with "[cluster] ", structured events carry "fleet_op".
+func (p *EventPrinter) ForCluster(cluster, fleetOp string) *EventPrinter {
+	prefix := "[" + cluster + "] "
+	return &EventPrinter{mu: p.mu, io: p.io, out: &prefixWriter{w: p.io.Out, prefix: prefix},
+		errOut: &prefixWriter{w: p.io.ErrOut, prefix: prefix}, format: p.format, fleetOp: fleetOp, stage: map[string]int64{}}
 }
 
 // print shows one event: a rollout.Event, a reassign.Event or a deploy.StageProgress.
@@ -47,20 +61,23 @@ func (p *EventPrinter) Print(e any) {
 	}
 	switch e := e.(type) {
 	case rollout.Event:
-		rolloutEventLine(p.io.Out, e)
+		rolloutEventLine(p.out, e)
 	case reassign.Event:
-		reassignEventLine(p.io.Out, e)
+		reassignEventLine(p.out, e)
+	case fleet.Event:
+		fleetEventLine(p.out, e, p.io.OutTTY)
 	}
 }
 
 // structured writes e as one JSON line, or as one YAML document with the same keys.
 func (p *EventPrinter) structured(e any) {
-	if p.format != FormatYAML {
-		_ = json.NewEncoder(p.io.Out).Encode(e)
-		return
-	}
 	data, err := json.Marshal(e)
 	if err != nil {
+		return
+	}
+	data = withFleetOp(data, p.fleetOp)
+	if p.format != FormatYAML {
+		p.io.Out.Write(append(data, '\n'))
 		return
 	}
 	var doc yaml.Node
@@ -163,7 +180,7 @@ func (p *EventPrinter) stageProgress(s deploy.StageProgress) {
 		return
 	}
 	ts := time.Now().Format("15:04:05")
-	w := p.io.ErrOut
+	w := p.errOut
 	switch s.Phase {
 	case "upload":
 		fmt.Fprintf(w, "%s   host %s: uploaded %s of %s (%d%%)\n", ts, s.Host, units.Bytes(s.Sent), units.Bytes(s.Total), s.Sent*100/max(s.Total, 1))
@@ -171,5 +188,44 @@ func (p *EventPrinter) stageProgress(s deploy.StageProgress) {
 		fmt.Fprintf(w, "%s   host %s: verifying the checksum and unpacking\n", ts, s.Host)
 	default:
 		fmt.Fprintf(w, "%s   host %s: %s: %s\n", ts, s.Host, s.Phase, s.Message)
+	}
+}
+
+// withFleetOp adds "fleet_op" to an event object that does not carry it.
+func withFleetOp(data []byte, fleetOp string) []byte {
+	if fleetOp == "" || len(data) < 2 || data[0] != '{' || bytes.Contains(data, []byte(`"fleet_op":`)) {
+		return data
+	}
+	key, _ := json.Marshal(fleetOp)
+	out := append([]byte(`{"fleet_op":`), key...)
+	if data[1] != '}' {
+		out = append(out, ',')
+	}
+	return append(out, data[1:]...)
+}
+
+// prefixWriter starts every line written through it with prefix and drops blank lines (the
+// spacing of one cluster's output means nothing between several clusters' lines).
+type prefixWriter struct {
+	w      io.Writer
+	prefix string
+	buf    []byte
+}
+
+func (pw *prefixWriter) Write(b []byte) (int, error) {
+	pw.buf = append(pw.buf, b...)
+	for {
+		i := bytes.IndexByte(pw.buf, '\n')
+		if i < 0 {
+			return len(b), nil
+		}
+		line := pw.buf[:i]
+		pw.buf = pw.buf[i+1:]
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		if _, err := fmt.Fprintf(pw.w, "%s%s\n", pw.prefix, line); err != nil {
+			return len(b), err
+		}
 	}
 }

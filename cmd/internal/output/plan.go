@@ -11,6 +11,7 @@ import (
 	"github.com/kfleet/kfleet/rollout"
 	"github.com/kfleet/kfleet/rollout/brokerconfig"
 	"github.com/kfleet/kfleet/rollout/deploy"
+	"github.com/kfleet/kfleet/rollout/fleet"
 	"github.com/kfleet/kfleet/rollout/operation"
 )
 
@@ -36,6 +37,8 @@ func (pr Printer) Plan(dryRun bool) func(operation.Plan) error {
 			return pr.ReassignApplyPlan(p, dryRun)
 		case *deploy.FinalizePlan:
 			return nil // finalize prints its result once it is known
+		case *fleet.FleetPlan:
+			return pr.FleetPlan(p, dryRun)
 		}
 		return fmt.Errorf("no renderer for a %T plan", p)
 	}
