@@ -30,6 +30,22 @@ var update = flag.Bool("update", false, "rewrite the golden files")
 // goldenCluster is a four-broker kfake cluster with two topics, and an inventory naming it.
 func goldenCluster(t *testing.T) string {
 	t.Helper()
+	return goldenFleet(t, "golden")
+}
+
+// goldenFleet is an inventory of one such cluster per name; the first is labelled the canary.
+func goldenFleet(t *testing.T, names ...string) string {
+	t.Helper()
+	var addrs []string
+	for range names {
+		addrs = append(addrs, goldenKafka(t))
+	}
+	return goldenInventory(t, names, addrs)
+}
+
+// goldenKafka is a four-broker kfake cluster with two topics, its replicas pinned.
+func goldenKafka(t *testing.T) string {
+	t.Helper()
 	fc, cl := rollouttest.Kafka(t, 4)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -48,6 +64,12 @@ func goldenCluster(t *testing.T) string {
 			}
 		}
 	}
+	return fc.ListenAddrs()[0]
+}
+
+// goldenInventory writes the inventory of clusters names at addrs.
+func goldenInventory(t *testing.T, names, addrs []string) string {
+	t.Helper()
 	// The brokers' hosts are addresses where nothing listens (port 1), reached with a key of the
 	// test's own: a dry run's preflight then reports them unreachable, the same on every machine.
 	dir := t.TempDir()
@@ -68,17 +90,26 @@ func goldenCluster(t *testing.T) string {
 		t.Fatal(err)
 	}
 	var kh strings.Builder
-	for i := range 4 {
-		fmt.Fprintf(&kh, "[127.0.0.%d]:1 %s", 10+i, ssh.MarshalAuthorizedKey(signer.PublicKey()))
+	for ci := range names {
+		for i := range 4 {
+			fmt.Fprintf(&kh, "[127.0.0.%d]:1 %s", 10*(ci+1)+i, ssh.MarshalAuthorizedKey(signer.PublicKey()))
+		}
 	}
 	if err := os.WriteFile(knownHosts, []byte(kh.String()), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "defaults:\n  ssh: {port: 1, identity_file: %s, known_hosts: %s}\n", keyFile, knownHosts)
-	fmt.Fprintf(&b, "clusters:\n  - name: golden\n    bootstrap: [%q]\n    brokers:\n", fc.ListenAddrs()[0])
-	for i, rack := range []string{"a", "b", "c", "a"} {
-		fmt.Fprintf(&b, "      - {id: %d, host: 127.0.0.%d, rack: %s}\n", i, 10+i, rack)
+	b.WriteString("clusters:\n")
+	for ci, name := range names {
+		fmt.Fprintf(&b, "  - name: %s\n    bootstrap: [%q]\n", name, addrs[ci])
+		if len(names) > 1 {
+			fmt.Fprintf(&b, "    labels: {env: golden, dc: dc%d}\n", ci+1)
+		}
+		b.WriteString("    brokers:\n")
+		for i, rack := range []string{"a", "b", "c", "a"} {
+			fmt.Fprintf(&b, "      - {id: %d, host: 127.0.0.%d, rack: %s}\n", i, 10*(ci+1)+i, rack)
+		}
 	}
 	return writeFile(t, "fleet.yaml", b.String())
 }

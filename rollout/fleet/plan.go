@@ -97,7 +97,8 @@ func (r *Run) Plan(ctx context.Context) (operation.Plan, error) {
 	}
 	ops := map[string]operation.Operation{}
 	var mu sync.Mutex
-	errs := make([]error, 0)
+	errs := make([]error, len(r.Spec.clusters()))
+	k := -1
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(r.planParallel())
 	now := r.clock().Now()
@@ -105,6 +106,8 @@ func (r *Run) Plan(ctx context.Context) (operation.Plan, error) {
 		for i := range plan.Waves[wi].Plans {
 			cp := &plan.Waves[wi].Plans[i]
 			c := r.Clusters[cp.Cluster]
+			k++
+			k := k
 			cp.Window, cp.WindowOpen = windowNow(c, now, r.Spec.Policy.IgnoreWindows)
 			if op, done := r.doneEarlier(c.Name); done {
 				cp.Done, cp.Op = true, op
@@ -119,7 +122,7 @@ func (r *Run) Plan(ctx context.Context) (operation.Plan, error) {
 				mu.Lock()
 				defer mu.Unlock()
 				if err != nil {
-					errs = append(errs, nameCluster(c.Name, err))
+					errs[k] = nameCluster(c.Name, err)
 					return nil
 				}
 				ops[c.Name] = op
@@ -128,8 +131,8 @@ func (r *Run) Plan(ctx context.Context) (operation.Plan, error) {
 		}
 	}
 	_ = g.Wait()
-	if len(errs) > 0 {
-		return plan, fault.Join(errs...)
+	if err := fault.Join(errs...); err != nil {
+		return plan, err
 	}
 	r.ops = ops
 	return plan, nil
@@ -183,20 +186,29 @@ func (r *Run) doneEarlier(name string) (string, bool) {
 // Preflight asks every cluster's operation, changing nothing, whether it could start now: the
 // dry run's exit code is the worst of theirs.
 func (r *Run) Preflight(ctx context.Context) error {
-	var mu sync.Mutex
-	var errs []error
+	return r.eachOp(ctx, func(ctx context.Context, op operation.Operation) error {
+		if pf, ok := op.(operation.Preflighter); ok {
+			return pf.Preflight(ctx)
+		}
+		return nil
+	})
+}
+
+// eachOp calls f on every cluster's operation, a bounded number at once, and joins the errors
+// in plan order, each naming its cluster.
+func (r *Run) eachOp(ctx context.Context, f func(ctx context.Context, op operation.Operation) error) error {
+	names := r.Spec.clusters()
+	errs := make([]error, len(names))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(r.planParallel())
-	for _, name := range r.Spec.clusters() {
-		pf, ok := r.ops[name].(operation.Preflighter)
+	for i, name := range names {
+		op, ok := r.ops[name]
 		if !ok {
-			continue
+			continue // done earlier
 		}
 		g.Go(func() error {
-			if err := pf.Preflight(gctx); err != nil {
-				mu.Lock()
-				errs = append(errs, nameCluster(name, err))
-				mu.Unlock()
+			if err := f(gctx, op); err != nil {
+				errs[i] = nameCluster(name, err)
 			}
 			return nil
 		})
@@ -213,26 +225,12 @@ type stager interface {
 // stageAll stages every cluster that has something to stage, a bounded number at once, before
 // wave 1: a bad artifact or a full disk stops the run before any broker restarts.
 func (r *Run) stageAll(ctx context.Context) error {
-	var mu sync.Mutex
-	var errs []error
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(r.planParallel())
-	for _, name := range r.Spec.clusters() {
-		st, ok := r.ops[name].(stager)
-		if !ok {
-			continue
+	return r.eachOp(ctx, func(ctx context.Context, op operation.Operation) error {
+		if st, ok := op.(stager); ok {
+			return st.Stage(ctx)
 		}
-		g.Go(func() error {
-			if err := st.Stage(gctx); err != nil {
-				mu.Lock()
-				errs = append(errs, nameCluster(name, err))
-				mu.Unlock()
-			}
-			return nil
-		})
-	}
-	_ = g.Wait()
-	return fault.Join(errs...)
+		return nil
+	})
 }
 
 func (r *Run) planParallel() int {

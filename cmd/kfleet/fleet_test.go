@@ -1,0 +1,73 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// A disruptive command over two clusters is one fleet run: its dry run shows the waves (the
+// canary first), each cluster's plan and window, and the policy, and exits with the code the
+// real run would give now (the hosts cannot be reached: 69).
+func TestGoldenFleetOutputs(t *testing.T) {
+	time.Local = time.UTC
+	inv := goldenFleet(t, "golden-a", "golden-b")
+	state := t.TempDir()
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+	}{
+		{"fleet-restart-dry-run-table", []string{"restart", "--dry-run", "--max-failed-clusters", "1", "--bake", "5m"}, 69},
+		{"fleet-restart-dry-run-json", []string{"restart", "--dry-run", "-o", "json", "--canary", "golden-b"}, 69},
+		{"fleet-restart-brokers-refused", []string{"restart", "--brokers", "1", "-l", "env=golden"}, 2},
+		{"fleet-patch-hosts-refused", []string{"patch", "run", "--hosts", "127.0.0.10", "--", "true"}, 2},
+		{"fleet-restart-bad-waves", []string{"restart", "--dry-run", "--waves", "1", "--max-clusters", "2"}, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"-i", inv, "--state-dir", state}, tt.args...)
+			out, errOut, code := runCLI(t, args...)
+			if code != tt.wantCode {
+				t.Fatalf("kfleet %v: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", tt.args, code, tt.wantCode, out, errOut)
+			}
+			checkGolden(t, tt.name, fmt.Sprintf("exit %d\n--- stdout\n%s--- stderr\n%s", code, out, errOut))
+		})
+	}
+}
+
+// The JSON dry run of a fleet starts with the fleet's plan: waves in order, the canary alone.
+func TestFleetDryRunJSONPlansWaves(t *testing.T) {
+	inv := goldenFleet(t, "golden-a", "golden-b", "golden-c")
+	out, errOut, code := runCLI(t, "-i", inv, "--state-dir", t.TempDir(), "restart", "--dry-run", "-o", "json", "--max-clusters", "2")
+	if code != 69 {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	var plan struct {
+		Event string `json:"event"`
+		Op    string `json:"fleet_op"`
+		Waves []struct {
+			Canary   bool     `json:"canary"`
+			Clusters []string `json:"clusters"`
+			Plans    []struct {
+				Cluster string `json:"cluster"`
+				Window  string `json:"window"`
+			} `json:"plans"`
+		} `json:"waves"`
+	}
+	if err := json.NewDecoder(strings.NewReader(out)).Decode(&plan); err != nil || plan.Event != "fleet-plan" {
+		t.Fatalf("the first object is not the fleet's plan: %v\n%s", err, out)
+	}
+	if len(plan.Waves) != 2 || !plan.Waves[0].Canary || strings.Join(plan.Waves[0].Clusters, ",") != "golden-a" ||
+		strings.Join(plan.Waves[1].Clusters, ",") != "golden-b,golden-c" || plan.Waves[1].Plans[1].Window != "any time" {
+		t.Errorf("waves %+v", plan.Waves)
+	}
+	// Each cluster's own plan follows, naming its cluster; every host is named unreachable.
+	for _, c := range []string{"golden-a", "golden-b", "golden-c"} {
+		if !strings.Contains(out, `"cluster": "`+c+`"`) || !strings.Contains(errOut, c) {
+			t.Errorf("%s: no plan or preflight line\n%s%s", c, out, errOut)
+		}
+	}
+}
