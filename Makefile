@@ -10,7 +10,7 @@ LDFLAGS := -X main.version=$(VERSION) \
 KFLEET := bin/kfleet
 SANDBOX_INVENTORY := .sandbox/fleet.yaml
 
-.PHONY: build test unit demo sandbox sandbox-secure sandbox-down sandbox-clean bench vet docs release-check
+.PHONY: build test unit demo sandbox sandbox-secure sandbox-down sandbox-fleet sandbox-fleet-down sandbox-clean bench vet docs release-check
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(KFLEET) ./cmd/kfleet
@@ -31,11 +31,20 @@ sandbox-down:
 sandbox-secure:
 	$(SECURE_ENV) bash sandbox/up.sh
 
+# The sandbox fleet: SANDBOX_CLUSTERS (default 2) clusters fleet-a, fleet-b, ... of 3 brokers each,
+# labelled, in one inventory (.sandbox-fleet/fleet.yaml). fleet-a has the default sandbox's addresses.
+sandbox-fleet:
+	bash sandbox/fleet.sh up
+
+sandbox-fleet-down:
+	bash sandbox/fleet.sh down
+
 sandbox-clean: sandbox-down
 	SANDBOX_DIR=$(SANDBOX6) bash sandbox/down.sh
 	SANDBOX_DIR=$(CURDIR)/.sandbox-deploy SANDBOX_IP_BASE=30 bash sandbox/down.sh
 	$(SECURE_ENV) bash sandbox/down.sh
-	rm -rf .sandbox/hosts .sandbox6 .sandbox-deploy .sandbox-secure
+	SANDBOX_FLEET_DIR=$(CURDIR)/.sandbox-fleet bash sandbox/fleet.sh down
+	rm -rf .sandbox/hosts .sandbox6 .sandbox-deploy .sandbox-secure .sandbox-fleet
 
 demo: build sandbox
 	bash sandbox/demo.sh

@@ -11,6 +11,7 @@
 #   SANDBOX_IP_BASE             host N lives on 127.0.0.(SANDBOX_IP_BASE+N) (default 10)
 #   SANDBOX_SECURITY            plaintext (default) or sasl_ssl: TLS, SASL users and ACLs (fixed per SANDBOX_DIR)
 #   SANDBOX_BASTION             1: hosts are reached over SSH through a jump host at host_ip 0 (default 0)
+#   SANDBOX_CLUSTER_NAME        the cluster's name in the inventory up.sh writes (default sandbox)
 
 SANDBOX_SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
 PROJECT_ROOT="$(dirname "$SANDBOX_SRC")"
@@ -26,6 +27,7 @@ SANDBOX_KAFKA_NEXT_VERSION="${SANDBOX_KAFKA_NEXT_VERSION:-4.2.0}"
 SANDBOX_WAIT_TIMEOUT="${SANDBOX_WAIT_TIMEOUT:-120}"
 SANDBOX_SECURITY="${SANDBOX_SECURITY:-plaintext}"
 SANDBOX_BASTION="${SANDBOX_BASTION:-0}"
+SANDBOX_CLUSTER_NAME="${SANDBOX_CLUSTER_NAME:-sandbox}"
 SCALA_VERSION="2.13"
 KAFKA_PORT=9092
 CONTROLLER_PORT=9093
@@ -167,6 +169,9 @@ validate_settings() {
     0 | 1) ;;
     *) die "SANDBOX_BASTION must be 0 or 1, got '$SANDBOX_BASTION'" ;;
   esac
+  # The inventory's rule for cluster names (inventory/names.go).
+  [[ "$SANDBOX_CLUSTER_NAME" =~ ^[a-z0-9][a-z0-9._-]*$ ]] ||
+    die "SANDBOX_CLUSTER_NAME must be lowercase letters, digits, '.', '_' and '-', starting with a letter or digit, got '$SANDBOX_CLUSTER_NAME'"
   if [ "$SANDBOX_BASTION" = 1 ] && { ! [[ "$SANDBOX_IP_BASE" =~ ^[0-9]+$ ]] || [ "$SANDBOX_IP_BASE" -lt 1 ]; }; then
     die "SANDBOX_BASTION=1 puts the jump host on 127.0.0.(SANDBOX_IP_BASE): SANDBOX_IP_BASE must be 1 or more, got '$SANDBOX_IP_BASE'"
   fi

@@ -4,7 +4,8 @@
 # server-like root under .sandbox/hosts/<id>/), and writes the kfleet inventory .sandbox/fleet.yaml.
 # Run again at any time: it restarts what died, adds missing hosts and leaves the rest alone.
 # SANDBOX_SECURITY=sasl_ssl secures the cluster (TLS, SASL users, ACLs); SANDBOX_BASTION=1 adds an
-# SSH jump host the inventory reaches every host through. See sandbox/README.md.
+# SSH jump host the inventory reaches every host through; SANDBOX_CLUSTER_NAME names the cluster in
+# the inventory (sandbox/fleet.sh runs several such clusters as one fleet). See sandbox/README.md.
 set -euo pipefail
 
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -473,7 +474,7 @@ defaults:
   fi
   y+="
 clusters:
-  - name: sandbox
+  - name: $SANDBOX_CLUSTER_NAME
     bootstrap: [$bootstrap]"
   if [ "$SANDBOX_SECURITY" = sasl_ssl ]; then
     y+="
@@ -780,7 +781,7 @@ main() {
   grep -v 'already built' "$next_log" || true
   rm -f "$next_log"
 
-  say "up in $((SECONDS - began))s: cluster sandbox, $N broker(s) on Kafka $VERSION, bootstrap $(bootstrap_servers)"
+  say "up in $((SECONDS - began))s: cluster $SANDBOX_CLUSTER_NAME, $N broker(s) on Kafka $VERSION, bootstrap $(bootstrap_servers)"
   say "inventory $(rel "$INVENTORY"); ssh: ssh -i $(rel "$SSH_DIR/id_ed25519") -o UserKnownHostsFile=$(rel "$SSH_DIR/known_hosts") -p $SANDBOX_SSH_PORT $(id -un)@$(host_ip 1)"
   if [ "$SANDBOX_SECURITY" = sasl_ssl ]; then
     say "kafka: SASL_SSL (users kfleet, viewer, noacl; passwords in $(rel "$SECRETS_DIR")/); Kafka CLI tools: --command-config $(rel "$CLIENT_CONFIG")"
