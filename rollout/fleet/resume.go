@@ -48,3 +48,25 @@ func Load(e *journal.Entry, clusters map[string]*inventory.Cluster) (*Run, error
 	}
 	return r, nil
 }
+
+// Summary reads a fleet operation's journal entry for history: the clusters' operation kind,
+// and how many of its clusters are done.
+func Summary(e *journal.Entry) (kind string, done, total int) {
+	var spec Spec
+	if json.Unmarshal(e.Op.Args, &spec) == nil {
+		kind = spec.Kind
+	}
+	last := map[string]string{}
+	for _, raw := range e.Events {
+		var ev Event
+		if json.Unmarshal(raw, &ev) == nil && ev.Kind == EventClusterDone {
+			last[ev.Cluster] = ev.Outcome
+		}
+	}
+	for _, o := range last {
+		if o == OutcomeDone {
+			done++
+		}
+	}
+	return kind, done, len(e.Op.Clusters)
+}
