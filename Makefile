@@ -46,18 +46,22 @@ sandbox-clean: sandbox-down
 	SANDBOX_FLEET_DIR=$(CURDIR)/.sandbox-fleet bash sandbox/fleet.sh down
 	rm -rf .sandbox/hosts .sandbox6 .sandbox-deploy .sandbox-secure .sandbox-fleet
 
-demo: build sandbox
-	bash sandbox/demo.sh
+# The demo runs on the sandbox fleet (two clusters): a fleet restart, the canary cluster first.
+demo: build sandbox-fleet
+	SANDBOX_DIR=$(CURDIR)/.sandbox-fleet bash sandbox/demo.sh
 
 SANDBOX6 := $(CURDIR)/.sandbox6
+# The sandbox fleet: fleet-a (127.0.0.11-13) and fleet-b (127.0.0.21-23) in one inventory.
+FLEET_DIR := $(CURDIR)/.sandbox-fleet
 # The secured sandbox: SASL_SSL brokers with ACLs, hosts behind a bastion sshd (127.0.0.50).
 SECURE_ENV := SANDBOX_DIR=$(CURDIR)/.sandbox-secure SANDBOX_IP_BASE=50 SANDBOX_BROKERS=4 \
 	SANDBOX_SECURITY=sasl_ssl SANDBOX_BASTION=1
 
 # Everything: vet, unit tests, then the 3-broker sandbox and the end-to-end tests against it,
 # then a 6-broker sandbox (racks a,b,c twice) for the rack-batch and reassignment scenarios (it
-# takes the first one's addresses, so the 3-broker one is stopped in between), then the secured
-# sandbox (SASL_SSL, ACLs, bastion; the restart-under-load scenario runs again over it and the
+# takes the first one's addresses, so the 3-broker one is stopped in between), then the sandbox
+# fleet (two clusters: fleet rollouts in waves, a failure and resume, windows, a held lease; it
+# takes the same addresses too), then the secured sandbox (SASL_SSL, ACLs, bastion; the restart-under-load scenario runs again over it and the
 # secrets scan reads everything kfleet printed), then the deploy scenario, which brings up and
 # removes its own sandbox on 127.0.0.31-33 (finalize cannot be undone).
 test: build vet
@@ -71,6 +75,10 @@ test: build vet
 	SANDBOX_DIR=$(SANDBOX6) SANDBOX_BROKERS=6 KFLEET_E2E=$${KFLEET_E2E:-1} KFLEET_E2E_SIX=1 \
 		$(GO) test -count=1 -timeout 10m -tags e2e -run TestSixBrokerReassign -v ./sandbox/e2e/...
 	SANDBOX_DIR=$(SANDBOX6) bash sandbox/down.sh
+	bash sandbox/fleet.sh up
+	SANDBOX_DIR=$(FLEET_DIR) KFLEET_E2E=$${KFLEET_E2E:-1} KFLEET_E2E_FLEET=1 \
+		$(GO) test -count=1 -timeout 15m -tags e2e -run TestFleet -v ./sandbox/e2e/...
+	bash sandbox/fleet.sh down
 	$(SECURE_ENV) bash sandbox/up.sh
 	$(SECURE_ENV) KFLEET_E2E=$${KFLEET_E2E:-1} KFLEET_E2E_SECURE=1 $(GO) test -count=1 -timeout 15m -tags e2e \
 		-run 'TestSecured|TestRestartUnderLoadLosesNothing' -v ./sandbox/e2e/...

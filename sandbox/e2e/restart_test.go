@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -47,7 +48,13 @@ func brokerCount() int {
 
 func adminClient(t *testing.T) (*kgo.Client, *kadm.Client) {
 	t.Helper()
-	cl, err := kgo.NewClient(sandboxOpts(t)...)
+	return adminClientWith(t, sandboxOpts(t))
+}
+
+// adminClientWith is a client of the cluster opts reach (a fleet sandbox has several).
+func adminClientWith(t *testing.T, opts []kgo.Opt) (*kgo.Client, *kadm.Client) {
+	t.Helper()
+	cl, err := kgo.NewClient(opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +65,13 @@ func adminClient(t *testing.T) (*kgo.Client, *kadm.Client) {
 // createTopic makes a topic and removes it when the test ends.
 func createTopic(t *testing.T, name string, partitions int32, rf int16, minISR string) {
 	t.Helper()
-	_, adm := adminClient(t)
+	createTopicWith(t, sandboxOpts(t), name, partitions, rf, minISR)
+}
+
+// createTopicWith makes a topic on the cluster opts reach.
+func createTopicWith(t *testing.T, opts []kgo.Opt, name string, partitions int32, rf int16, minISR string) {
+	t.Helper()
+	_, adm := adminClientWith(t, opts)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	_, _ = adm.DeleteTopics(ctx, name)
@@ -96,7 +109,13 @@ type observer struct {
 
 func watchMinISR(t *testing.T, topics ...string) *observer {
 	t.Helper()
-	_, adm := adminClient(t)
+	return watchMinISRWith(t, sandboxOpts(t), topics...)
+}
+
+// watchMinISRWith watches the topics of the cluster opts reach.
+func watchMinISRWith(t *testing.T, opts []kgo.Opt, topics ...string) *observer {
+	t.Helper()
+	_, adm := adminClientWith(t, opts)
 	o := &observer{stop: make(chan struct{}), done: make(chan struct{})}
 	go func() {
 		defer close(o.done)
@@ -142,6 +161,7 @@ func (o *observer) finish(t *testing.T) {
 
 // producer writes numbered records with acks=all until stopped and remembers what was acked.
 type producer struct {
+	opts  []kgo.Opt // how to reach the cluster (to read back)
 	cl    *kgo.Client
 	mu    sync.Mutex
 	acked map[string]bool
@@ -152,12 +172,18 @@ type producer struct {
 
 func produce(t *testing.T, topic string) *producer {
 	t.Helper()
-	cl, err := kgo.NewClient(append(sandboxOpts(t), kgo.DefaultProduceTopic(topic),
+	return produceWith(t, sandboxOpts(t), topic)
+}
+
+// produceWith writes to the cluster opts reach.
+func produceWith(t *testing.T, opts []kgo.Opt, topic string) *producer {
+	t.Helper()
+	cl, err := kgo.NewClient(append(slices.Clone(opts), kgo.DefaultProduceTopic(topic),
 		kgo.RequiredAcks(kgo.AllISRAcks()), kgo.RecordDeliveryTimeout(60*time.Second))...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &producer{cl: cl, acked: map[string]bool{}, stop: make(chan struct{}), done: make(chan struct{})}
+	p := &producer{opts: opts, cl: cl, acked: map[string]bool{}, stop: make(chan struct{}), done: make(chan struct{})}
 	go func() {
 		defer close(p.done)
 		var wg sync.WaitGroup
@@ -198,7 +224,7 @@ func (p *producer) finish(t *testing.T, topic string) {
 	if want == 0 {
 		t.Fatal("no record was acknowledged")
 	}
-	cons, err := kgo.NewClient(append(sandboxOpts(t), kgo.ConsumeTopics(topic),
+	cons, err := kgo.NewClient(append(slices.Clone(p.opts), kgo.ConsumeTopics(topic),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))...)
 	if err != nil {
 		t.Fatal(err)

@@ -15,6 +15,10 @@ import (
 func (pr Printer) FleetPlan(p *fleet.FleetPlan, dryRun bool) error {
 	w := pr.IO.Out
 	if pr.Format != FormatTable {
+		// A real run's event stream says its plan in its first event, one object per line.
+		if !dryRun {
+			return nil
+		}
 		if err := Render(w, pr.Format, struct {
 			Event string `json:"event"`
 			*fleet.FleetPlan
