@@ -584,3 +584,24 @@ func TestPlanListsEveryWaveAndWindow(t *testing.T) {
 		t.Errorf("planning journaled %d operations", len(ops))
 	}
 }
+
+func TestReadProgressReplaysTheJournal(t *testing.T) {
+	_, dir := newWorld(t, map[string]script{"c2": {failAt: 1}})
+	r, _ := newRun(t, dir, clusters(3), fleet.WaveOptions{}, fleet.Policy{})
+	_ = run(t, r, nil)
+	ps, err := fleet.ReadProgress(dir, time.Hour, time.Now())
+	if err != nil || len(ps) != 1 {
+		t.Fatalf("%v %v", ps, err)
+	}
+	p := ps[0]
+	if p.Op != r.ID || p.Kind != fakeKind || p.Status != journal.StatusHalted || len(p.Waves) != 3 {
+		t.Fatalf("progress %+v", p)
+	}
+	got := []string{p.Waves[0].Clusters[0].State, p.Waves[1].Clusters[0].State, p.Waves[2].Clusters[0].State}
+	if strings.Join(got, ",") != "done,failed,not-started" || p.Counts["done"] != 1 {
+		t.Errorf("states %v counts %v", got, p.Counts)
+	}
+	if ps, _ := fleet.ReadProgress(dir, 0, time.Now().Add(time.Minute)); len(ps) != 0 {
+		t.Errorf("an ended fleet operation older than keep is not shown: %v", ps)
+	}
+}

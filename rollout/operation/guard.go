@@ -84,8 +84,12 @@ func (g Guard) Run(ctx context.Context, body func(ctx context.Context, s *Sessio
 			return err
 		}
 	}
+	purpose := g.Purpose
+	if g.Deps.Parent != "" {
+		purpose += " (fleet op " + g.Deps.Parent + ")" // other operators see whose wave this is
+	}
 	held, err := lease.Acquire(ctx, cl, name, lease.Request{
-		Holder: lease.HolderString(), OpID: g.OpID, Purpose: g.Purpose, TTL: g.LeaseTTL, Wait: g.LeaseWait,
+		Holder: lease.HolderString(), OpID: g.OpID, Purpose: purpose, TTL: g.LeaseTTL, Wait: g.LeaseWait,
 		Detached: g.KeepLease, TakeOver: g.Resuming,
 	})
 	if err != nil {
