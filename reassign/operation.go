@@ -2,6 +2,7 @@ package reassign
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -18,7 +19,10 @@ import (
 // Every operation has the one shape a fleet run drives.
 var _ operation.Operation = (*Reassignment)(nil)
 
-func init() { operation.Register(Kind, resume) }
+func init() {
+	operation.Register(Kind, resume)
+	operation.RegisterStarter(Kind, start)
+}
 
 // Reassignment is reassign apply as an operation: the moves of a plan (made now, or read from
 // Kafka's JSON), in bounded batches with throttles, under the cluster lease and a journal.
@@ -85,6 +89,16 @@ func (p *ApplyPlan) Refusal() error {
 func (p *ApplyPlan) DryRun() *DryRun {
 	st := p.Args.Settings
 	return p.Prepared.DryRun(p.OpID, Limits{MaxMoves: st.MaxMoves, MaxPerBroker: st.MaxPerBroker}, st.Throttle)
+}
+
+// start builds a fleet run's reassign apply --auto on cluster c from its recorded Args: the
+// replicas on dead brokers, planned on each cluster as it comes.
+func start(_ context.Context, c *inventory.Cluster, d operation.Deps, args json.RawMessage) (operation.Operation, error) {
+	var a Args
+	if err := json.Unmarshal(args, &a); err != nil {
+		return nil, fmt.Errorf("reassign settings: %w", err)
+	}
+	return NewApply(c, d, Request{Auto: true, Additional: a.Settings.Additional}, a), nil
 }
 
 // NewApply builds reassign apply of req on cluster c. args carries the settings and where the

@@ -120,6 +120,7 @@ type reassignApplyOptions struct {
 	throttle string
 	dryRun   bool
 	args     reassign.Settings
+	fleet    factory.FleetFlags
 }
 
 func newReassignApplyCmd(f *factory.Factory) *cobra.Command {
@@ -173,6 +174,7 @@ ListPartitionReassignments.`,
 	fl.BoolVar(&o.dryRun, "dry-run", false, "show what would be submitted, in which waves, with which throttles; change nothing")
 	fl.DurationVar(&a.LeaseTTL, "lease-ttl", lease.DefaultTTL, "cluster lease time-to-live (renewed while running)")
 	fl.DurationVar(&a.LeaseWait, "lease-wait", 0, "how long to wait for a held cluster lease before exiting 75")
+	o.fleet.Register(fl)
 	return cmd
 }
 
@@ -212,10 +214,19 @@ func (o *reassignApplyOptions) run(ctx context.Context) error {
 		req.PlanFile, req.PlanName = file, o.planFile
 		source = factory.AbsPath(o.planFile)
 	}
-	c, err := f.OneCluster("reassign apply")
+	clusters, err := f.SelectedClusters()
 	if err != nil {
 		return err
 	}
+	if len(clusters) > 1 {
+		// Over a fleet: each cluster repairs the replicas its dead brokers hold, planned as its
+		// turn comes; a plan file or --from-brokers names one cluster's partitions or brokers.
+		if o.planFile != "" || len(from) > 0 {
+			return fault.Usagef("--plan and --from-brokers name one cluster's partitions or brokers; %d clusters are selected: pick one with -c, or use --auto alone over a fleet", len(clusters))
+		}
+		return f.OperateFleet(ctx, clusters, reassign.Kind, reassign.Args{Source: source, Settings: *a}, o.fleet, o.dryRun)
+	}
+	c := clusters[0]
 	d, err := f.Deps(c, f.InventoryPath)
 	if err != nil {
 		return err

@@ -49,6 +49,9 @@ func (r *Run) runCluster(ctx context.Context, soft <-chan struct{}, wi int, name
 	msg := "done"
 	if err != nil {
 		msg = err.Error()
+	} else if im, ok := plan.(interface{ Impossible() error }); ok && im.Impossible() != nil {
+		// A repair that did what it could (reassign): the cluster is done, and says what is left.
+		msg = "done; " + im.Impossible().Error()
 	}
 	r.finish(name, op.OpID(), outcomeOf(err, why()), msg, plan.Work(), started)
 }
