@@ -114,8 +114,8 @@ func (r *Run) Execute(ctx context.Context, soft <-chan struct{}) error {
 		if r.budgetSpent() || closed(soft) || ctx.Err() != nil {
 			continue
 		}
-		if r.Spec.Policy.Bake > 0 {
-			r.bake(ctx, soft, wi, w)
+		if r.Spec.Policy.Bake > 0 && wi < len(r.Spec.Waves)-1 {
+			r.bake(ctx, soft, wi, w) // between waves: the last has no next wave to hold back
 		}
 	}
 	interrupted = interrupted || closed(soft) || ctx.Err() != nil

@@ -57,7 +57,7 @@ func (s Spec) Summary() string {
 	p := s.Policy
 	out := fmt.Sprintf("%s on %d cluster(s) in %d wave(s); failure budget %d cluster(s)", s.Kind, len(s.clusters()), len(s.Waves), p.MaxFailed)
 	if p.Bake > 0 {
-		out += fmt.Sprintf("; bake %s after each wave", p.Bake)
+		out += fmt.Sprintf("; bake %s between waves", p.Bake)
 	}
 	switch {
 	case p.IgnoreWindows:
