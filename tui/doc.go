@@ -4,8 +4,10 @@
 //
 // It reads ops snapshots only. It never talks to Kafka or SSH itself: the command injects a
 // Source that collects the fleet (fleet.Collect), and every call to it runs in a tea.Cmd under
-// a deadline so input never blocks. The root Model routes messages to two child views (fleet and
-// cluster); key bindings live in keys.go; diagnostics go to the injected slog.Logger, which the
-// command points at a file, never at the screen. It may import ops but not cmd/ or other domain
-// packages.
+// a deadline so input never blocks. The fleet operations in progress come the same way, from an
+// injected FleetOpsReader, as this package's own FleetOp values (the command converts the fleet
+// journal's progress), so it needs nothing of the rollout packages. The root Model routes
+// messages to two child views (fleet and cluster); key bindings live in keys.go; diagnostics go
+// to the injected slog.Logger, which the command points at a file, never at the screen. It may
+// import ops but not cmd/ or other domain packages.
 package tui

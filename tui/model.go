@@ -23,6 +23,8 @@ type Options struct {
 	Color    bool          // false: no escape sequences for color (NO_COLOR, --no-color)
 	Logger   *slog.Logger  // nil: discard
 	Now      func() time.Time
+	// FleetOps reads the fleet operations shown above the cluster table; nil: none shown.
+	FleetOps FleetOpsReader
 }
 
 type screen int
@@ -55,6 +57,10 @@ type Model struct {
 	refreshing  bool
 	lastErr     string
 	refreshes   int
+
+	fleetOps    []FleetOp // as last read
+	readingOps  bool
+	fleetOpsErr string // the last read failed; fleetOps is older
 }
 
 // New builds the model; ctx bounds every collection it starts.
@@ -83,13 +89,26 @@ func (m *Model) Init() tea.Cmd {
 	return tea.Batch(m.refresh(), tick(m.opts.Interval))
 }
 
-// refresh starts a collection unless one is already running.
+// refresh starts a collection and a read of the fleet operations, each unless one is already
+// running: the local read does not wait for a slow cluster.
 func (m *Model) refresh() tea.Cmd {
+	return tea.Batch(m.collect(), m.readFleetOps())
+}
+
+func (m *Model) collect() tea.Cmd {
 	if m.refreshing || m.opts.Source == nil {
 		return nil
 	}
 	m.refreshing = true
 	return collect(m.ctx, m.opts.Source, m.opts.Timeout)
+}
+
+func (m *Model) readFleetOps() tea.Cmd {
+	if m.readingOps || m.opts.FleetOps == nil {
+		return nil
+	}
+	m.readingOps = true
+	return readFleetOps(m.opts.FleetOps)
 }
 
 // Update routes a message: data and ticks to the root, keys to the view that has focus.
@@ -104,6 +123,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, tea.Batch(m.refresh(), tick(m.opts.Interval))
 	case refreshedMsg:
 		m.onRefreshed(msg)
+		return m, nil
+	case fleetOpsMsg:
+		m.onFleetOps(msg)
 		return m, nil
 	case tea.KeyPressMsg:
 		return m, m.onKey(msg)
@@ -138,6 +160,21 @@ func (m *Model) onRefreshed(msg refreshedMsg) {
 		}
 	}
 	m.log.Info("fleet refreshed", "clusters", len(msg.clusters), "unreachable", down, "unhealthy", sick, "took", msg.took)
+}
+
+func (m *Model) onFleetOps(msg fleetOpsMsg) {
+	m.readingOps = false
+	if msg.err != nil {
+		if msg.err.Error() != m.fleetOpsErr { // not once per refresh while it lasts
+			m.log.Warn("reading fleet operations failed", "err", msg.err)
+		}
+		m.fleetOpsErr = msg.err.Error()
+		return
+	}
+	if m.fleetOpsErr != "" || len(msg.ops) != len(m.fleetOps) {
+		m.log.Info("fleet operations read", "shown", len(msg.ops))
+	}
+	m.fleetOps, m.fleetOpsErr = msg.ops, ""
 }
 
 func (m *Model) find(name string) (cluster.Health, bool) {
@@ -178,7 +215,8 @@ func (m *Model) onKey(k tea.KeyPressMsg) tea.Cmd {
 }
 
 func (m *Model) onFleetKey(k tea.KeyPressMsg) {
-	page := max(1, m.bodyHeight()-1)
+	bodyH := m.bodyHeight()
+	page := max(1, bodyH-len(m.fleetPanel(bodyH))-1)
 	switch {
 	case key.Matches(k, m.keys.Up):
 		m.fleet.move(-1)
@@ -325,7 +363,8 @@ func (m *Model) View() tea.View {
 	case m.screen == screenCluster:
 		body = m.cluster.view(m.width, bodyH)
 	default:
-		body = m.fleet.view(m.st, m.width, bodyH)
+		panel := m.fleetPanel(bodyH)
+		body = append(panel, m.fleet.view(m.st, m.width, bodyH-len(panel))...)
 	}
 	if len(body) > bodyH {
 		body = body[:bodyH]

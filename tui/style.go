@@ -82,23 +82,7 @@ func pad(s string, w int, right bool) string {
 // flow joins segments with sep into as few lines of at most w cells as it can; a segment wider
 // than a line is cut.
 func flow(segments []string, sep string, w int) []string {
-	var lines []string
-	cur := ""
-	for _, s := range segments {
-		switch {
-		case cur == "":
-			cur = s
-		case width(cur)+width(sep)+width(s) <= w:
-			cur += sep + s
-		default:
-			lines = append(lines, fit(cur, w))
-			cur = s
-		}
-	}
-	if cur != "" {
-		lines = append(lines, fit(cur, w))
-	}
-	return lines
+	return indentFlow(segments, sep, w, "")
 }
 
 // oneLine keeps a message (an error, an event) on one row.

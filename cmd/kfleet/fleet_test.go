@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -15,11 +14,7 @@ func TestGoldenFleetOutputs(t *testing.T) {
 	time.Local = time.UTC
 	inv := goldenFleet(t, "golden-a", "golden-b")
 	state := t.TempDir()
-	tests := []struct {
-		name     string
-		args     []string
-		wantCode int
-	}{
+	runGoldens(t, inv, state, []goldenCase{
 		{"fleet-restart-dry-run-table", []string{"restart", "--dry-run", "--max-failed-clusters", "1", "--bake", "5m"}, 69},
 		{"fleet-restart-dry-run-json", []string{"restart", "--dry-run", "-o", "json", "--canary", "golden-b"}, 69},
 		{"fleet-restart-brokers-refused", []string{"restart", "--brokers", "1", "-l", "env=golden"}, 2},
@@ -27,17 +22,7 @@ func TestGoldenFleetOutputs(t *testing.T) {
 		{"fleet-reassign-from-refused", []string{"reassign", "apply", "--auto", "--from-brokers", "1"}, 2},
 		{"fleet-reassign-dry-run", []string{"reassign", "apply", "--auto", "--dry-run"}, 0},
 		{"fleet-restart-bad-waves", []string{"restart", "--dry-run", "--waves", "1", "--max-clusters", "2"}, 2},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			args := append([]string{"-i", inv, "--state-dir", state}, tt.args...)
-			out, errOut, code := runCLI(t, args...)
-			if code != tt.wantCode {
-				t.Fatalf("kfleet %v: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", tt.args, code, tt.wantCode, out, errOut)
-			}
-			checkGolden(t, tt.name, fmt.Sprintf("exit %d\n--- stdout\n%s--- stderr\n%s", code, out, errOut))
-		})
-	}
+	})
 }
 
 // The JSON dry run of a fleet starts with the fleet's plan: waves in order, the canary alone.
@@ -71,5 +56,28 @@ func TestFleetDryRunJSONPlansWaves(t *testing.T) {
 		if !strings.Contains(out, `"cluster": "`+c+`"`) || !strings.Contains(errOut, c) {
 			t.Errorf("%s: no plan or preflight line\n%s%s", c, out, errOut)
 		}
+	}
+}
+
+// The TUI's panel reads the fleet operations of the state dir: the fixture's halted fleet
+// restart, its canary done and its second cluster outside its window, shown until 10 minutes
+// after it ended.
+func TestTUIReadsFleetOperations(t *testing.T) {
+	state := fixtureState(t)
+	ops, err := fleetOps(state, time.Date(2026, 11, 30, 12, 5, 0, 0, time.UTC))
+	if err != nil || len(ops) != 1 {
+		t.Fatalf("%v %v", ops, err)
+	}
+	op := ops[0]
+	if op.ID != "op-fixture-fleet" || op.Kind != "restart" || op.Status != "halted" || len(op.Waves) != 2 {
+		t.Fatalf("%+v", op)
+	}
+	a, b := op.Waves[0].Clusters[0], op.Waves[1].Clusters[0]
+	if !op.Waves[0].Canary || a.Name != "golden" || a.State != "done" || a.Op != "op-fixture-fleet-golden" ||
+		b.Name != "golden-b" || b.State != "outside-window" || !strings.Contains(b.Detail, "Sat 01:00-05:00") {
+		t.Errorf("waves %+v", op.Waves)
+	}
+	if ops, _ := fleetOps(state, time.Date(2026, 11, 30, 13, 0, 0, 0, time.UTC)); len(ops) != 0 {
+		t.Errorf("an operation that ended an hour ago is still shown: %+v", ops)
 	}
 }

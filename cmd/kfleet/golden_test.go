@@ -160,11 +160,7 @@ func TestGoldenOutputs(t *testing.T) {
 	time.Local = time.UTC // history prints local times
 	inv := goldenCluster(t)
 	state := t.TempDir()
-	tests := []struct {
-		name     string
-		args     []string
-		wantCode int
-	}{
+	tests := []goldenCase{
 		{"status-table", []string{"status", "--no-hosts"}, 0},
 		{"status-verbose", []string{"status", "--no-hosts", "-v", "--brokers", "0-3"}, 0},
 		{"status-json", []string{"status", "--no-hosts", "-o", "json"}, 0},
@@ -185,6 +181,19 @@ func TestGoldenOutputs(t *testing.T) {
 		{"resume-unknown", []string{"resume", "op-nope"}, 2},
 		{"help-exit-codes", []string{"help", "exit-codes"}, 0},
 	}
+	runGoldens(t, inv, state, tests)
+}
+
+// goldenCase is one command whose exit code and output are pinned in testdata/golden/NAME.golden.
+type goldenCase struct {
+	name     string
+	args     []string
+	wantCode int
+}
+
+// runGoldens runs each case against inventory inv and state dir state.
+func runGoldens(t *testing.T, inv, state string, tests []goldenCase) {
+	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			args := append([]string{"-i", inv, "--state-dir", state}, tt.args...)

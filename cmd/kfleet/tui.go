@@ -15,6 +15,7 @@ import (
 	"github.com/kfleet/kfleet/ops/fault"
 	"github.com/kfleet/kfleet/ops/fleet"
 	"github.com/kfleet/kfleet/ops/kafka"
+	fleetop "github.com/kfleet/kfleet/rollout/fleet"
 	"github.com/kfleet/kfleet/tui"
 )
 
@@ -37,6 +38,10 @@ cluster, worst first (unreachable, then offline, under-min-ISR, under-replicated
 then healthy), with brokers up/total, controller, partition trouble, reassignments in flight,
 Kafka versions, and the lease holder with its running operation. Enter opens a cluster (brokers,
 problem partitions, reassignment progress, operation events); esc goes back.
+
+A fleet operation running (or ended less than 10 minutes ago), read from the journal in
+--state-dir, shows above the table: who runs it, its status and counts, then each wave with every
+cluster's state and, for a cluster rolling, how many of its brokers are done.
 
 Keys: arrows or j/k move, enter opens, esc goes back, / filters by cluster name, r refreshes now,
 ? shows help, q or ctrl+c quits.
@@ -103,6 +108,7 @@ func (o *tuiOptions) run(ctx context.Context) error {
 	waves := (len(clusters) + o.concurrency - 1) / o.concurrency
 	opts := tui.Options{
 		Source:   func(ctx context.Context) []cluster.Health { return fleet.Collect(ctx, clusters, fo) },
+		FleetOps: func() ([]tui.FleetOp, error) { return fleetOps(o.f.StateDir, time.Now()) },
 		Interval: o.interval,
 		Timeout:  time.Duration(max(waves, 1))*o.timeout + 5*time.Second,
 		Color:    o.f.Color(),
@@ -112,4 +118,29 @@ func (o *tuiOptions) run(ctx context.Context) error {
 		return fmt.Errorf("tui: %w (log: %s)", err, logPath)
 	}
 	return nil
+}
+
+// fleetOpsKept is how long the TUI keeps showing a fleet operation after it ended.
+const fleetOpsKept = 10 * time.Minute
+
+// fleetOps reads the fleet operations running (or ended within fleetOpsKept) from the journal in
+// stateDir, as the TUI's panel shows them.
+func fleetOps(stateDir string, now time.Time) ([]tui.FleetOp, error) {
+	ps, err := fleetop.ReadProgress(stateDir, fleetOpsKept, now)
+	if err != nil {
+		return nil, fmt.Errorf("fleet operations in %s: %w", stateDir, err)
+	}
+	out := make([]tui.FleetOp, len(ps))
+	for i, p := range ps {
+		op := tui.FleetOp{ID: p.Op, Kind: p.Kind, Holder: p.Holder, Status: p.Status, Updated: p.Updated, Counts: p.Counts}
+		for _, w := range p.Waves {
+			fw := tui.FleetWave{Number: w.Number, Canary: w.Canary, Group: w.Group}
+			for _, c := range w.Clusters {
+				fw.Clusters = append(fw.Clusters, tui.FleetCluster{Name: c.Cluster, State: c.State, Op: c.Op, Detail: c.Detail})
+			}
+			op.Waves = append(op.Waves, fw)
+		}
+		out[i] = op
+	}
+	return out, nil
 }

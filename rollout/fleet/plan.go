@@ -256,8 +256,8 @@ func joinNames(names []string) string {
 	return strings.Join(names, ", ")
 }
 
-// waveLabel says what kind of wave w is: " (canary)", " (dc=sg1)".
-func waveLabel(w Wave) string {
+// Label says what kind of wave w is: " (canary)", " (canary, sg1)", or "".
+func (w Wave) Label() string {
 	var parts []string
 	if w.Canary {
 		parts = append(parts, "canary")

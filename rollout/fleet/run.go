@@ -111,14 +111,14 @@ func (r *Run) Execute(ctx context.Context, soft <-chan struct{}) error {
 			break
 		}
 		r.runWave(ctx, soft, wi, w)
-		if r.budgetSpent() || closed(soft) || ctx.Err() != nil {
+		if r.budgetSpent() || operation.Closed(soft) || ctx.Err() != nil {
 			continue
 		}
 		if r.Spec.Policy.Bake > 0 && wi < len(r.Spec.Waves)-1 {
 			r.bake(ctx, soft, wi, w) // between waves: the last has no next wave to hold back
 		}
 	}
-	interrupted = interrupted || closed(soft) || ctx.Err() != nil
+	interrupted = interrupted || operation.Closed(soft) || ctx.Err() != nil
 	results := r.snapshot()
 	err := Err(r.ID, results, interrupted)
 	end := Event{Kind: EventFinished, Results: results, Message: fmt.Sprintf("fleet operation %s done: %d cluster(s)", r.ID, len(results))}
@@ -142,7 +142,7 @@ func (r *Run) OpID() string { return r.ID }
 // stopping says why no new cluster may start: the operator's interrupt, or the failure budget.
 func (r *Run) stopping(ctx context.Context, soft <-chan struct{}) string {
 	switch {
-	case ctx.Err() != nil || closed(soft):
+	case ctx.Err() != nil || operation.Closed(soft):
 		return OutcomeInterrupted
 	case r.budgetSpent():
 		return OutcomeStopped
@@ -153,7 +153,7 @@ func (r *Run) stopping(ctx context.Context, soft <-chan struct{}) string {
 // runWave runs a wave's clusters at once and waits for all of them.
 func (r *Run) runWave(ctx context.Context, soft <-chan struct{}, wi int, w Wave) {
 	r.event(Event{Kind: EventWaveStart, Wave: wi + 1, Waves: len(r.Spec.Waves),
-		Message: fmt.Sprintf("wave %d/%d%s: %s", wi+1, len(r.Spec.Waves), waveLabel(w), joinNames(w.Clusters))})
+		Message: fmt.Sprintf("wave %d/%d%s: %s", wi+1, len(r.Spec.Waves), w.Label(), joinNames(w.Clusters))})
 	var wg sync.WaitGroup
 	for _, name := range w.Clusters {
 		wg.Go(func() { r.runCluster(ctx, soft, wi, name) })
@@ -184,7 +184,7 @@ func (r *Run) failed() int {
 	return n
 }
 
-func (r *Run) budgetSpent() bool { return closed(r.halt) }
+func (r *Run) budgetSpent() bool { return operation.Closed(r.halt) }
 
 // counts are a wave's clusters by state.
 func (r *Run) counts(w Wave) Counts {
@@ -256,15 +256,3 @@ func (r *Run) openJournal() error {
 }
 
 func (r *Run) summaryLine() string { return r.Spec.Summary() }
-
-func closed(ch <-chan struct{}) bool {
-	if ch == nil {
-		return false
-	}
-	select {
-	case <-ch:
-		return true
-	default:
-		return false
-	}
-}

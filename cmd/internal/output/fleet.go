@@ -30,7 +30,7 @@ func (pr Printer) FleetPlan(p *fleet.FleetPlan, dryRun bool) error {
 	}
 	for _, wave := range p.Waves {
 		if pr.Format == FormatTable {
-			fmt.Fprintf(w, "\n=== wave %d/%d%s: %s\n", wave.Number, len(p.Waves), waveKind(wave.Wave), strings.Join(wave.Clusters, ", "))
+			fmt.Fprintf(w, "\n=== wave %d/%d%s: %s\n", wave.Number, len(p.Waves), wave.Label(), strings.Join(wave.Clusters, ", "))
 		}
 		for _, c := range wave.Plans {
 			if pr.Format == FormatTable {
@@ -57,21 +57,6 @@ func (pr Printer) FleetPlan(p *fleet.FleetPlan, dryRun bool) error {
 		}
 	}
 	return nil
-}
-
-// waveKind is " (canary)", " (canary, dc=sg1)" or "".
-func waveKind(w fleet.Wave) string {
-	var parts []string
-	if w.Canary {
-		parts = append(parts, "canary")
-	}
-	if w.Group != "" {
-		parts = append(parts, w.Group)
-	}
-	if len(parts) == 0 {
-		return ""
-	}
-	return " (" + strings.Join(parts, ", ") + ")"
 }
 
 // fleetEventLine writes a fleet run's event as readable progress; the wave's counts only on a
