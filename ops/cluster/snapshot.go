@@ -2,7 +2,6 @@ package cluster
 
 import (
 	"slices"
-	"sort"
 	"strconv"
 	"time"
 
@@ -139,10 +138,11 @@ func (s *Snapshot) Load() map[int32]BrokerLoad {
 	return load
 }
 
-// Problems lists up to limit partitions that are offline, under min ISR or under-replicated,
-// worst first, so messages can name them.
+// Problems lists up to limit partitions (every one when limit <= 0) that are offline, under min
+// ISR or under-replicated, worst first and in snapshot order within a kind, so messages can name
+// them. Only what it returns is built: an unhealthy cluster of a million partitions costs a scan.
 func (s *Snapshot) Problems(limit int) []PartitionProblem {
-	var out []PartitionProblem
+	var byKind [3][]PartitionProblem // the first limit of each kind, in snapshot order
 	for i := range s.Partitions {
 		p := &s.Partitions[i]
 		var kind ProblemKind
@@ -156,10 +156,13 @@ func (s *Snapshot) Problems(limit int) []PartitionProblem {
 		default:
 			continue
 		}
-		out = append(out, PartitionProblem{Partition: s.PartitionName(p), Kind: kind,
+		if limit > 0 && len(byKind[kind]) >= limit {
+			continue
+		}
+		byKind[kind] = append(byKind[kind], PartitionProblem{Partition: s.PartitionName(p), Kind: kind,
 			Leader: p.Leader, Replicas: p.Replicas, ISR: p.ISR})
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Kind < out[j].Kind })
+	out := slices.Concat(byKind[:]...)
 	if limit > 0 && len(out) > limit {
 		out = out[:limit]
 	}

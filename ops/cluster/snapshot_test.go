@@ -2,6 +2,8 @@ package cluster
 
 import (
 	"fmt"
+	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -222,5 +224,45 @@ func TestPreferredElsewhere(t *testing.T) {
 	got := s.PreferredElsewhere([]int32{1})
 	if len(got) != 1 || len(got["t"]) != 1 || got["t"][0] != 0 {
 		t.Errorf("PreferredElsewhere = %v, want t:[0]", got)
+	}
+}
+
+// Problems keeps only the first limit of each kind while it scans; what it returns must be what
+// listing every problem, sorting worst first (stable) and cutting at limit returns.
+func TestProblemsKeepsTheWorstFirstInSnapshotOrder(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 17))
+	for i := range 2000 {
+		s := gateRandomSnapshot(rng)
+		// The reference: every problem in snapshot order, then a stable sort, worst first.
+		var want []PartitionProblem
+		for j := range s.Partitions {
+			p := &s.Partitions[j]
+			kind := ProblemKind(-1)
+			switch {
+			case p.IsOffline():
+				kind = ProblemOffline
+			case p.UnderMinISR(s.Topics[p.Topic].MinISR):
+				kind = ProblemUnderMinISR
+			case p.UnderReplicated():
+				kind = ProblemUnderReplicated
+			}
+			if kind >= 0 {
+				want = append(want, PartitionProblem{Partition: s.PartitionName(p), Kind: kind, Leader: p.Leader, Replicas: p.Replicas, ISR: p.ISR})
+			}
+		}
+		slices.SortStableFunc(want, func(a, b PartitionProblem) int { return int(a.Kind - b.Kind) })
+		if got := s.Problems(0); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("snapshot %d: every problem:\n got %v\nwant %v", i, got, want)
+		}
+		for _, limit := range []int{1, 2, 3, 10} {
+			got := s.Problems(limit)
+			w := want
+			if len(w) > limit {
+				w = w[:limit]
+			}
+			if fmt.Sprint(got) != fmt.Sprint(w) {
+				t.Fatalf("snapshot %d limit %d:\n got %v\nwant %v", i, limit, got, w)
+			}
+		}
 	}
 }
