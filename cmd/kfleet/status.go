@@ -52,7 +52,7 @@ Exit codes: 0 every cluster healthy, 3 some cluster unhealthy, 69 some cluster u
 	fl.BoolVarP(&o.watch, "watch", "w", false, "refresh in place until interrupted")
 	fl.DurationVar(&o.interval, "interval", 2*time.Second, "refresh interval with --watch")
 	fl.DurationVar(&o.timeout, "timeout", 15*time.Second, "deadline for reading one cluster (Kafka and hosts)")
-	fl.IntVar(&o.concurrency, "concurrency", 8, "clusters read at once")
+	fl.IntVar(&o.concurrency, "concurrency", fleet.DefaultConcurrency, "clusters read at once")
 	fl.BoolVar(&o.noHosts, "no-hosts", false, "do not SSH to brokers' hosts (no running version)")
 	return cmd
 }

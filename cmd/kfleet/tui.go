@@ -58,7 +58,7 @@ started twice. Diagnostics go to --log-file, never to the screen.`,
 	fl := cmd.Flags()
 	fl.DurationVar(&o.interval, "interval", 2*time.Second, "refresh interval")
 	fl.DurationVar(&o.timeout, "timeout", 10*time.Second, "deadline for reading one cluster (Kafka and hosts)")
-	fl.IntVar(&o.concurrency, "concurrency", 8, "clusters read at once")
+	fl.IntVar(&o.concurrency, "concurrency", fleet.DefaultConcurrency, "clusters read at once")
 	fl.StringVar(&o.logFile, "log-file", "", "where diagnostics go (default <state-dir>/tui.log)")
 	fl.BoolVar(&o.noHosts, "no-hosts", false, "do not SSH to brokers' hosts (no running version)")
 	return cmd
@@ -99,7 +99,7 @@ func (o *tuiOptions) run(ctx context.Context) error {
 	// a line on stderr would tear the screen.
 	o.f.LogTo(lf, level)
 
-	fo := fleet.Options{Concurrency: o.concurrency, Timeout: o.timeout,
+	fo := fleet.Options{Concurrency: o.concurrency, Timeout: o.timeout, KeepSnapshot: true,
 		Kafka: kafka.Options{Logger: o.f.Logger()}}
 	if !o.noHosts {
 		fo.SSH = o.f.SSH()

@@ -30,20 +30,28 @@ import (
 
 // Options bounds a fleet-wide collection.
 type Options struct {
-	Concurrency int           // clusters read at once; <= 0 -> 8
+	Concurrency int           // clusters read at once; <= 0 -> DefaultConcurrency
 	Timeout     time.Duration // per cluster, Kafka and hosts together; 0 -> 15s
 	Kafka       kafka.Options
 	// SSH, when set, asks every broker's host which Kafka process and version runs there.
 	SSH            *ssh.Runner
 	SSHConcurrency int // hosts asked at once per cluster; <= 0 -> 16
+	// KeepSnapshot keeps each cluster's partition-level snapshot in its Health (the TUI's cluster
+	// view lists reassignments from it); without it the snapshot is dropped once assessed, so a
+	// fleet of a million partitions is not held in memory for a table.
+	KeepSnapshot bool
 }
+
+// DefaultConcurrency is how many clusters are read at once unless told otherwise: reading is
+// waiting on the network, so far more than the cores.
+const DefaultConcurrency = 32
 
 // Collect reads every cluster concurrently, each under its own deadline, and assesses it.
 // An unreachable cluster gets a verdict carrying its error; it never holds the others back.
 // Results come back in the order of clusters.
 func Collect(ctx context.Context, clusters []*inventory.Cluster, o Options) []cluster.Health {
 	if o.Concurrency <= 0 {
-		o.Concurrency = 8
+		o.Concurrency = DefaultConcurrency
 	}
 	if o.Timeout <= 0 {
 		o.Timeout = 15 * time.Second
@@ -95,6 +103,9 @@ func collectCluster(ctx context.Context, c *inventory.Cluster, o Options) cluste
 	h.MarkStopped(lease.Stopped)
 	h.MetadataVersion = mv
 	h.Events = lease.Events
+	if !o.KeepSnapshot {
+		h.Snapshot = nil
+	}
 	return h
 }
 
@@ -107,17 +118,25 @@ func readCluster(ctx context.Context, c *inventory.Cluster, ko kafka.Options) (*
 		return nil, lease.State{}, nil, err
 	}
 	defer cl.Close()
+	// The lease log and the feature level do not depend on the snapshot: read them beside it.
+	var (
+		wg              sync.WaitGroup
+		held            lease.State
+		mv              *int16
+		leaseErr, mvErr error
+	)
+	wg.Go(func() { held, leaseErr = lease.Read(ctx, cl, c.Name) })
+	wg.Go(func() { mv, mvErr = finalizedMetadataVersion(ctx, cl) })
 	snap, err := kafka.TakeSnapshot(ctx, cl, c.Name)
+	wg.Wait()
 	if err != nil {
 		return nil, lease.State{}, nil, err
 	}
-	held, err := lease.Read(ctx, cl, c.Name)
-	if err != nil {
-		snap.Warnings = append(snap.Warnings, "lease log: "+err.Error())
+	if leaseErr != nil {
+		snap.Warnings = append(snap.Warnings, "lease log: "+leaseErr.Error())
 	}
-	mv, err := finalizedMetadataVersion(ctx, cl)
-	if err != nil {
-		snap.Warnings = append(snap.Warnings, "metadata.version: "+err.Error())
+	if mvErr != nil {
+		snap.Warnings = append(snap.Warnings, "metadata.version: "+mvErr.Error())
 	}
 	return snap, held, mv, nil
 }

@@ -93,8 +93,16 @@ func printClusterNotes(w io.Writer, c cluster.Health, verbose bool) {
 		fmt.Fprintf(w, "\n%s: %s\n", c.Name, c.Error)
 		return
 	}
+	// Every note comes under a line naming its cluster: a fleet's notes must not run together.
+	named := false
+	name := func() {
+		if !named {
+			fmt.Fprintf(w, "\n%s:\n", c.Name)
+			named = true
+		}
+	}
 	if len(c.Problems) > 0 {
-		fmt.Fprintf(w, "\n%s:\n", c.Name)
+		name()
 		for _, p := range c.Problems {
 			fmt.Fprintf(w, "  - %s\n", p)
 		}
@@ -106,23 +114,28 @@ func printClusterNotes(w io.Writer, c cluster.Health, verbose bool) {
 		if e := c.Events[len(c.Events)-1]; e.OpID == c.Lease.OpID {
 			fmt.Fprintf(w, "\n%s: operation %s (%s) since %s: %s\n", c.Name, c.Lease.OpID, c.Lease.Purpose,
 				c.Lease.Since.Local().Format("15:04:05"), e.Message)
+			named = true
 		}
+	}
+	warn := func(format string, args ...any) {
+		name()
+		fmt.Fprintf(w, "  ! "+format+"\n", args...)
 	}
 	allWarnings := verbose || len(c.Problems) > 0
 	if allWarnings {
-		for _, warn := range c.Warnings {
-			fmt.Fprintf(w, "  ! %s\n", warn)
+		for _, m := range c.Warnings {
+			warn("%s", m)
 		}
 	}
 	for _, b := range c.Brokers {
 		if !allWarnings {
 			// A broker whose inventory entry is wrong is the wrong one to act on: always say so.
-			for _, warn := range b.IdentityWarnings() {
-				fmt.Fprintf(w, "  ! %s\n", warn)
+			for _, m := range b.IdentityWarnings() {
+				warn("%s", m)
 			}
 		}
 		if b.VersionError != "" && (verbose || b.Alive) {
-			fmt.Fprintf(w, "  ! broker %d (%s): version unknown: %s\n", b.ID, b.Host, b.VersionError)
+			warn("broker %d (%s): version unknown: %s", b.ID, b.Host, b.VersionError)
 		}
 	}
 }
