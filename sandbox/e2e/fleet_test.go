@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -272,4 +273,83 @@ func TestFleetLeaseHeldOnOneClusterOthersComplete(t *testing.T) {
 	if after := a.pids(t); fmt.Sprint(after) != fmt.Sprint(aBefore) {
 		t.Errorf("fleet-a was touched while another operation held its lease: %v -> %v", aBefore, after)
 	}
+}
+
+// fleetVersions reads the Kafka version every broker of the fleet runs (status asks each host).
+func fleetVersions(t *testing.T) map[string][]string {
+	t.Helper()
+	r := kfleet(t, "status", "-o", "json")
+	var s struct {
+		Clusters []struct {
+			Name    string `json:"name"`
+			Brokers []struct {
+				Version string `json:"version"`
+			} `json:"brokers"`
+		} `json:"clusters"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &s); err != nil || len(s.Clusters) != len(fleetClusters) {
+		t.Fatalf("status -o json (exit %d): %v\n%s\n%s", r.code, err, r.stdout, r.stderr)
+	}
+	out := map[string][]string{}
+	for _, c := range s.Clusters {
+		for _, b := range c.Brokers {
+			out[c.Name] = append(out[c.Name], b.Version)
+		}
+	}
+	return out
+}
+
+func expectFleetVersion(t *testing.T, v string) {
+	t.Helper()
+	for c, vs := range fleetVersions(t) {
+		if len(vs) != 3 || vs[0] != v || vs[1] != v || vs[2] != v {
+			t.Errorf("%s runs %v, want %s on every broker", c, vs, v)
+		}
+	}
+}
+
+// A fleet deploy stages the release on every cluster's hosts, checksums verified, before wave 1
+// starts; then the canary, then the other; a fleet rollback brings both back.
+func TestFleetDeployStagesEverywhereFirstThenRollsBack(t *testing.T) {
+	needFleet(t)
+	t.Cleanup(func() { healFleet(t) })
+	const from, to = "4.1.1", "4.2.0"
+	expectFleetVersion(t, from)
+	state := t.TempDir()
+	art := filepath.Join(sandboxDir, "artifacts", "kafka_2.13-"+to+".tgz")
+	r := kfleet(t, "--state-dir", state, "deploy", "--yes", "-o", "json", "--artifact", art)
+	if r.code != 0 {
+		t.Fatalf("fleet deploy: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	evs := events(t, r.stdout)
+	firstStart, lastStaged, staged := -1, -1, 0
+	for i, ev := range evs {
+		if _, ok := ev["fleet_op"]; !ok {
+			t.Fatalf("event without fleet_op: %v", ev)
+		}
+		switch {
+		case ev["event"] == "cluster-start" && firstStart < 0:
+			firstStart = i
+		case ev["event"] == "stage" && ev["phase"] == "done":
+			staged++
+			lastStaged = i
+		}
+	}
+	if staged != 6 || firstStart < 0 || lastStaged > firstStart {
+		t.Errorf("every host of both clusters must be staged (6, got %d) before the first cluster starts (last staged at event %d, first start at %d)",
+			staged, lastStaged, firstStart)
+	}
+	if kind, res := fleetResults(t, evs); kind != "finished" || res["fleet-a"] != "done" || res["fleet-b"] != "done" {
+		t.Errorf("deploy summary %s %v", kind, res)
+	}
+	expectFleetVersion(t, to)
+
+	r = kfleet(t, "--state-dir", state, "deploy", "rollback", "--yes", "-o", "json")
+	if r.code != 0 {
+		t.Fatalf("fleet rollback: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if kind, res := fleetResults(t, events(t, r.stdout)); kind != "finished" || res["fleet-a"] != "done" || res["fleet-b"] != "done" {
+		t.Errorf("rollback summary %s %v", kind, res)
+	}
+	expectFleetVersion(t, from)
 }
