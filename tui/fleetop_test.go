@@ -112,7 +112,8 @@ func TestFleetOpsReadOnRefresh(t *testing.T) {
 	reads := 0
 	op := restartOp()
 	m := New(context.Background(), Options{
-		Source:   func(context.Context) []cluster.Health { return fleet() },
+		Clusters: names(fleet()),
+		Read:     serve(fleet()),
 		FleetOps: func() ([]FleetOp, error) { reads++; return []FleetOp{op}, nil },
 		Now:      func() time.Time { return t0 },
 	})
@@ -197,9 +198,9 @@ func TestFleetOpPanelManyWaves(t *testing.T) {
 }
 
 func TestFleetOpPanelColors(t *testing.T) {
-	m := New(context.Background(), Options{Color: true, Now: func() time.Time { return t0 }})
+	m := New(context.Background(), Options{Color: true, Clusters: names(fleet()), Now: func() time.Time { return t0 }})
 	m.Update(tea.WindowSizeMsg{Width: 160, Height: 30})
-	m.Update(refreshedMsg{clusters: fleet(), started: t0})
+	deliver(m, fleet(), time.Second)
 	m.Update(fleetOpsMsg{ops: []FleetOp{restartOp()}})
 	text := screenText(m)
 	for state, st := range map[string]func() string{

@@ -13,16 +13,25 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/kfleet/kfleet/ops/cluster"
+	// Aliased: the tests' fleet() is their sample fleet.
+	opsfleet "github.com/kfleet/kfleet/ops/fleet"
 )
 
 // Options configure the live view.
 type Options struct {
-	Source   Source
-	Interval time.Duration // between refreshes; <= 0 -> 2s
-	Timeout  time.Duration // for one whole collection; <= 0 -> 30s
-	Color    bool          // false: no escape sequences for color (NO_COLOR, --no-color)
-	Logger   *slog.Logger  // nil: discard
-	Now      func() time.Time
+	// Clusters names the fleet, in the order it is first read; Read reads one of them. Without
+	// Read nothing is read.
+	Clusters []string
+	Read     Reader
+	// Interval is the shortest time between two reads of one cluster (the schedule stretches it
+	// for a large fleet, see fleet.Schedule) and between two reads of the fleet operations;
+	// <= 0 -> 2s.
+	Interval    time.Duration
+	Timeout     time.Duration // for reading one cluster; <= 0 -> 15s
+	Concurrency int           // clusters read at once; <= 0 -> fleet.DefaultConcurrency
+	Color       bool          // false: no escape sequences for color (NO_COLOR, --no-color)
+	Logger      *slog.Logger  // nil: discard
+	Now         func() time.Time
 	// FleetOps reads the fleet operations shown above the cluster table; nil: none shown.
 	FleetOps FleetOpsReader
 }
@@ -35,7 +44,8 @@ const (
 )
 
 // Model is the root model: it owns the data and the refresh cycle and routes keys to the fleet
-// or the cluster view.
+// or the cluster view. Each cluster is read on its own schedule (fleet.Schedule): its row
+// appears when it first answers and changes when it answers again, and says how old it is.
 type Model struct {
 	ctx    context.Context
 	opts   Options
@@ -51,25 +61,42 @@ type Model struct {
 	fleet    fleetView
 	cluster  clusterView
 
-	clusters    []cluster.Health // as last collected
-	collectedAt time.Time        // when the last successful collection started
-	took        time.Duration
-	refreshing  bool
-	lastErr     string
-	refreshes   int
+	sched    *opsfleet.Schedule
+	reads    []clusterRead // by index in opts.Clusters
+	answered int           // clusters that have answered at least once
+	answers  int           // answers taken in, for the log
+	inbox    *inbox
+	started  time.Time     // when the first reads started
+	tickSeq  int           // the tick armed last; older ones are ignored
+	tickAt   time.Time     // when it fires
+	opsDue   time.Time     // when the fleet operations are read again
+	every    time.Duration // the re-read interval last logged
 
 	fleetOps    []FleetOp // as last read
 	readingOps  bool
 	fleetOpsErr string // the last read failed; fleetOps is older
 }
 
-// New builds the model; ctx bounds every collection it starts.
+// clusterRead is one cluster's last answer and how its reading stands.
+type clusterRead struct {
+	health   cluster.Health
+	answered bool
+	at       time.Time // when the last answer came
+	took     time.Duration
+	lastOK   time.Time // when it last answered reachable; zero: never
+	overran  string    // the read under way overran its deadline (why): health is older
+}
+
+// New builds the model; ctx bounds every read it starts.
 func New(ctx context.Context, o Options) *Model {
 	if o.Interval <= 0 {
 		o.Interval = 2 * time.Second
 	}
 	if o.Timeout <= 0 {
-		o.Timeout = 30 * time.Second
+		o.Timeout = 15 * time.Second
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = opsfleet.DefaultConcurrency
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -81,26 +108,56 @@ func New(ctx context.Context, o Options) *Model {
 	st := newStyles(o.Color)
 	h := help.New()
 	h.Styles = st.help
-	return &Model{ctx: ctx, opts: o, log: log, keys: defaultKeys(), help: h, st: st, width: 80, height: 24}
+	return &Model{ctx: ctx, opts: o, log: log, keys: defaultKeys(), help: h, st: st, width: 80, height: 24,
+		sched: opsfleet.NewSchedule(len(o.Clusters), o.Interval, o.Concurrency),
+		reads: make([]clusterRead, len(o.Clusters)), inbox: newInbox()}
 }
 
-// Init starts the first collection and the refresh clock.
+// Init starts reading every cluster (as many at once as the concurrency allows), listening for
+// their answers, the clock, and a read of the fleet operations.
 func (m *Model) Init() tea.Cmd {
-	return tea.Batch(m.refresh(), tick(m.opts.Interval))
+	m.started = m.opts.Now()
+	return tea.Batch(m.startDue(), listen(m.ctx, m.inbox, 0), m.readFleetOps(), m.arm())
 }
 
-// refresh starts a collection and a read of the fleet operations, each unless one is already
-// running: the local read does not wait for a slow cluster.
+// refresh reads now every cluster not being read, and the fleet operations unless a read of
+// them runs: nothing is read twice at once.
 func (m *Model) refresh() tea.Cmd {
-	return tea.Batch(m.collect(), m.readFleetOps())
+	m.sched.ReadAll()
+	return tea.Batch(m.startDue(), m.readFleetOps())
 }
 
-func (m *Model) collect() tea.Cmd {
-	if m.refreshing || m.opts.Source == nil {
+// startDue starts reading the clusters the schedule says are due.
+func (m *Model) startDue() tea.Cmd {
+	if m.opts.Read == nil {
 		return nil
 	}
-	m.refreshing = true
-	return collect(m.ctx, m.opts.Source, m.opts.Timeout)
+	is := m.sched.Start(m.opts.Now())
+	if len(is) == 0 {
+		return nil
+	}
+	return readClusters(m.ctx, m.opts.Read, is, m.opts.Timeout, m.inbox)
+}
+
+// arm sets the clock for when the next cluster is due, and at least once a second: the ages on
+// screen count seconds.
+func (m *Model) arm() tea.Cmd {
+	now := m.opts.Now()
+	d := time.Second
+	if next, ok := m.sched.Next(); ok && m.opts.Read != nil {
+		d = min(d, max(next.Sub(now), 10*time.Millisecond))
+	}
+	m.tickSeq++
+	m.tickAt = now.Add(d)
+	return tick(m.tickSeq, d)
+}
+
+// armSooner re-arms the clock when a cluster comes due before it fires.
+func (m *Model) armSooner() tea.Cmd {
+	if next, ok := m.sched.Next(); ok && m.opts.Read != nil && next.Before(m.tickAt) {
+		return m.arm()
+	}
+	return nil
 }
 
 func (m *Model) readFleetOps() tea.Cmd {
@@ -108,6 +165,7 @@ func (m *Model) readFleetOps() tea.Cmd {
 		return nil
 	}
 	m.readingOps = true
+	m.opsDue = m.opts.Now().Add(m.opts.Interval)
 	return readFleetOps(m.opts.FleetOps)
 }
 
@@ -120,10 +178,17 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.cluster.resize(msg.Width)
 		return m, nil
 	case tickMsg:
-		return m, tea.Batch(m.refresh(), tick(m.opts.Interval))
-	case refreshedMsg:
-		m.onRefreshed(msg)
-		return m, nil
+		if msg.seq != m.tickSeq { // superseded by a tick armed sooner
+			return m, nil
+		}
+		var ops tea.Cmd
+		if !m.opts.Now().Before(m.opsDue) {
+			ops = m.readFleetOps()
+		}
+		return m, tea.Batch(m.startDue(), ops, m.arm())
+	case answersMsg:
+		m.onAnswers(msg)
+		return m, tea.Batch(listen(m.ctx, m.inbox, batchEvery), m.startDue(), m.armSooner())
 	case fleetOpsMsg:
 		m.onFleetOps(msg)
 		return m, nil
@@ -133,33 +198,69 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
-func (m *Model) onRefreshed(msg refreshedMsg) {
-	m.refreshing = false
-	if msg.err != nil {
-		m.lastErr = msg.err.Error()
-		m.log.Warn("fleet refresh failed", "err", msg.err, "took", msg.took)
-		return
+// onAnswers takes in a batch of answers: each cluster's row, the schedule, and the views.
+func (m *Model) onAnswers(as []answer) {
+	now := m.opts.Now()
+	for _, a := range as {
+		r := &m.reads[a.i]
+		switch {
+		case a.late:
+			// The read that overran has returned: the cluster may be read again. What it
+			// brought is as old as its deadline; the next read brings better.
+			m.sched.Done(a.i, now, a.took)
+			continue
+		case a.overran != "":
+			r.overran = a.overran
+			m.log.Warn("cluster read overran its deadline; its older data stays on screen", "cluster", m.opts.Clusters[a.i], "why", a.overran)
+			if r.answered {
+				continue
+			}
+			// Never answered: a row saying so rather than none.
+			a.health = cluster.Health{Name: m.opts.Clusters[a.i], Unreachable: true, Controller: -1, Error: a.overran}
+		default:
+			m.sched.Done(a.i, now, a.took)
+			r.overran = ""
+		}
+		m.answers++
+		if !r.answered {
+			if m.answered++; m.answered == len(m.reads) {
+				m.log.Info("every cluster answered", "clusters", m.answered, "took", now.Sub(m.started))
+			}
+		}
+		wasDown := r.answered && r.health.Unreachable
+		r.health, r.answered, r.at, r.took = a.health, true, now, a.took
+		switch h := &r.health; {
+		case !h.Unreachable:
+			r.lastOK = now
+			if wasDown {
+				m.log.Info("cluster answers again", "cluster", h.Name)
+			}
+		case !wasDown:
+			m.log.Info("cluster unreachable", "cluster", h.Name, "err", h.Error)
+		}
 	}
-	m.refreshes++
-	m.lastErr = ""
-	m.clusters, m.collectedAt, m.took = msg.clusters, msg.started, msg.took
-	m.fleet.setData(msg.clusters)
+	// The interval follows every answer a little; the log hears of it when it moves by a quarter.
+	if e := m.sched.Every(); e > m.opts.Interval && (e > m.every*5/4 || e < m.every*3/4) {
+		m.every = e
+		m.log.Info("re-read interval stretched to the fleet", "every", e, "asked", m.opts.Interval, "clusters", len(m.reads))
+	}
+	m.fleet.setData(m.rows())
 	if m.screen == screenCluster {
 		if c, ok := m.find(m.cluster.name); ok {
 			m.cluster.setData(&c, m.st, m.width)
 		}
 	}
-	var down, sick int
-	for i := range msg.clusters {
-		switch c := &msg.clusters[i]; {
-		case c.Unreachable:
-			down++
-			m.log.Debug("cluster unreachable", "cluster", c.Name, "err", c.Error)
-		case !c.Healthy:
-			sick++
+}
+
+// rows is every cluster that has answered, as the fleet view lists them.
+func (m *Model) rows() []fleetRow {
+	rs := make([]fleetRow, 0, m.answered)
+	for i := range m.reads {
+		if r := &m.reads[i]; r.answered {
+			rs = append(rs, fleetRow{Health: &r.health, at: r.at, lastOK: r.lastOK})
 		}
 	}
-	m.log.Info("fleet refreshed", "clusters", len(msg.clusters), "unreachable", down, "unhealthy", sick, "took", msg.took)
+	return rs
 }
 
 func (m *Model) onFleetOps(msg fleetOpsMsg) {
@@ -178,12 +279,20 @@ func (m *Model) onFleetOps(msg fleetOpsMsg) {
 }
 
 func (m *Model) find(name string) (cluster.Health, bool) {
-	for _, c := range m.clusters {
-		if c.Name == name {
-			return c, true
-		}
+	if r := m.readOf(name); r != nil {
+		return r.health, true
 	}
 	return cluster.Health{}, false
+}
+
+// readOf is the named cluster's read, nil if it has not answered.
+func (m *Model) readOf(name string) *clusterRead {
+	for i := range m.reads {
+		if r := &m.reads[i]; r.answered && r.health.Name == name {
+			return r
+		}
+	}
+	return nil
 }
 
 func (m *Model) onKey(k tea.KeyPressMsg) tea.Cmd {
@@ -289,25 +398,78 @@ func (m *Model) onFilterKey(k tea.KeyPressMsg) {
 	m.fleet.apply()
 }
 
-// header is the title, the fleet totals and the data's age, flowed to the window's width.
+// header is the title, the fleet totals and how fresh the data is, flowed to the window's width.
 func (m *Model) header() []string {
 	title := render(m.st.title, "kfleet tui")
+	now := m.opts.Now()
 	var segs []string
-	if m.collectedAt.IsZero() {
+	if m.answered == 0 {
 		segs = []string{title, "collecting the fleet…"}
+		if n := len(m.reads); n > 0 {
+			segs = append(segs, fmt.Sprintf("%d clusters, %d at a time", n, min(n, m.sched.Concurrency())))
+		}
 	} else {
-		segs = append([]string{title}, totals(m.clusters)...)
-		age := m.opts.Now().Sub(m.collectedAt).Truncate(time.Second)
-		segs = append(segs, fmt.Sprintf("data %s old (read in %s)", age, m.took.Round(10*time.Millisecond)))
+		segs = append([]string{title}, totals(m.fleet.all, len(m.reads))...)
+		segs = append(segs, m.freshness(now)...)
 	}
-	if m.refreshing && !m.collectedAt.IsZero() {
-		segs = append(segs, "refreshing…")
+	if m.screen == screenCluster {
+		if r := m.readOf(m.cluster.name); r != nil {
+			s := fmt.Sprintf("%s read %s ago in %s", r.health.Name, now.Sub(r.at).Truncate(time.Second), r.took.Round(10*time.Millisecond))
+			if r.health.Unreachable && !r.lastOK.IsZero() {
+				s += fmt.Sprintf(", last seen %s ago", now.Sub(r.lastOK).Truncate(time.Second))
+			}
+			segs = append(segs, s)
+		}
 	}
 	lines := flow(segs, "  ·  ", m.width)
-	if m.lastErr != "" {
-		lines = append(lines, fit(render(m.st.bad, "refresh failed: "+oneLine(m.lastErr)+"; showing older data"), m.width))
+	if l := m.overranLine(); l != "" {
+		lines = append(lines, fit(render(m.st.bad, l), m.width))
 	}
 	return lines
+}
+
+// freshness says how often clusters are read, how many reads run and how many rows are stale.
+func (m *Model) freshness(now time.Time) []string {
+	every := m.sched.Every()
+	s := "re-read every " + every.Round(100*time.Millisecond).String()
+	if every > m.opts.Interval {
+		s += fmt.Sprintf(" (%s stretched for %d clusters)", m.opts.Interval, len(m.reads))
+	}
+	segs := []string{s}
+	if n := m.sched.Reading(); n > 0 {
+		segs = append(segs, fmt.Sprintf("reading %d", n))
+	}
+	stale := 0
+	for i := range m.fleet.all {
+		if now.Sub(m.fleet.all[i].at) > m.sched.StaleAfter() {
+			stale++
+		}
+	}
+	if stale > 0 {
+		segs = append(segs, render(m.st.warn, fmt.Sprintf("%d stale (%s: older than %s)", stale, staleMark, m.sched.StaleAfter().Round(100*time.Millisecond))))
+	}
+	return segs
+}
+
+// overranLine names the clusters whose read overran its deadline, whose older data shows.
+func (m *Model) overranLine() string {
+	var first, why string
+	n := 0
+	for i := range m.reads {
+		if r := &m.reads[i]; r.overran != "" {
+			if n == 0 {
+				first, why = m.opts.Clusters[i], r.overran
+			}
+			n++
+		}
+	}
+	switch n {
+	case 0:
+		return ""
+	case 1:
+		return fmt.Sprintf("%s: %s; showing its older data", first, oneLine(why))
+	}
+	return fmt.Sprintf("%s and %d more: %s; showing their older data", first, n-1, oneLine(why))
 }
 
 // footer is the filter prompt or the key help, and the scroll position.
@@ -364,7 +526,7 @@ func (m *Model) View() tea.View {
 		body = m.cluster.view(m.width, bodyH)
 	default:
 		panel := m.fleetPanel(bodyH)
-		body = append(panel, m.fleet.view(m.st, m.width, bodyH-len(panel))...)
+		body = append(panel, m.fleet.view(m.st, m.width, bodyH-len(panel), m.opts.Now(), m.sched.StaleAfter())...)
 	}
 	if len(body) > bodyH {
 		body = body[:bodyH]

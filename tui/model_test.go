@@ -3,7 +3,9 @@ package tui
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -62,14 +64,54 @@ func fleet() []cluster.Health {
 	}
 }
 
-// newTestModel returns a model that has received data, sized to w x h.
+// clock is the fake clock a test model reads through Options.Now.
+type clock struct{ now time.Time }
+
+func (c *clock) Now() time.Time          { return c.now }
+func (c *clock) advance(d time.Duration) { c.now = c.now.Add(d) }
+
+func names(cs []cluster.Health) []string {
+	var out []string
+	for _, c := range cs {
+		out = append(out, c.Name)
+	}
+	return out
+}
+
+// serve is a Reader that answers each cluster from cs at once.
+func serve(cs []cluster.Health) Reader {
+	return func(_ context.Context, i int) cluster.Health { return cs[i] }
+}
+
+// newTestModel returns a model sized to w x h that has received every cluster's answer 3s ago.
 func newTestModel(t testing.TB, cs []cluster.Health, w, h int) *Model {
 	t.Helper()
-	m := New(context.Background(), Options{Source: func(context.Context) []cluster.Health { return cs },
-		Now: func() time.Time { return t0.Add(3 * time.Second) }})
-	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
-	m.Update(refreshedMsg{clusters: cs, started: t0, took: 250 * time.Millisecond})
+	m, _ := newClockModel(t, cs, w, h)
 	return m
+}
+
+// newClockModel is newTestModel and its clock: the answers came at t0, the clock reads t0+3s.
+func newClockModel(t testing.TB, cs []cluster.Health, w, h int) (*Model, *clock) {
+	t.Helper()
+	c := &clock{now: t0}
+	m := New(context.Background(), Options{Clusters: names(cs), Read: serve(cs), Now: c.Now})
+	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
+	deliver(m, cs, 250*time.Millisecond)
+	c.advance(3 * time.Second)
+	return m, c
+}
+
+// deliver hands the model an answer for each cluster of cs (found by name), each read in took.
+func deliver(m *Model, cs []cluster.Health, took time.Duration) {
+	as := make(answersMsg, 0, len(cs))
+	for _, c := range cs {
+		i := slices.Index(m.opts.Clusters, c.Name)
+		if i < 0 {
+			panic("deliver: no cluster " + c.Name)
+		}
+		as = append(as, answer{i: i, health: c, took: took})
+	}
+	m.Update(as)
 }
 
 func press(m *Model, keys ...string) tea.Cmd {
@@ -133,8 +175,8 @@ func TestFleetRowShowsCounts(t *testing.T) {
 	m := newTestModel(t, fleet(), 120, 30)
 	line := findLine(t, screenText(m), "orders")
 	f := strings.Fields(line)
-	// CLUSTER BROKERS CTRL URP MINISR OFFLINE REASSIGN VERSIONS
-	if want := []string{"orders", "2/3", "1", "17", "0", "0", "0", "4.1.1", "-"}; strings.Join(f, " ") != strings.Join(want, " ") {
+	// CLUSTER BROKERS CTRL URP MINISR OFFLINE REASSIGN VERSIONS LEASE / OPERATION AGE
+	if want := []string{"orders", "2/3", "1", "17", "0", "0", "0", "4.1.1", "-", "3s"}; strings.Join(f, " ") != strings.Join(want, " ") {
 		t.Fatalf("orders row %q, want fields %q", line, want)
 	}
 	if line := findLine(t, screenText(m), "alpha"); !strings.Contains(line, "3/3") {
@@ -203,7 +245,7 @@ func TestDrillDownAndBack(t *testing.T) {
 	// A refresh while drilled in updates the cluster view in place.
 	cs2 := fleet()
 	cs2[1] = withDeadBroker(healthy("orders", 3), 2, 99)
-	m.Update(refreshedMsg{clusters: cs2, started: t0.Add(2 * time.Second)})
+	deliver(m, cs2, time.Second)
 	if text := screenText(m); !strings.Contains(text, "URP 99") {
 		t.Errorf("cluster view not refreshed:\n%s", text)
 	}
@@ -224,7 +266,7 @@ func TestCursorFollowsClusterAcrossResort(t *testing.T) {
 	}
 	cs := fleet()
 	cs[0] = unreachable("alpha", "timeout") // alpha becomes the worst
-	m.Update(refreshedMsg{clusters: cs, started: t0})
+	deliver(m, cs, time.Second)
 	if c, _ := m.fleet.current(); c.Name != "alpha" || m.fleet.cursor != 0 {
 		t.Fatalf("cursor on %q at %d, want alpha at 0", c.Name, m.fleet.cursor)
 	}
@@ -270,50 +312,74 @@ func TestFilter(t *testing.T) {
 }
 
 func TestRefreshIsNeverDoubled(t *testing.T) {
-	calls := 0
-	m := New(context.Background(), Options{Interval: time.Millisecond,
-		Source: func(context.Context) []cluster.Health { calls++; return fleet() }})
-	if cmd := m.Init(); cmd == nil || !m.refreshing {
-		t.Fatal("Init should start a refresh and the clock")
+	var calls atomic.Int32
+	cs := fleet()
+	c := &clock{now: t0}
+	m := New(context.Background(), Options{Interval: time.Millisecond, Clusters: names(cs), Now: c.Now,
+		Read: func(_ context.Context, i int) cluster.Health { calls.Add(1); return cs[i] }})
+	if cmd := m.Init(); cmd == nil || m.sched.Reading() != 5 {
+		t.Fatalf("Init should start reading all 5 clusters and the clock; reading %d", m.sched.Reading())
 	}
 	if cmd := press(m, "r"); cmd != nil {
-		t.Fatal("r while a refresh is in flight started another")
+		t.Fatal("r while every cluster is being read started another read")
 	}
-	// A tick while collecting only re-arms the clock: a single command, not a batch of two.
-	_, cmd := m.Update(tickMsg(t0))
-	if _, isBatch := cmd().(tea.BatchMsg); isBatch {
-		t.Fatal("tick while collecting started another refresh")
+	// A tick while every cluster is being read starts nothing: it only re-arms the clock.
+	c.advance(time.Second)
+	m.Update(tickMsg{seq: m.tickSeq})
+	if m.sched.Reading() != 5 || calls.Load() != 0 {
+		t.Fatalf("tick while reading: %d reading, Read called %d times", m.sched.Reading(), calls.Load())
 	}
-	m.Update(refreshedMsg{clusters: fleet(), started: t0})
-	if m.refreshing {
-		t.Fatal("still refreshing after the result came")
+	deliver(m, cs, 10*time.Millisecond)
+	if m.sched.Reading() != 0 {
+		t.Fatal("still reading after every cluster answered")
 	}
-	cmd = press(m, "r")
-	if cmd == nil || !m.refreshing {
-		t.Fatal("r did not refresh")
+	cmd := press(m, "r")
+	if cmd == nil || m.sched.Reading() != 5 {
+		t.Fatal("r did not read the fleet again")
 	}
-	msg := cmd().(refreshedMsg)
-	if calls != 1 || len(msg.clusters) != 5 {
-		t.Fatalf("source called %d times, %d clusters", calls, len(msg.clusters))
+	d := newDriver(t, m)
+	d.run(cmd)
+	d.until("every cluster to answer", func() bool { return m.sched.Reading() == 0 })
+	if calls.Load() != 5 || m.answers != 10 {
+		t.Fatalf("Read called %d times, %d answers taken in", calls.Load(), m.answers)
 	}
 }
 
 func TestRefreshTimeoutKeepsOldData(t *testing.T) {
 	block := make(chan struct{})
-	defer close(block)
-	src := func(ctx context.Context) []cluster.Health { <-block; return nil } // ignores its deadline
-	m := New(context.Background(), Options{Source: src, Timeout: 50 * time.Millisecond})
-	m.Update(refreshedMsg{clusters: fleet(), started: t0})
-	cmd := press(m, "r")
-	start := time.Now()
-	msg := cmd().(refreshedMsg)
-	if msg.err == nil || time.Since(start) > 5*time.Second {
-		t.Fatalf("timeout not reported: %+v after %s", msg, time.Since(start))
+	cs := fleet()
+	var zetaReads atomic.Int32
+	read := func(_ context.Context, i int) cluster.Health {
+		if cs[i].Name == "zeta" { // ignores its deadline
+			zetaReads.Add(1)
+			<-block
+		}
+		return cs[i]
 	}
-	m.Update(msg)
+	c := &clock{now: t0}
+	m := New(context.Background(), Options{Clusters: names(cs), Read: read, Timeout: 50 * time.Millisecond, Now: c.Now})
+	deliver(m, cs, time.Second)
+	zeta := slices.Index(m.opts.Clusters, "zeta")
+	d := newDriver(t, m)
+	d.run(press(m, "r"))
+	// The other four answer at once; zeta's overrun is reported after its deadline and the grace.
+	d.until("zeta's overrun", func() bool { return m.reads[zeta].overran != "" })
 	text := screenText(m)
-	if !strings.Contains(text, "refresh failed: collection did not finish within 50ms") || len(m.fleet.rows) != 5 {
-		t.Fatalf("after a timed-out refresh:\n%s", text)
+	if !strings.Contains(text, "zeta: no answer within 50ms; showing its older data") || len(m.fleet.rows) != 5 {
+		t.Fatalf("after a read overran its deadline:\n%s", text)
+	}
+	// zeta's read still runs: it is not started again, the others are.
+	c.advance(time.Minute)
+	_, cmd := m.Update(tickMsg{seq: m.tickSeq})
+	if m.sched.Reading() != 5 || zetaReads.Load() != 1 {
+		t.Fatalf("%d reading, zeta read %d times", m.sched.Reading(), zetaReads.Load())
+	}
+	d.run(cmd)
+	// When it returns at last, its late answer frees it (and is dropped).
+	close(block)
+	d.until("every read to end", func() bool { return m.sched.Reading() == 0 })
+	if m.reads[zeta].overran == "" {
+		t.Fatal("a late answer cleared the overrun: its data is still the older one")
 	}
 }
 
@@ -348,9 +414,9 @@ func TestNoColorHasNoEscapes(t *testing.T) {
 	if text := screenText(m); strings.Contains(text, "\x1b") {
 		t.Fatalf("escape sequence without color in the cluster view: %q", text)
 	}
-	c := New(context.Background(), Options{Color: true})
+	c := New(context.Background(), Options{Color: true, Clusters: names(fleet())})
 	c.Update(tea.WindowSizeMsg{Width: 120, Height: 30})
-	c.Update(refreshedMsg{clusters: fleet(), started: t0})
+	deliver(c, fleet(), time.Second)
 	if text := screenText(c); !strings.Contains(text, "\x1b[") {
 		t.Fatal("no styling with color on")
 	}
@@ -458,7 +524,7 @@ func BenchmarkUpdate100(b *testing.B) {
 	m := newTestModel(b, cs, 200, 50)
 	b.ReportAllocs()
 	for b.Loop() {
-		m.Update(refreshedMsg{clusters: cs, started: t0})
+		deliver(m, cs, time.Second)
 		_ = m.View()
 	}
 }

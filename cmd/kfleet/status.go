@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -23,6 +24,7 @@ type statusOptions struct {
 	brokerFlags []string
 	watch       bool
 	interval    time.Duration
+	intervalSet bool // --interval given: only --watch takes it
 	timeout     time.Duration
 	concurrency int
 	noHosts     bool
@@ -40,17 +42,27 @@ registered, or fenced) or any partition is under-replicated, under min.insync.re
 Clusters are read concurrently, each under --timeout; an unreachable cluster is reported with its
 error and does not hold the others back.
 
+With --watch the table is drawn again every --interval until Ctrl-C, the first time once every
+cluster has answered (or after one interval, with those that have). Each cluster is read on its
+own: again --interval after its last answer, never while a read of it still runs, so a slow or dead
+cluster delays only its own row; AGE says how old each row is, "(stale)" past three intervals. When
+reading the whole fleet --concurrency at a time takes longer than --interval, the interval
+stretches to twice that time. With -o json, one compact document per draw.
+
 Exit codes: 0 every cluster healthy, 3 some cluster unhealthy, 69 some cluster unreachable.`,
 		Example: `  kfleet status
   kfleet -c payments-prod status --brokers 1,2 -o json
   kfleet status --watch --interval 2s`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, args []string) error { return o.run(cmd.Context()) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.intervalSet = cmd.Flags().Changed("interval")
+			return o.run(cmd.Context())
+		},
 	}
 	fl := cmd.Flags()
 	fl.StringArrayVar(&o.brokerFlags, "brokers", nil, "broker ids to list in detail, e.g. 1,2 or 4-6 (default with -v: all)")
 	fl.BoolVarP(&o.watch, "watch", "w", false, "refresh in place until interrupted")
-	fl.DurationVar(&o.interval, "interval", 2*time.Second, "refresh interval with --watch")
+	fl.DurationVar(&o.interval, "interval", 2*time.Second, "with --watch: time between draws, and from a cluster's answer to its next read")
 	fl.DurationVar(&o.timeout, "timeout", 15*time.Second, "deadline for reading one cluster (Kafka and hosts)")
 	fl.IntVar(&o.concurrency, "concurrency", fleet.DefaultConcurrency, "clusters read at once")
 	fl.BoolVar(&o.noHosts, "no-hosts", false, "do not SSH to brokers' hosts (no running version)")
@@ -64,7 +76,10 @@ type statusReport struct {
 }
 
 func (o *statusOptions) run(ctx context.Context) error {
-	if o.interval < 100*time.Millisecond {
+	switch {
+	case o.intervalSet && !o.watch:
+		return fault.Usagef("--interval applies only with --watch")
+	case o.interval < 100*time.Millisecond:
 		return fault.Usagef("--interval %s is too short (minimum 100ms)", o.interval)
 	}
 	clusters, err := o.f.SelectedClusters()
@@ -75,28 +90,31 @@ func (o *statusOptions) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if !o.watch {
-		rep := o.collect(ctx, clusters, detail)
-		if err := output.Render(o.f.IO.Out, o.f.Output, rep, output.StatusTable(rep.Clusters, rep.detail, o.f.Verbose)); err != nil {
-			return err
-		}
-		return rep.verdict()
+	fo := o.fleetOptions()
+	if o.watch {
+		return o.watchFleet(ctx, clusters, detail, func(ctx context.Context, c *inventory.Cluster) cluster.Health {
+			return fleet.CollectCluster(ctx, c, fo)
+		})
 	}
-	for {
-		rep := o.collect(ctx, clusters, detail)
-		if ctx.Err() != nil {
-			return rep.verdict()
-		}
-		if err := o.printWatch(rep); err != nil {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			// Ctrl-C is how a watch ends: report the last verdict, not an interruption.
-			return rep.verdict()
-		case <-time.After(o.interval):
-		}
+	rep := &statusReport{Clusters: fleet.Collect(ctx, clusters, fo), detail: detail}
+	if err := output.Render(o.f.IO.Out, o.f.Output, rep, output.StatusTable(rep.Clusters, rep.detail, o.f.Verbose)); err != nil {
+		return err
 	}
+	return rep.verdict()
+}
+
+// watchFleet draws the fleet's status every interval until ctx ends (fleet.Watch: each cluster
+// on its own schedule, a slow or dead one delaying only its own row); Ctrl-C is how a watch ends,
+// so it reports the verdict of the last answers, not an interruption.
+func (o *statusOptions) watchFleet(ctx context.Context, clusters []*inventory.Cluster, detail map[string][]int32,
+	read func(context.Context, *inventory.Cluster) cluster.Health) error {
+	last, err := fleet.Watch(ctx, clusters, o.interval, o.concurrency, read, func(f fleet.Frame) error {
+		return o.printWatch(f, detail)
+	})
+	if err != nil {
+		return err
+	}
+	return (&statusReport{Clusters: last.Clusters, detail: detail}).verdict()
 }
 
 // detailBrokers resolves --brokers per cluster; -v alone details every broker.
@@ -121,26 +139,46 @@ func (o *statusOptions) detailBrokers(clusters []*inventory.Cluster) (map[string
 	return detail, nil
 }
 
-func (o *statusOptions) collect(ctx context.Context, clusters []*inventory.Cluster, detail map[string][]int32) *statusReport {
+func (o *statusOptions) fleetOptions() fleet.Options {
 	fo := fleet.Options{Concurrency: o.concurrency, Timeout: o.timeout,
 		Kafka: kafka.Options{Logger: o.f.Logger()}}
 	if !o.noHosts {
 		fo.SSH = o.f.SSH()
 	}
-	return &statusReport{Clusters: fleet.Collect(ctx, clusters, fo), detail: detail}
+	return fo
 }
 
-func (o *statusOptions) printWatch(rep *statusReport) error {
+// waitingShown is how many of the clusters yet to answer a watch table names.
+const waitingShown = 10
+
+// printWatch draws one watch table: the clusters that have answered, each with its age.
+func (o *statusOptions) printWatch(f fleet.Frame, detail map[string][]int32) error {
+	rep := &statusReport{Clusters: f.Clusters, detail: detail}
 	out := o.f.IO.Out
 	switch {
 	case o.f.Output == output.FormatJSON:
-		// One compact document per refresh, so a log stays line-oriented.
+		// One compact document per draw, so a log stays line-oriented; taken_at dates each cluster.
 		return json.NewEncoder(out).Encode(rep)
 	case o.f.IO.OutTTY:
 		fmt.Fprint(out, "\033[H\033[2J")
 	}
-	fmt.Fprintf(out, "kfleet status  %s  (every %s, Ctrl-C to stop)\n\n", time.Now().Format("15:04:05"), o.interval)
-	return output.Render(out, o.f.Output, rep, output.StatusTable(rep.Clusters, rep.detail, o.f.Verbose))
+	every := f.Every.Round(100 * time.Millisecond)
+	pace := fmt.Sprintf("every %s", every)
+	if every > o.interval {
+		pace += fmt.Sprintf(", --interval %s stretched for %d clusters", o.interval, f.Total)
+	}
+	fmt.Fprintf(out, "kfleet status  %s  (%s; Ctrl-C to stop)\n\n", f.Now.Format("15:04:05"), pace)
+	if err := output.Render(out, o.f.Output, rep, output.WatchTable(rep.Clusters, f.Ages, f.StaleAfter, rep.detail, o.f.Verbose)); err != nil {
+		return err
+	}
+	if len(f.Waiting) > 0 && o.f.Output == output.FormatTable {
+		names := strings.Join(f.Waiting[:min(len(f.Waiting), waitingShown)], ", ")
+		if len(f.Waiting) > waitingShown {
+			names += fmt.Sprintf(" and %d more", len(f.Waiting)-waitingShown)
+		}
+		fmt.Fprintf(out, "\nno answer yet from %d cluster(s): %s\n", len(f.Waiting), names)
+	}
+	return nil
 }
 
 // verdict is the exit code contract: 69 unreachable, 3 unhealthy, 0 healthy; the report has

@@ -33,11 +33,18 @@ func newTuiCmd(f *factory.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "tui",
 		Short: "Live fleet view: every cluster worst first, drill into one with enter",
-		Long: `Show the selected clusters live in the terminal, refreshed every --interval: one row per
-cluster, worst first (unreachable, then offline, under-min-ISR, under-replicated or brokers down,
-then healthy), with brokers up/total, controller, partition trouble, reassignments in flight,
-Kafka versions, and the lease holder with its running operation. Enter opens a cluster (brokers,
-problem partitions, reassignment progress, operation events); esc goes back.
+		Long: `Show the selected clusters live in the terminal: one row per cluster, worst first
+(unreachable, then offline, under-min-ISR, under-replicated or brokers down, then healthy), with
+brokers up/total, controller, partition trouble, reassignments in flight, Kafka versions, the
+lease holder with its running operation, and the AGE of the row's data. Enter opens a cluster
+(brokers, problem partitions, reassignment progress, operation events); esc goes back.
+
+Each cluster is read on its own, --concurrency at a time, each under --timeout: its row appears
+as soon as it answers and is read again --interval after its last answer, never while a read of
+it still runs, so a slow or dead cluster holds up only its own row. When reading the whole fleet
+takes longer than --interval, the interval stretches to twice that time (the header says so). A
+row older than three intervals is stale: AGE shows it with a '!'; an unreachable cluster that
+answered before says when it was last seen.
 
 A fleet operation running (or ended less than 10 minutes ago), read from the journal in
 --state-dir, shows above the table: who runs it, its status and counts, then each wave with every
@@ -46,9 +53,8 @@ cluster's state and, for a cluster rolling, how many of its brokers are done.
 Keys: arrows or j/k move, enter opens, esc goes back, / filters by cluster name, r refreshes now,
 ? shows help, q or ctrl+c quits.
 
-The view reads the same snapshots as 'kfleet status'. Collection runs in the background, each
-cluster under --timeout, so keys never wait for a slow cluster; a refresh still running is not
-started twice. Diagnostics go to --log-file, never to the screen.`,
+The view reads the same snapshots as 'kfleet status'. Reads run in the background, so keys never
+wait for a cluster. Diagnostics go to --log-file, never to the screen.`,
 		Example: `  kfleet tui
   kfleet -c payments-prod -c orders-prod tui --interval 5s
   NO_COLOR=1 kfleet tui --no-hosts`,
@@ -56,7 +62,7 @@ started twice. Diagnostics go to --log-file, never to the screen.`,
 		RunE: func(cmd *cobra.Command, args []string) error { return o.run(cmd.Context()) },
 	}
 	fl := cmd.Flags()
-	fl.DurationVar(&o.interval, "interval", 2*time.Second, "refresh interval")
+	fl.DurationVar(&o.interval, "interval", 2*time.Second, "time from a cluster's answer to its next read (stretched for a large fleet)")
 	fl.DurationVar(&o.timeout, "timeout", 10*time.Second, "deadline for reading one cluster (Kafka and hosts)")
 	fl.IntVar(&o.concurrency, "concurrency", fleet.DefaultConcurrency, "clusters read at once")
 	fl.StringVar(&o.logFile, "log-file", "", "where diagnostics go (default <state-dir>/tui.log)")
@@ -99,20 +105,24 @@ func (o *tuiOptions) run(ctx context.Context) error {
 	// a line on stderr would tear the screen.
 	o.f.LogTo(lf, level)
 
-	fo := fleet.Options{Concurrency: o.concurrency, Timeout: o.timeout, KeepSnapshot: true,
+	fo := fleet.Options{Timeout: o.timeout, KeepSnapshot: true,
 		Kafka: kafka.Options{Logger: o.f.Logger()}}
 	if !o.noHosts {
 		fo.SSH = o.f.SSH()
 	}
-	// CollectFleet reads `concurrency` clusters at a time, each under --timeout.
-	waves := (len(clusters) + o.concurrency - 1) / o.concurrency
+	names := make([]string, len(clusters))
+	for i, c := range clusters {
+		names[i] = c.Name
+	}
 	opts := tui.Options{
-		Source:   func(ctx context.Context) []cluster.Health { return fleet.Collect(ctx, clusters, fo) },
-		FleetOps: func() ([]tui.FleetOp, error) { return fleetOps(o.f.StateDir, time.Now()) },
-		Interval: o.interval,
-		Timeout:  time.Duration(max(waves, 1))*o.timeout + 5*time.Second,
-		Color:    o.f.Color(),
-		Logger:   o.f.Logger(),
+		Clusters:    names,
+		Read:        func(ctx context.Context, i int) cluster.Health { return fleet.CollectCluster(ctx, clusters[i], fo) },
+		FleetOps:    func() ([]tui.FleetOp, error) { return fleetOps(o.f.StateDir, time.Now()) },
+		Interval:    o.interval,
+		Timeout:     o.timeout,
+		Concurrency: o.concurrency,
+		Color:       o.f.Color(),
+		Logger:      o.f.Logger(),
 	}
 	if err := tui.Run(ctx, opts, o.f.IO.In, o.f.IO.Out); err != nil {
 		return fmt.Errorf("tui: %w (log: %s)", err, logPath)

@@ -2,7 +2,9 @@ package fleet
 
 import (
 	"context"
+	"maps"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -68,7 +70,9 @@ func resolveAll(ctx context.Context, names map[string][]string, lookup lookupHos
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 16)
-	for name := range names {
+	// Range over the names apart from the map the lookups fill: a map written while ranged over
+	// is a data race.
+	for _, name := range slices.Collect(maps.Keys(names)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

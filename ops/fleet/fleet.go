@@ -1,8 +1,9 @@
-// Package fleet collects the health of many clusters at once (Collect): for each, a snapshot
-// over Kafka, its lease and latest events, and (with an SSH runner) the Kafka process on every
-// broker's host, judged by cluster.Assess, plus a warning for each inventory broker Kafka has
-// registered at another host (flagEndpoints). One slow or unreachable cluster never holds the
-// others back.
+// Package fleet collects the health of many clusters at once (Collect, or CollectEach as each
+// cluster answers): for each, a snapshot over Kafka, its lease and latest events, and (with an SSH
+// runner) the Kafka process on every broker's host, judged by cluster.Assess, plus a warning for
+// each inventory broker Kafka has registered at another host (flagEndpoints). One slow or
+// unreachable cluster never holds the others back. Schedule decides when the views that stay open
+// (the TUI, status --watch) read each cluster again.
 //
 // It may import the other ops packages (cluster, kafka, lease, host, ssh) and inventory; none of
 // them imports it.
@@ -50,28 +51,49 @@ const DefaultConcurrency = 32
 // An unreachable cluster gets a verdict carrying its error; it never holds the others back.
 // Results come back in the order of clusters.
 func Collect(ctx context.Context, clusters []*inventory.Cluster, o Options) []cluster.Health {
+	out := make([]cluster.Health, len(clusters))
+	CollectEach(ctx, clusters, o, func(i int, h cluster.Health) { out[i] = h })
+	return out
+}
+
+// CollectEach is Collect that hands over each cluster's verdict as soon as that cluster is done,
+// rather than all of them at the end: the first answers of a large fleet need not wait for its
+// slowest cluster. fn gets the cluster's index in clusters; it is called once per cluster from
+// the goroutine that read it, so up to o.Concurrency calls run at once and fn must guard what
+// they share. A slow fn holds its reading slot. CollectEach returns when every call has returned.
+func CollectEach(ctx context.Context, clusters []*inventory.Cluster, o Options, fn func(i int, h cluster.Health)) {
+	o = o.withDefaults()
+	sem := make(chan struct{}, o.Concurrency)
+	var wg sync.WaitGroup
+	for i, c := range clusters {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			fn(i, CollectCluster(ctx, c, o))
+		})
+	}
+	wg.Wait()
+}
+
+// CollectCluster reads and assesses one cluster under o.Timeout; Elapsed says how long it took.
+// An unreachable cluster gets a verdict carrying its error. The views that re-read clusters one
+// at a time (see Schedule) call it directly; o.Concurrency does not apply.
+func CollectCluster(ctx context.Context, c *inventory.Cluster, o Options) cluster.Health {
+	o = o.withDefaults()
+	start := time.Now()
+	h := collectCluster(ctx, c, o)
+	h.Elapsed = time.Since(start)
+	return h
+}
+
+func (o Options) withDefaults() Options {
 	if o.Concurrency <= 0 {
 		o.Concurrency = DefaultConcurrency
 	}
 	if o.Timeout <= 0 {
 		o.Timeout = 15 * time.Second
 	}
-	out := make([]cluster.Health, len(clusters))
-	sem := make(chan struct{}, o.Concurrency)
-	var wg sync.WaitGroup
-	for i, c := range clusters {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			start := time.Now()
-			out[i] = collectCluster(ctx, c, o)
-			out[i].Elapsed = time.Since(start)
-		}()
-	}
-	wg.Wait()
-	return out
+	return o
 }
 
 func collectCluster(ctx context.Context, c *inventory.Cluster, o Options) cluster.Health {

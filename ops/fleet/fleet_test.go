@@ -3,12 +3,15 @@ package fleet
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/kfleet/kfleet/inventory"
+	"github.com/kfleet/kfleet/ops/cluster"
 )
 
 // Collect drops each cluster's partition-level snapshot once it is assessed, unless asked to
@@ -36,5 +39,60 @@ func TestCollectKeepsTheSnapshotOnlyWhenAsked(t *testing.T) {
 				t.Errorf("%s: KeepSnapshot %v, snapshot kept: %v", h.Name, keep, h.Snapshot != nil)
 			}
 		}
+	}
+}
+
+// CollectEach hands over each cluster as soon as it is done, with its index in the inventory:
+// the fast clusters' verdicts come while a slow one (each Metadata request delayed) is still being
+// read.
+func TestCollectEachHandsOverClustersAsTheyAnswer(t *testing.T) {
+	var clusters []*inventory.Cluster
+	for _, name := range []string{"fast0", "slow", "fast1"} {
+		fc, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(2, "t"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(fc.Close)
+		if name == "slow" {
+			fc.ControlKey(int16(kmsg.Metadata), func(kmsg.Request) (kmsg.Response, error, bool) {
+				fc.KeepControl()
+				time.Sleep(300 * time.Millisecond)
+				return nil, nil, false // then answered as usual
+			})
+		}
+		clusters = append(clusters, &inventory.Cluster{Name: name, Bootstrap: fc.ListenAddrs(),
+			Brokers: []*inventory.Broker{{ID: 0, Host: "127.0.0.1"}}})
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	type done struct {
+		name  string
+		after time.Duration
+		h     cluster.Health
+	}
+	var (
+		mu   sync.Mutex
+		seen []done
+	)
+	start := time.Now()
+	CollectEach(ctx, clusters, Options{Timeout: 20 * time.Second}, func(i int, h cluster.Health) {
+		if h.Name != clusters[i].Name {
+			t.Errorf("index %d is %s, got %s's verdict", i, clusters[i].Name, h.Name)
+		}
+		mu.Lock()
+		seen = append(seen, done{h.Name, time.Since(start), h})
+		mu.Unlock()
+	})
+	if len(seen) != 3 {
+		t.Fatalf("%d verdicts, want 3", len(seen))
+	}
+	for _, d := range seen {
+		t.Logf("%s after %s: unreachable %v %s", d.name, d.after.Round(time.Millisecond), d.h.Unreachable, d.h.Error)
+		if d.h.Unreachable || d.h.Partitions != 2 {
+			t.Errorf("%s: %+v", d.name, d.h)
+		}
+	}
+	if seen[2].name != "slow" || seen[1].after > seen[2].after/2 {
+		t.Errorf("order %s, %s, %s: the fast clusters should come well before the slow one", seen[0].name, seen[1].name, seen[2].name)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/kfleet/kfleet/ops/cluster"
 )
@@ -11,11 +12,39 @@ import (
 // StatusTable is the human rendering of fleet health: one row per cluster, problems under it,
 // the brokers of detail (per cluster) on request.
 func StatusTable(clusters []cluster.Health, detail map[string][]int32, verbose bool) func(io.Writer) error {
+	return statusTable(clusters, nil, detail, verbose)
+}
+
+// WatchTable is StatusTable for status --watch, whose rows are of different ages: each ends with
+// how old it is (ages[i] for clusters[i]), marked "(stale)" past staleAfter.
+func WatchTable(clusters []cluster.Health, ages []time.Duration, staleAfter time.Duration, detail map[string][]int32, verbose bool) func(io.Writer) error {
+	return statusTable(clusters, func(i int) string {
+		s := ages[i].Truncate(time.Second).String()
+		if ages[i] < 10*time.Second { // a short --interval makes tenths worth showing
+			s = ages[i].Round(100 * time.Millisecond).String()
+		}
+		if ages[i] > staleAfter {
+			s += " (stale)"
+		}
+		return s
+	}, detail, verbose)
+}
+
+// statusTable renders the table, with an AGE column when age is set.
+func statusTable(clusters []cluster.Health, age func(i int) string, detail map[string][]int32, verbose bool) func(io.Writer) error {
 	return func(w io.Writer) error {
-		t := NewTable(w, "CLUSTER", "HEALTH", "BROKERS", "CONTROLLER", "PARTITIONS", "URP",
-			"UNDER-MIN-ISR", "OFFLINE", "REASSIGNING", "VERSIONS", "LEASE")
-		for _, c := range clusters {
-			if err := t.Append(clusterRow(c)); err != nil {
+		header := []string{"CLUSTER", "HEALTH", "BROKERS", "CONTROLLER", "PARTITIONS", "URP",
+			"UNDER-MIN-ISR", "OFFLINE", "REASSIGNING", "VERSIONS", "LEASE"}
+		if age != nil {
+			header = append(header, "AGE")
+		}
+		t := NewTable(w, header...)
+		for i, c := range clusters {
+			row := clusterRow(c)
+			if age != nil {
+				row = append(row, age(i))
+			}
+			if err := t.Append(row); err != nil {
 				return err
 			}
 		}
