@@ -111,7 +111,7 @@ func collectCluster(ctx context.Context, c *inventory.Cluster, o Options) cluste
 		}()
 	}
 
-	snap, lease, mv, err := readCluster(ctx, c, o.Kafka)
+	snap, lease, mv, err := readClusterBy(ctx, c, o.Kafka)
 	wg.Wait()
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) {
@@ -129,6 +129,29 @@ func collectCluster(ctx context.Context, c *inventory.Cluster, o Options) cluste
 		h.Snapshot = nil
 	}
 	return h
+}
+
+// readClusterBy is readCluster that returns when ctx ends even if the Kafka client has not: a
+// broker that accepts a connection and never answers holds franz-go's handshake for about 20 s
+// whatever the context says. The abandoned read ends on its own and closes its client.
+func readClusterBy(ctx context.Context, c *inventory.Cluster, ko kafka.Options) (*cluster.Snapshot, lease.State, *int16, error) {
+	type result struct {
+		snap *cluster.Snapshot
+		held lease.State
+		mv   *int16
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		snap, held, mv, err := readCluster(ctx, c, ko)
+		done <- result{snap, held, mv, err}
+	}()
+	select {
+	case r := <-done:
+		return r.snap, r.held, r.mv, r.err
+	case <-ctx.Done():
+		return nil, lease.State{}, nil, ctx.Err()
+	}
 }
 
 // readCluster connects to one cluster, reads a snapshot, its lease log and its finalized

@@ -3,6 +3,8 @@ package fleet
 import (
 	"context"
 	"fmt"
+	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -94,5 +96,34 @@ func TestCollectEachHandsOverClustersAsTheyAnswer(t *testing.T) {
 	}
 	if seen[2].name != "slow" || seen[1].after > seen[2].after/2 {
 		t.Errorf("order %s, %s, %s: the fast clusters should come well before the slow one", seen[0].name, seen[1].name, seen[2].name)
+	}
+}
+
+// A cluster whose broker accepts connections and never answers is unreachable at its deadline,
+// not when the Kafka client gives up on its own (about 20 s).
+func TestCollectHonoursTheDeadlineOfAHungCluster(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer conn.Close() // held open, never answered
+		}
+	}()
+	c := &inventory.Cluster{Name: "hung", Bootstrap: []string{ln.Addr().String()},
+		Brokers: []*inventory.Broker{{ID: 0, Host: "127.0.0.1"}}}
+	start := time.Now()
+	h := Collect(context.Background(), []*inventory.Cluster{c}, Options{Timeout: 500 * time.Millisecond})[0]
+	if took := time.Since(start); took > 3*time.Second {
+		t.Errorf("a hung cluster took %s to give up, want about its 500ms deadline", took)
+	}
+	if !h.Unreachable || !strings.Contains(h.Error, "no answer within 500ms") {
+		t.Errorf("verdict %+v", h)
 	}
 }
