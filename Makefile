@@ -10,7 +10,7 @@ LDFLAGS := -X main.version=$(VERSION) \
 KFLEET := bin/kfleet
 SANDBOX_INVENTORY := .sandbox/fleet.yaml
 
-.PHONY: build test unit demo sandbox sandbox-secure sandbox-down sandbox-fleet sandbox-fleet-down sandbox-clean bench vet docs release-check
+.PHONY: build test unit demo sandbox sandbox-secure sandbox-down sandbox-fleet sandbox-fleet-down sandbox-clean bench vet docs release-check fleetsim
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(KFLEET) ./cmd/kfleet
@@ -88,6 +88,18 @@ test: build vet
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# A simulated fleet for fleet-scale measurements (sandbox/fleetsim, no Kafka or SSH): FLEETSIM_CLUSTERS
+# kfake clusters of 3 brokers and FLEETSIM_PARTITIONS partitions each on loopback; FLEETSIM_ARGS adds
+# flags (-latency 20ms, -under-min-isr). It writes .sandbox-fleetsim/fleet.yaml, prints how to point
+# kfleet at it, and serves until Ctrl-C.
+FLEETSIM_CLUSTERS ?= 100
+FLEETSIM_PARTITIONS ?= 1000
+FLEETSIM_ARGS ?=
+fleetsim:
+	$(GO) build -o bin/fleetsim ./sandbox/fleetsim
+	bin/fleetsim -clusters $(FLEETSIM_CLUSTERS) -partitions $(FLEETSIM_PARTITIONS) \
+		-out $(CURDIR)/.sandbox-fleetsim/fleet.yaml $(FLEETSIM_ARGS)
 
 # docs/commands/: one markdown page per command, generated from the commands' help. A unit test
 # fails when it is out of date.

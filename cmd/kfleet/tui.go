@@ -105,7 +105,7 @@ func (o *tuiOptions) run(ctx context.Context) error {
 	// a line on stderr would tear the screen.
 	o.f.LogTo(lf, level)
 
-	fo := fleet.Options{Timeout: o.timeout, KeepSnapshot: true,
+	fo := fleet.Options{Timeout: o.timeout, KeepReassigning: true,
 		Kafka: kafka.Options{Logger: o.f.Logger()}}
 	if !o.noHosts {
 		fo.SSH = o.f.SSH()

@@ -138,6 +138,30 @@ func (s *Snapshot) Load() map[int32]BrokerLoad {
 	return load
 }
 
+// OnlyReassigning is a copy of the snapshot that keeps, of its partitions, only those under
+// reassignment: what a view of the reassignments in flight needs, without holding every partition
+// of a large cluster. Counts, brokers, topics and the rest are kept as they are.
+func (s *Snapshot) OnlyReassigning() *Snapshot {
+	out := *s
+	out.Partitions = nil
+	if len(s.Reassignments) == 0 {
+		return &out
+	}
+	moving := make(map[string]map[int32]bool, len(s.Reassignments))
+	for _, r := range s.Reassignments {
+		if moving[r.Topic] == nil {
+			moving[r.Topic] = map[int32]bool{}
+		}
+		moving[r.Topic][r.Partition] = true
+	}
+	for _, p := range s.Partitions {
+		if int(p.Topic) < len(s.Topics) && moving[s.Topics[p.Topic].Name][p.ID] {
+			out.Partitions = append(out.Partitions, p)
+		}
+	}
+	return &out
+}
+
 // Problems lists up to limit partitions (every one when limit <= 0) that are offline, under min
 // ISR or under-replicated, worst first and in snapshot order within a kind, so messages can name
 // them. Only what it returns is built: an unhealthy cluster of a million partitions costs a scan.

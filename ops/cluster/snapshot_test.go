@@ -266,3 +266,19 @@ func TestProblemsKeepsTheWorstFirstInSnapshotOrder(t *testing.T) {
 		}
 	}
 }
+
+func TestOnlyReassigningKeepsTheMovingPartitions(t *testing.T) {
+	s := gateSyntheticSnapshot(100, 6)
+	moving := []Partition{s.Partitions[3], s.Partitions[57]}
+	for _, p := range moving {
+		s.Reassignments = append(s.Reassignments, Reassignment{Topic: s.Topics[p.Topic].Name, Partition: p.ID, Adding: []int32{5}})
+	}
+	got := s.OnlyReassigning()
+	if len(got.Partitions) != 2 || s.PartitionName(&got.Partitions[0]) != s.PartitionName(&moving[0]) ||
+		s.PartitionName(&got.Partitions[1]) != s.PartitionName(&moving[1]) {
+		t.Errorf("kept %v", got.Partitions)
+	}
+	if len(s.Partitions) != 100 || got.Counts != s.Counts || len(got.Topics) != len(s.Topics) {
+		t.Error("the original must be left whole and the counts kept")
+	}
+}

@@ -37,10 +37,10 @@ type Options struct {
 	// SSH, when set, asks every broker's host which Kafka process and version runs there.
 	SSH            *ssh.Runner
 	SSHConcurrency int // hosts asked at once per cluster; <= 0 -> 16
-	// KeepSnapshot keeps each cluster's partition-level snapshot in its Health (the TUI's cluster
-	// view lists reassignments from it); without it the snapshot is dropped once assessed, so a
-	// fleet of a million partitions is not held in memory for a table.
-	KeepSnapshot bool
+	// KeepReassigning keeps, of each cluster's snapshot, the reassignments in flight and their
+	// partitions (the TUI's cluster view shows them); otherwise the snapshot is dropped once
+	// assessed. Either way a fleet of a million partitions is not held in memory for a table.
+	KeepReassigning bool
 }
 
 // DefaultConcurrency is how many clusters are read at once unless told otherwise: reading is
@@ -125,7 +125,9 @@ func collectCluster(ctx context.Context, c *inventory.Cluster, o Options) cluste
 	h.MarkStopped(lease.Stopped)
 	h.MetadataVersion = mv
 	h.Events = lease.Events
-	if !o.KeepSnapshot {
+	if o.KeepReassigning {
+		h.Snapshot = h.Snapshot.OnlyReassigning()
+	} else {
 		h.Snapshot = nil
 	}
 	return h

@@ -16,9 +16,9 @@ import (
 	"github.com/kfleet/kfleet/ops/cluster"
 )
 
-// Collect drops each cluster's partition-level snapshot once it is assessed, unless asked to
-// keep it; the counts stay either way.
-func TestCollectKeepsTheSnapshotOnlyWhenAsked(t *testing.T) {
+// Collect drops each cluster's partition-level snapshot once it is assessed, or keeps only its
+// reassignments and their partitions; the counts stay either way.
+func TestCollectKeepsOnlyReassigningPartitions(t *testing.T) {
 	var clusters []*inventory.Cluster
 	for i := range 3 {
 		fc, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(4, "t"))
@@ -32,13 +32,16 @@ func TestCollectKeepsTheSnapshotOnlyWhenAsked(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	for _, keep := range []bool{false, true} {
-		hs := Collect(ctx, clusters, Options{KeepSnapshot: keep, Concurrency: 2})
+		hs := Collect(ctx, clusters, Options{KeepReassigning: keep, Concurrency: 2})
 		for _, h := range hs {
 			if h.Unreachable || h.Partitions < 4 {
 				t.Fatalf("%s: %+v", h.Name, h)
 			}
 			if (h.Snapshot != nil) != keep {
-				t.Errorf("%s: KeepSnapshot %v, snapshot kept: %v", h.Name, keep, h.Snapshot != nil)
+				t.Errorf("%s: KeepReassigning %v, snapshot kept: %v", h.Name, keep, h.Snapshot != nil)
+			}
+			if keep && (len(h.Snapshot.Partitions) != 0 || h.Snapshot.Counts.Partitions < 4) {
+				t.Errorf("%s: kept %d partitions of a cluster with nothing reassigning (counts %+v)", h.Name, len(h.Snapshot.Partitions), h.Snapshot.Counts)
 			}
 		}
 	}
