@@ -92,6 +92,7 @@ func (o *statusOptions) run(ctx context.Context) error {
 	}
 	fo := o.fleetOptions()
 	if o.watch {
+		fo.Client = o.f.Kafka // one client per cluster for the whole watch: re-reads reuse its connections
 		return o.watchFleet(ctx, clusters, detail, func(ctx context.Context, c *inventory.Cluster) cluster.Health {
 			return fleet.CollectCluster(ctx, c, fo)
 		})

@@ -105,7 +105,8 @@ func (o *tuiOptions) run(ctx context.Context) error {
 	// a line on stderr would tear the screen.
 	o.f.LogTo(lf, level)
 
-	fo := fleet.Options{Timeout: o.timeout, KeepReassigning: true,
+	// One client per cluster for the whole session: re-reads reuse its connections.
+	fo := fleet.Options{Timeout: o.timeout, KeepReassigning: true, Client: o.f.Kafka,
 		Kafka: kafka.Options{Logger: o.f.Logger()}}
 	if !o.noHosts {
 		fo.SSH = o.f.SSH()

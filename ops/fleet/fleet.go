@@ -41,6 +41,10 @@ type Options struct {
 	// partitions (the TUI's cluster view shows them); otherwise the snapshot is dropped once
 	// assessed. Either way a fleet of a million partitions is not held in memory for a table.
 	KeepReassigning bool
+	// Client, when set, gives the cluster's Kafka client, kept by the caller between reads (the
+	// TUI and status --watch re-read every cluster: its connections are reused, not dialled and
+	// handshaken again each time); nil: a client per read, closed after it.
+	Client func(c *inventory.Cluster) (*kgo.Client, error)
 }
 
 // DefaultConcurrency is how many clusters are read at once unless told otherwise: reading is
@@ -111,7 +115,7 @@ func collectCluster(ctx context.Context, c *inventory.Cluster, o Options) cluste
 		}()
 	}
 
-	snap, lease, mv, err := readClusterBy(ctx, c, o.Kafka)
+	snap, lease, mv, err := readClusterBy(ctx, c, o)
 	wg.Wait()
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) {
@@ -136,7 +140,7 @@ func collectCluster(ctx context.Context, c *inventory.Cluster, o Options) cluste
 // readClusterBy is readCluster that returns when ctx ends even if the Kafka client has not: a
 // broker that accepts a connection and never answers holds franz-go's handshake for about 20 s
 // whatever the context says. The abandoned read ends on its own and closes its client.
-func readClusterBy(ctx context.Context, c *inventory.Cluster, ko kafka.Options) (*cluster.Snapshot, lease.State, *int16, error) {
+func readClusterBy(ctx context.Context, c *inventory.Cluster, o Options) (*cluster.Snapshot, lease.State, *int16, error) {
 	type result struct {
 		snap *cluster.Snapshot
 		held lease.State
@@ -145,7 +149,7 @@ func readClusterBy(ctx context.Context, c *inventory.Cluster, ko kafka.Options) 
 	}
 	done := make(chan result, 1)
 	go func() {
-		snap, held, mv, err := readCluster(ctx, c, ko)
+		snap, held, mv, err := readCluster(ctx, c, o)
 		done <- result{snap, held, mv, err}
 	}()
 	select {
@@ -156,15 +160,23 @@ func readClusterBy(ctx context.Context, c *inventory.Cluster, ko kafka.Options) 
 	}
 }
 
-// readCluster connects to one cluster, reads a snapshot, its lease log and its finalized
-// cluster.metadata.version, and disconnects. A lease log or feature level that cannot be read is a
-// warning: the cluster's health does not depend on it.
-func readCluster(ctx context.Context, c *inventory.Cluster, ko kafka.Options) (*cluster.Snapshot, lease.State, *int16, error) {
-	cl, err := kafka.NewClient(c, ko)
+// readCluster reads one cluster (with o.Client's client, else one of its own, closed after): a
+// snapshot, its lease log and its finalized cluster.metadata.version. A lease log or feature
+// level that cannot be read is a warning: the cluster's health does not depend on it.
+func readCluster(ctx context.Context, c *inventory.Cluster, o Options) (*cluster.Snapshot, lease.State, *int16, error) {
+	var cl *kgo.Client
+	var err error
+	if o.Client != nil {
+		cl, err = o.Client(c)
+	} else {
+		cl, err = kafka.NewClient(c, o.Kafka)
+		if cl != nil {
+			defer cl.Close()
+		}
+	}
 	if err != nil {
 		return nil, lease.State{}, nil, err
 	}
-	defer cl.Close()
 	// The lease log and the feature level do not depend on the snapshot: read them beside it.
 	var (
 		wg              sync.WaitGroup

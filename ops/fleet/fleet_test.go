@@ -10,10 +10,12 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/kfleet/kfleet/inventory"
 	"github.com/kfleet/kfleet/ops/cluster"
+	"github.com/kfleet/kfleet/ops/kafka"
 )
 
 // Collect drops each cluster's partition-level snapshot once it is assessed, or keeps only its
@@ -128,5 +130,33 @@ func TestCollectHonoursTheDeadlineOfAHungCluster(t *testing.T) {
 	}
 	if !h.Unreachable || !strings.Contains(h.Error, "no answer within 500ms") {
 		t.Errorf("verdict %+v", h)
+	}
+}
+
+// With a client of the caller's, reads reuse it and leave it open.
+func TestCollectUsesTheCallersClient(t *testing.T) {
+	fc, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(2, "t"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(fc.Close)
+	c := &inventory.Cluster{Name: "c", Bootstrap: fc.ListenAddrs(), Brokers: []*inventory.Broker{{ID: 0, Host: "127.0.0.1"}}}
+	cl, err := kafka.NewClient(c, kafka.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	asked := 0
+	o := Options{Client: func(*inventory.Cluster) (*kgo.Client, error) { asked++; return cl, nil }}
+	for range 2 {
+		if h := CollectCluster(context.Background(), c, o); h.Unreachable || h.Partitions < 2 {
+			t.Fatalf("%+v", h)
+		}
+	}
+	if asked != 2 {
+		t.Errorf("the caller's client was asked for %d times, want 2", asked)
+	}
+	if err := cl.Ping(context.Background()); err != nil {
+		t.Errorf("the caller's client was closed: %v", err)
 	}
 }
