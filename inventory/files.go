@@ -8,9 +8,9 @@ import (
 )
 
 // CheckFiles checks that every local file the inventory names can be read here: SSH identity
-// files (brokers' and bastions'), a known_hosts it names under host_key_policy strict (accept-new
-// creates it; the default ~/.ssh/known_hosts is not the inventory's to name), the Kafka TLS CA,
-// certificate and key, SASL password files, and hook executables. Loading
+// files (brokers', ZooKeeper nodes' and bastions'), a known_hosts it names under host_key_policy
+// strict (accept-new creates it; the default ~/.ssh/known_hosts is not the inventory's to name),
+// the Kafka TLS CA, certificate and key, SASL password files, and hook executables. Loading
 // does not check them (a command that never uses a file must not fail on it); `inventory
 // validate` does. Each problem names the cluster's or broker's entry and the field.
 func CheckFiles(f *Fleet) Errors {
@@ -59,14 +59,21 @@ func CheckFiles(f *Fleet) Errors {
 				check(c.Pos, at+".hooks", p, true)
 			}
 		}
-		for j, b := range c.Brokers {
-			bat := fmt.Sprintf("%s.brokers[%d]", at, j)
-			check(b.Pos, bat+".ssh.identity_file", b.SSH.IdentityFile, false)
-			if b.SSH.HostKeyPolicy == HostKeyStrict && b.SSH.KnownHosts != defaultKnown {
-				check(b.Pos, bat+".ssh.known_hosts", b.SSH.KnownHosts, false)
+		checkSSH := func(pos Pos, at string, s SSH) {
+			check(pos, at+".ssh.identity_file", s.IdentityFile, false)
+			if s.HostKeyPolicy == HostKeyStrict && s.KnownHosts != defaultKnown {
+				check(pos, at+".ssh.known_hosts", s.KnownHosts, false)
 			}
-			if b.SSH.Bastion != nil {
-				check(b.Pos, bat+".ssh.bastion.identity_file", b.SSH.Bastion.IdentityFile, false)
+			if s.Bastion != nil {
+				check(pos, at+".ssh.bastion.identity_file", s.Bastion.IdentityFile, false)
+			}
+		}
+		for j, b := range c.Brokers {
+			checkSSH(b.Pos, fmt.Sprintf("%s.brokers[%d]", at, j), b.SSH)
+		}
+		if zk := c.Metadata.ZooKeeper; zk != nil {
+			for j, n := range zk.Nodes {
+				checkSSH(n.Pos, fmt.Sprintf("%s.metadata.zookeeper.nodes[%d]", at, j), n.SSH)
 			}
 		}
 	}

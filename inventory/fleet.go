@@ -20,8 +20,9 @@ type Fleet struct {
 	Clusters []*Cluster `json:"clusters" yaml:"clusters"`
 }
 
-// Cluster is one Kafka cluster. Its brokers carry their fully resolved SSH, service and install
-// settings; the cluster keeps only what is cluster-wide, including its resolved rollout hooks.
+// Cluster is one Kafka cluster. Its brokers (and its ZooKeeper nodes, in ZooKeeper mode) carry
+// their fully resolved SSH, service and install settings; the cluster keeps only what is
+// cluster-wide, including its resolved rollout hooks.
 type Cluster struct {
 	Name string `json:"name" yaml:"name"`
 	// Labels are defaults.labels with the cluster's own on top; never nil.
@@ -29,6 +30,7 @@ type Cluster struct {
 	// Maintenance is the cluster's own maintenance, else defaults.maintenance; nil when neither
 	// has windows, meaning the cluster may be worked on at any time.
 	Maintenance *Maintenance `json:"maintenance,omitempty" yaml:"maintenance,omitempty"`
+	Metadata    Metadata     `json:"metadata" yaml:"metadata"`
 	Bootstrap   []string     `json:"bootstrap" yaml:"bootstrap"`
 	Kafka       Kafka        `json:"kafka" yaml:"kafka"`
 	Config      Config       `json:"config" yaml:"config"`

@@ -21,6 +21,15 @@ func FuzzParse(f *testing.F) {
 	for _, c := range hookCases {
 		f.Add([]byte(hookCaseSource(c.defaults, c.cluster)))
 	}
+	for _, c := range metadataCases {
+		f.Add([]byte(metadataSource(c.meta)))
+	}
+	for _, c := range metadataProblemCases {
+		f.Add([]byte(c.in))
+	}
+	if zk, err := os.ReadFile(filepath.Join("testdata", "zookeeper.yaml")); err == nil {
+		f.Add(zk)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fleet, err := Parse("fleet.yaml", data)
 		if err != nil {
@@ -61,6 +70,17 @@ func FuzzParse(f *testing.F) {
 			for _, b := range c.Brokers {
 				if b.Host == "" || b.SSH.Port < 1 || b.SSH.HostKeyPolicy == "" || b.SSH.ConnectTimeout <= 0 {
 					t.Fatalf("accepted an incomplete broker %+v", b)
+				}
+			}
+			if zk := c.Metadata.ZooKeeper; zk != nil {
+				if len(zk.Nodes) == 0 {
+					t.Fatalf("accepted a ZooKeeper ensemble without nodes")
+				}
+				for _, n := range zk.Nodes {
+					if n.Host == "" || n.ID < 1 || n.ID > maxZooKeeperID || n.ClientPort < 1 || n.ClientPort > 65535 ||
+						n.SSH.Port < 1 || n.SSH.HostKeyPolicy == "" || n.Service.Stop == "" {
+						t.Fatalf("accepted an incomplete ZooKeeper node %+v", n)
+					}
 				}
 			}
 		}

@@ -22,6 +22,7 @@ var brokerMisplaced = map[string]string{
 	"hooks":       "hooks are set per cluster or in defaults, not per broker; move this to the cluster",
 	"labels":      "labels are set per cluster or in defaults, not per broker; move this to the cluster",
 	"maintenance": "maintenance windows are set per cluster or in defaults, not per broker; move this to the cluster",
+	"metadata":    "metadata is set per cluster or in defaults, not per broker; move this to the cluster",
 }
 
 // Hooks are the executables a rolling operation runs on this machine for each broker of a batch:

@@ -19,9 +19,10 @@ import (
 
 var (
 	rootKeys    = []string{"defaults", "clusters"}
-	clusterKeys = []string{"name", "labels", "maintenance", "bootstrap", "kafka", "config", "ssh", "service", "install", "hooks", "brokers"}
-	// defaultsKeys are the host settings plus the cluster-wide labels, maintenance and hooks.
-	defaultsKeys = []string{"labels", "maintenance", "ssh", "service", "install", "hooks"}
+	clusterKeys = []string{"name", "labels", "maintenance", "bootstrap", "kafka", "config", "ssh", "service", "install", "hooks", "brokers", "metadata"}
+	// defaultsKeys are the host settings plus the cluster-wide labels, maintenance, hooks and
+	// metadata.
+	defaultsKeys = []string{"labels", "maintenance", "ssh", "service", "install", "hooks", "metadata"}
 	brokerKeys   = []string{"id", "host", "rack", "config", "ssh", "service", "install"}
 )
 
@@ -167,6 +168,7 @@ func (d *decoder) fleet(root *yaml.Node) *Fleet {
 		base.maintenance, _ = d.maintenance(defs.get("maintenance"), "defaults.maintenance")
 		base.settings = d.layers(defs, "defaults")
 		base.hooks = d.hooksLayer(defs.get("hooks"), "defaults.hooks")
+		base.metadata, _ = d.metadata(defs.get("metadata"), "defaults.metadata")
 	}
 	fleet := &Fleet{File: d.file}
 	cn := d.required(top, "clusters")
@@ -195,6 +197,7 @@ type clusterBase struct {
 	maintenance *Maintenance
 	settings    layers
 	hooks       hooksLayer
+	metadata    metadataLayer
 }
 
 func (d *decoder) cluster(n *yaml.Node, path string, base clusterBase, names map[string]*yaml.Node) *Cluster {
@@ -232,6 +235,12 @@ func (d *decoder) cluster(n *yaml.Node, path string, base clusterBase, names map
 
 	settings := base.settings
 	settings.over(d.layers(f, path))
+
+	metadata := base.metadata
+	if m, written := d.metadata(f.get("metadata"), join(path, "metadata")); written {
+		metadata = m // replaces the defaults' as a whole
+	}
+	c.Metadata = d.resolveMetadata(metadata, settings)
 
 	bn := d.required(f, "brokers")
 	if bn == nil {
