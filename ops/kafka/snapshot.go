@@ -22,9 +22,8 @@ const configBatch = 1000
 // included), Metadata for every topic, each topic's effective min.insync.replicas and the
 // in-flight reassignments. Failing to reach the cluster at all is a *UnreachableError.
 //
-// The reads that do not need the topics run at once, beside Metadata; min.insync.replicas is
-// asked as soon as the topics are known. So a cluster costs about two round trips, not one per
-// request. Errors and warnings come out in the same order whatever order the answers came in.
+// The reads run in two steps, each at once: Metadata and the visibility probe, then the rest.
+// So a cluster costs about two round trips, not one per request. Errors and warnings come out in the same order whatever order the answers came in.
 func TakeSnapshot(ctx context.Context, cl *kgo.Client, clusterName string) (*cluster.Snapshot, error) {
 	in := cluster.SnapshotInput{Cluster: clusterName, TakenAt: time.Now()}
 	var (
@@ -40,15 +39,22 @@ func TakeSnapshot(ctx context.Context, cl *kgo.Client, clusterName string) (*clu
 		minISR         map[string]int
 		minErr         error
 	)
-	wg.Go(func() {
-		mresp, merr = allTopicsMetadata(ctx, cl)
-		if merr == nil {
-			minISR, minErr = minISRByTopic(ctx, cl, mresp.Topics)
-		}
-	})
+	// First the topics, asked of one broker directly, beside the visibility probe, which goes
+	// through the client: its answer tells the client which brokers are alive, so the requests
+	// after it are not sent to a broker that is down (restarting, killed) among the seeds.
+	wg.Go(func() { mresp, merr = allTopicsMetadata(ctx, cl) })
 	// A principal without Describe on every topic gets a metadata answer that silently leaves
 	// topics out, and the safety math would pass over their partitions.
 	wg.Go(func() { probeErr = probeTopicVisibility(ctx, cl) })
+	wg.Wait()
+	if merr != nil {
+		return nil, Failure(clusterName, OpMetadata, merr)
+	}
+	if probeErr != nil {
+		return nil, Failure(clusterName, OpMetadata, probeErr)
+	}
+	// Then everything else at once.
+	wg.Go(func() { minISR, minErr = minISRByTopic(ctx, cl, mresp.Topics) })
 	// Metadata lists only live brokers; DescribeCluster v2 also names the fenced ones.
 	wg.Go(func() {
 		dreq := kmsg.NewPtrDescribeClusterRequest()
@@ -70,12 +76,6 @@ func TakeSnapshot(ctx context.Context, cl *kgo.Client, clusterName string) (*clu
 	})
 	wg.Wait()
 
-	if merr != nil {
-		return nil, Failure(clusterName, OpMetadata, merr)
-	}
-	if probeErr != nil {
-		return nil, Failure(clusterName, OpMetadata, probeErr)
-	}
 	in.Metadata = mresp
 	for _, t := range mresp.Topics {
 		if err := kerr.ErrorForCode(t.ErrorCode); err != nil && !errors.Is(err, kerr.LeaderNotAvailable) {
