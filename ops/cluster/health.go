@@ -23,10 +23,14 @@ type Health struct {
 	Lease           *LeaseHolder `json:"lease" yaml:"lease"`
 	// Stopped are the brokers down now that an operation journaled stopping and never started
 	// again (MarkStopped): who left them down and what to run.
-	Stopped           []StoppedBroker    `json:"stopped_by_operations,omitempty" yaml:"stopped_by_operations,omitempty"`
-	Events            []OpEvent          `json:"events" yaml:"events"` // latest operation events, newest last
-	Versions          []string           `json:"versions" yaml:"versions"`
-	MetadataVersion   *int16             `json:"metadata_version" yaml:"metadata_version"` // finalized feature level; null: unknown
+	Stopped         []StoppedBroker `json:"stopped_by_operations,omitempty" yaml:"stopped_by_operations,omitempty"`
+	Events          []OpEvent       `json:"events" yaml:"events"` // latest operation events, newest last
+	Versions        []string        `json:"versions" yaml:"versions"`
+	MetadataVersion *int16          `json:"metadata_version" yaml:"metadata_version"` // finalized feature level; null: unknown
+	// MetadataMode is how the cluster keeps its metadata: kraft, or zookeeper (then ZooKeeper is
+	// its ensemble's health).
+	MetadataMode      string             `json:"metadata_mode" yaml:"metadata_mode"`
+	ZooKeeper         *ZooKeeperHealth   `json:"zookeeper,omitempty" yaml:"zookeeper,omitempty"`
 	Brokers           []BrokerHealth     `json:"brokers" yaml:"brokers"`
 	Problems          []string           `json:"problems" yaml:"problems"`
 	ProblemPartitions []PartitionProblem `json:"problem_partitions" yaml:"problem_partitions"`
@@ -35,6 +39,28 @@ type Health struct {
 	Elapsed           time.Duration      `json:"-" yaml:"-"`
 	Unreachable       bool               `json:"-" yaml:"-"`
 	Snapshot          *Snapshot          `json:"-" yaml:"-"`
+}
+
+// ZooKeeperHealth is the verdict on a ZooKeeper-mode cluster's ensemble (ops/zookeeper reads it).
+type ZooKeeperHealth struct {
+	Healthy bool                  `json:"healthy" yaml:"healthy"`
+	Leader  int                   `json:"leader" yaml:"leader"` // the leader's id; -1: none, or more than one
+	Voters  int                   `json:"voters" yaml:"voters"`
+	Serving int                   `json:"serving" yaml:"serving"` // voters serving as leader or follower
+	Synced  int                   `json:"synced" yaml:"synced"`   // voters in sync with the leader, the leader included
+	Nodes   []ZooKeeperNodeHealth `json:"nodes" yaml:"nodes"`
+}
+
+// ZooKeeperNodeHealth is one node of an ensemble.
+type ZooKeeperNodeHealth struct {
+	ID      int    `json:"id" yaml:"id"`
+	Address string `json:"address" yaml:"address"`
+	Up      bool   `json:"up" yaml:"up"`
+	Mode    string `json:"mode" yaml:"mode"` // leader, follower, observer, standalone, not-serving; "" when down
+	Synced  bool   `json:"synced" yaml:"synced"`
+	// Outstanding is the node's outstanding requests (srvr).
+	Outstanding int64  `json:"outstanding_requests" yaml:"outstanding_requests"`
+	Error       string `json:"error,omitempty" yaml:"error,omitempty"`
 }
 
 // LeaseHolder names who holds a cluster's operation lease (see lease.go); status reports null

@@ -14,6 +14,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -115,15 +117,35 @@ func collectCluster(ctx context.Context, c *inventory.Cluster, o Options) cluste
 		}()
 	}
 
+	// A ZooKeeper-mode cluster's ensemble is read beside Kafka.
+	var zk *cluster.ZooKeeperHealth
+	var zkProblems, zkWarnings []string
+	if c.Metadata.Mode() == inventory.MetadataZooKeeper {
+		wg.Go(func() { zk, zkProblems, zkWarnings = readEnsemble(ctx, c, o.SSH) })
+	}
 	snap, lease, mv, err := readClusterBy(ctx, c, o)
 	wg.Wait()
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) {
 			err = fmt.Errorf("%w (no answer within %s)", err, o.Timeout)
 		}
-		return cluster.Unreachable(c, err)
+		h := cluster.Unreachable(c, err)
+		h.MetadataMode, h.ZooKeeper = string(c.Metadata.Mode()), zk
+		h.Problems = append(h.Problems, zkProblems...)
+		return h
+	}
+	if zk != nil {
+		// A ZooKeeper-mode cluster has no KRaft quorum to describe: its ensemble is read instead.
+		snap.Warnings = slices.DeleteFunc(snap.Warnings, func(w string) bool { return strings.HasPrefix(w, "controller quorum: ") })
 	}
 	h := cluster.Assess(c, snap, procs, procErrs)
+	h.MetadataMode = string(c.Metadata.Mode())
+	if zk != nil {
+		h.ZooKeeper = zk
+		h.Problems = append(h.Problems, zkProblems...)
+		h.Warnings = append(h.Warnings, zkWarnings...)
+		h.Healthy = len(h.Problems) == 0
+	}
 	flagEndpoints(ctx, &h, net.DefaultResolver.LookupHost)
 	h.Lease = lease.LeaseHolder()
 	h.MarkStopped(lease.Stopped)

@@ -3,7 +3,11 @@ package fleet
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -158,5 +162,78 @@ func TestCollectUsesTheCallersClient(t *testing.T) {
 	}
 	if err := cl.Ping(context.Background()); err != nil {
 		t.Errorf("the caller's client was closed: %v", err)
+	}
+}
+
+// fakeZooKeeper answers ZooKeeper's four-letter words on a loopback port with the answers of
+// ops/zookeeper's captured outputs; it returns the node's port.
+func fakeZooKeeper(t *testing.T, answers map[string]string) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer conn.Close()
+				buf := make([]byte, 4)
+				if _, err := io.ReadFull(conn, buf); err == nil {
+					_, _ = conn.Write([]byte(answers[string(buf)]))
+				}
+			}()
+		}
+	}()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+func capture(t *testing.T, name string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "zookeeper", "testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
+// A ZooKeeper-mode cluster's status carries its ensemble: a leader and a follower answer, the
+// third node is down; the cluster is unhealthy and the problem names the node; there is no
+// KRaft quorum warning.
+func TestCollectReadsTheZooKeeperEnsemble(t *testing.T) {
+	fc, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(2, "t"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(fc.Close)
+	leader := fakeZooKeeper(t, map[string]string{"srvr": capture(t, "srvr-3.9.3-leader.txt"), "mntr": "zk_server_state\tleader\nzk_synced_followers\t1\nzk_quorum_size\t3\n"})
+	follower := fakeZooKeeper(t, map[string]string{"srvr": capture(t, "srvr-3.9.3-follower.txt"), "mntr": "zk_server_state\tfollower\nzk_peer_state\tfollowing - broadcast\n"})
+	down, err := net.Listen("tcp", "127.0.0.1:0") // a port nothing answers on
+	if err != nil {
+		t.Fatal(err)
+	}
+	downPort := down.Addr().(*net.TCPAddr).Port
+	down.Close()
+	c := &inventory.Cluster{Name: "zk", Bootstrap: fc.ListenAddrs(), Brokers: []*inventory.Broker{{ID: 0, Host: "127.0.0.1"}},
+		Metadata: inventory.Metadata{ZooKeeper: &inventory.ZooKeeper{Nodes: []*inventory.ZooKeeperNode{
+			{ID: 1, Host: "127.0.0.1", ClientPort: leader}, {ID: 2, Host: "127.0.0.1", ClientPort: follower},
+			{ID: 3, Host: "127.0.0.1", ClientPort: downPort}}}}}
+	h := Collect(context.Background(), []*inventory.Cluster{c}, Options{Timeout: 5 * time.Second})[0]
+	if h.MetadataMode != "zookeeper" || h.ZooKeeper == nil || len(h.ZooKeeper.Nodes) != 3 {
+		t.Fatalf("%+v", h)
+	}
+	z := h.ZooKeeper
+	if z.Leader != 1 || !z.Nodes[0].Up || z.Nodes[0].Mode != "leader" || z.Nodes[1].Mode != "follower" || z.Nodes[2].Up {
+		t.Errorf("ensemble %+v", z)
+	}
+	if h.Healthy || !slices.ContainsFunc(h.Problems, func(p string) bool { return strings.Contains(p, "zookeeper node 3") }) {
+		t.Errorf("a node down must make the cluster unhealthy, naming it: %v", h.Problems)
+	}
+	if slices.ContainsFunc(h.Warnings, func(w string) bool { return strings.HasPrefix(w, "controller quorum") }) {
+		t.Errorf("a ZooKeeper-mode cluster has no KRaft quorum to warn about: %v", h.Warnings)
 	}
 }

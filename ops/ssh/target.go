@@ -3,10 +3,15 @@ package ssh
 import "github.com/kfleet/kfleet/inventory"
 
 // TargetFor maps a broker's resolved inventory SSH settings to the runner's target.
-func TargetFor(b *inventory.Broker) Target {
-	s := b.SSH
+func TargetFor(b *inventory.Broker) Target { return targetOf(b.Host, b.SSH) }
+
+// TargetForZooKeeper maps a ZooKeeper node's resolved inventory SSH settings to the runner's
+// target.
+func TargetForZooKeeper(n *inventory.ZooKeeperNode) Target { return targetOf(n.Host, n.SSH) }
+
+func targetOf(host string, s inventory.SSH) Target {
 	t := Target{
-		Host:           b.Host,
+		Host:           host,
 		Port:           s.Port,
 		User:           s.User,
 		IdentityFile:   s.IdentityFile,
