@@ -199,17 +199,21 @@ func readCluster(ctx context.Context, c *inventory.Cluster, o Options) (*cluster
 	if err != nil {
 		return nil, lease.State{}, nil, err
 	}
-	// The lease log and the feature level do not depend on the snapshot: read them beside it.
+	// The lease log and the feature level are read beside the snapshot's own reads, once its
+	// first request (which franz-go retries across the seeds when one is down) has told the
+	// client the brokers: sent beside that first request on a fresh client, a broker just killed
+	// among the seeds made status call the cluster unreachable.
 	var (
-		wg              sync.WaitGroup
 		held            lease.State
 		mv              *int16
 		leaseErr, mvErr error
 	)
-	wg.Go(func() { held, leaseErr = lease.Read(ctx, cl, c.Name) })
-	wg.Go(func() { mv, mvErr = finalizedMetadataVersion(ctx, cl) })
-	snap, err := kafka.TakeSnapshot(ctx, cl, c.Name)
-	wg.Wait()
+	snap, err := kafka.TakeSnapshotBeside(ctx, cl, c.Name, func(ctx context.Context) {
+		var wg sync.WaitGroup
+		wg.Go(func() { held, leaseErr = lease.Read(ctx, cl, c.Name) })
+		wg.Go(func() { mv, mvErr = finalizedMetadataVersion(ctx, cl) })
+		wg.Wait()
+	})
 	if err != nil {
 		return nil, lease.State{}, nil, err
 	}
@@ -227,10 +231,11 @@ func readCluster(ctx context.Context, c *inventory.Cluster, o Options) (*cluster
 func finalizedMetadataVersion(ctx context.Context, cl *kgo.Client) (*int16, error) {
 	req := kmsg.NewPtrApiVersionsRequest()
 	req.ClientSoftwareName, req.ClientSoftwareVersion = "kfleet", "1"
-	resp, err := req.RequestWith(ctx, cl)
+	r, err := kafka.AskAnyBroker(ctx, cl, req) // a broker just killed may still be listed
 	if err != nil {
 		return nil, err
 	}
+	resp := r.(*kmsg.ApiVersionsResponse)
 	if err := kerr.ErrorForCode(resp.ErrorCode); err != nil {
 		return nil, err
 	}

@@ -22,39 +22,51 @@ const configBatch = 1000
 // included), Metadata for every topic, each topic's effective min.insync.replicas and the
 // in-flight reassignments. Failing to reach the cluster at all is a *UnreachableError.
 //
-// The reads run in two steps, each at once: Metadata and the visibility probe, then the rest.
-// So a cluster costs about two round trips, not one per request. Errors and warnings come out in the same order whatever order the answers came in.
+// The visibility probe comes first, alone; then every other read at once (Metadata for every
+// topic and then min.insync.replicas, DescribeCluster, DescribeQuorum, reassignments). So a
+// cluster costs about three round trips, not one per request. Errors and warnings come out in the same order whatever
+// order the answers came in.
 func TakeSnapshot(ctx context.Context, cl *kgo.Client, clusterName string) (*cluster.Snapshot, error) {
+	return TakeSnapshotBeside(ctx, cl, clusterName, nil)
+}
+
+// TakeSnapshotBeside is TakeSnapshot that also runs beside (other reads of the same cluster, e.g.
+// its lease log) at the same time as its own reads, once the client knows the brokers; beside
+// does not run when the cluster cannot be reached.
+func TakeSnapshotBeside(ctx context.Context, cl *kgo.Client, clusterName string, beside func(ctx context.Context)) (*cluster.Snapshot, error) {
 	in := cluster.SnapshotInput{Cluster: clusterName, TakenAt: time.Now()}
 	var (
-		wg             sync.WaitGroup
-		mresp          *kmsg.MetadataResponse
-		merr, probeErr error
-		dresp          *kmsg.DescribeClusterResponse
-		derr           error
-		quorum         *cluster.Quorum
-		qerr           error
-		rresp          *kmsg.ListPartitionReassignmentsResponse
-		rerr           error
-		minISR         map[string]int
-		minErr         error
+		wg     sync.WaitGroup
+		mresp  *kmsg.MetadataResponse
+		merr   error
+		dresp  *kmsg.DescribeClusterResponse
+		derr   error
+		quorum *cluster.Quorum
+		qerr   error
+		rresp  *kmsg.ListPartitionReassignmentsResponse
+		rerr   error
+		minISR map[string]int
+		minErr error
 	)
-	// First the topics, asked of one broker directly, beside the visibility probe, which goes
-	// through the client: its answer tells the client which brokers are alive, so the requests
-	// after it are not sent to a broker that is down (restarting, killed) among the seeds.
-	wg.Go(func() { mresp, merr = allTopicsMetadata(ctx, cl) })
-	// A principal without Describe on every topic gets a metadata answer that silently leaves
-	// topics out, and the safety math would pass over their partitions.
-	wg.Go(func() { probeErr = probeTopicVisibility(ctx, cl) })
-	wg.Wait()
-	if merr != nil {
-		return nil, Failure(clusterName, OpMetadata, merr)
+	// First the visibility probe, through the client, alone: a fresh client's first metadata
+	// request is the one franz-go retries across the seed brokers when one is down (restarting,
+	// killed), and its answer tells the client the brokers. A principal without Describe on every
+	// topic gets a metadata answer that silently leaves topics out, and the safety math would
+	// pass over their partitions.
+	if err := probeTopicVisibility(ctx, cl); err != nil {
+		return nil, Failure(clusterName, OpMetadata, err)
 	}
-	if probeErr != nil {
-		return nil, Failure(clusterName, OpMetadata, probeErr)
+	// Then every topic, asked of one of those brokers directly (through the client, franz-go
+	// would keep the whole answer in its metadata cache, which kfleet never reads), and
+	// min.insync.replicas once the topics are known; beside them everything else at once.
+	wg.Go(func() {
+		if mresp, merr = allTopicsMetadata(ctx, cl); merr == nil {
+			minISR, minErr = minISRByTopic(ctx, cl, mresp.Topics)
+		}
+	})
+	if beside != nil {
+		wg.Go(func() { beside(ctx) })
 	}
-	// Then everything else at once.
-	wg.Go(func() { minISR, minErr = minISRByTopic(ctx, cl, mresp.Topics) })
 	// Metadata lists only live brokers; DescribeCluster v2 also names the fenced ones.
 	wg.Go(func() {
 		dreq := kmsg.NewPtrDescribeClusterRequest()
@@ -75,7 +87,9 @@ func TakeSnapshot(ctx context.Context, cl *kgo.Client, clusterName string) (*clu
 		}
 	})
 	wg.Wait()
-
+	if merr != nil {
+		return nil, Failure(clusterName, OpMetadata, merr)
+	}
 	in.Metadata = mresp
 	for _, t := range mresp.Topics {
 		if err := kerr.ErrorForCode(t.ErrorCode); err != nil && !errors.Is(err, kerr.LeaderNotAvailable) {
@@ -118,27 +132,29 @@ func TakeSnapshot(ctx context.Context, cl *kgo.Client, clusterName string) (*clu
 	return cluster.BuildSnapshot(in), nil
 }
 
-// allTopicsMetadata asks one broker for the metadata of every topic, directly: through the
-// client, franz-go would keep the whole answer in its own metadata cache, which kfleet never
-// reads (a fifth of a status's CPU and half its allocations on a large cluster). The brokers the
-// client knows are tried first, then the seeds; the first that answers is used.
+// allTopicsMetadata asks one broker the client knows for the metadata of every topic, directly.
 func allTopicsMetadata(ctx context.Context, cl *kgo.Client) (*kmsg.MetadataResponse, error) {
-	req := kmsg.NewPtrMetadataRequest() // nil Topics: every topic
-	var errs []error
-	for _, b := range append(cl.DiscoveredBrokers(), cl.SeedBrokers()...) {
+	resp, err := AskAnyBroker(ctx, cl, kmsg.NewPtrMetadataRequest()) // nil Topics: every topic
+	if err != nil {
+		return nil, err
+	}
+	return resp.(*kmsg.MetadataResponse), nil
+}
+
+// AskAnyBroker sends req to the brokers the client knows (from its last metadata), in turn,
+// until one answers: for a request any broker can answer, when one of them may be down.
+func AskAnyBroker(ctx context.Context, cl *kgo.Client, req kmsg.Request) (kmsg.Response, error) {
+	var last error = errors.New("no broker known")
+	for _, b := range cl.DiscoveredBrokers() {
 		resp, err := b.Request(ctx, req)
 		if err == nil {
-			return resp.(*kmsg.MetadataResponse), nil
+			return resp, nil
 		}
-		errs = append(errs, err)
-		if ctx.Err() != nil {
+		if last = err; ctx.Err() != nil {
 			break
 		}
 	}
-	if len(errs) == 0 {
-		return nil, errors.New("no broker to ask")
-	}
-	return nil, errs[len(errs)-1]
+	return nil, last
 }
 
 // probeTopicVisibility asks for the metadata of a topic name nobody uses. A principal allowed to
