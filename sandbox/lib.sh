@@ -5,8 +5,15 @@
 #   SANDBOX_DIR                 state directory (default <project>/.sandbox)
 #   SANDBOX_BROKERS             number of brokers/hosts (default 3)
 #   SANDBOX_SSH_PORT            port every host's sshd listens on (default 2222)
-#   SANDBOX_KAFKA_VERSION       Kafka version the brokers run (default 4.1.1)
-#   SANDBOX_KAFKA_NEXT_VERSION  second release built for deployment tests (default 4.2.0)
+#   SANDBOX_KAFKA_VERSION       Kafka version the brokers run: 3.7.x-3.9.x or 4.x (default 4.1.1)
+#   SANDBOX_KAFKA_NEXT_VERSION  second release built for deployment tests (default: 4.2.0 for a
+#                               4.x version; for 3.x another 3.x: 3.7.x -> 3.8.1, 3.8.x -> 3.9.1,
+#                               3.9.0 -> 3.9.1, 3.9.1 -> 3.9.2, later 3.9.x -> 3.9.1)
+#   SANDBOX_METADATA            kraft (default) or zookeeper: a 3-node ZooKeeper ensemble, each node
+#                               on its own host 127.0.1.(SANDBOX_IP_BASE+N); Kafka 3.x only (fixed
+#                               per SANDBOX_DIR)
+#   SANDBOX_ZOOKEEPER_VERSION   ZooKeeper version the ensemble runs (default: the one the Kafka
+#                               release brings, e.g. 3.8.4 for Kafka 3.9.1)
 #   SANDBOX_WAIT_TIMEOUT        seconds up.sh waits for each readiness phase (default 120)
 #   SANDBOX_IP_BASE             host N lives on 127.0.0.(SANDBOX_IP_BASE+N) (default 10)
 #   SANDBOX_SECURITY            plaintext (default) or sasl_ssl: TLS, SASL users and ACLs (fixed per SANDBOX_DIR)
@@ -23,12 +30,31 @@ esac
 SANDBOX_BROKERS="${SANDBOX_BROKERS:-3}"
 SANDBOX_SSH_PORT="${SANDBOX_SSH_PORT:-2222}"
 SANDBOX_KAFKA_VERSION="${SANDBOX_KAFKA_VERSION:-4.1.1}"
-SANDBOX_KAFKA_NEXT_VERSION="${SANDBOX_KAFKA_NEXT_VERSION:-4.2.0}"
+SANDBOX_METADATA="${SANDBOX_METADATA:-kraft}"
+SANDBOX_ZOOKEEPER_VERSION="${SANDBOX_ZOOKEEPER_VERSION:-}"
 SANDBOX_WAIT_TIMEOUT="${SANDBOX_WAIT_TIMEOUT:-120}"
 SANDBOX_SECURITY="${SANDBOX_SECURITY:-plaintext}"
 SANDBOX_BASTION="${SANDBOX_BASTION:-0}"
 SANDBOX_CLUSTER_NAME="${SANDBOX_CLUSTER_NAME:-sandbox}"
 SCALA_VERSION="2.13"
+
+# default_next_version V: the second release built for deployment tests when
+# SANDBOX_KAFKA_NEXT_VERSION is not set: 4.2.0 for a 4.x base (as always), another 3.x for a 3.x
+# base so that deploy tests can go between two 3.x versions (and a ZooKeeper-mode cluster, which
+# cannot run 4.x, has somewhere to go).
+default_next_version() {
+  case "$1" in
+    3.7.*) printf '3.8.1' ;;
+    3.8.*) printf '3.9.1' ;;
+    3.9.0) printf '3.9.1' ;;
+    3.9.1) printf '3.9.2' ;;
+    3.*) printf '3.9.1' ;;
+    *) printf '4.2.0' ;;
+  esac
+}
+SANDBOX_KAFKA_NEXT_VERSION="${SANDBOX_KAFKA_NEXT_VERSION:-$(default_next_version "$SANDBOX_KAFKA_VERSION")}"
+# kafka_major V: 3 for 3.9.1.
+kafka_major() { printf '%s' "${1%%.*}"; }
 KAFKA_PORT=9092
 CONTROLLER_PORT=9093
 SSH_DIR="$SANDBOX_DIR/ssh"
@@ -39,6 +65,16 @@ SECRETS_DIR="$SANDBOX_DIR/secrets"
 SECURITY_FILE="$SANDBOX_DIR/security"
 # SANDBOX_BASTION=1: the jump host's own server-like root (ssh/, run/, logs/).
 BASTION_ROOT="$SANDBOX_DIR/bastion"
+# SANDBOX_METADATA=zookeeper: the ensemble. Node N (myid N, 1..ZK_NODES) is a host of its own,
+# 127.0.1.(SANDBOX_IP_BASE+N): another third octet than the brokers' 127.0.0.x, so that it never
+# collides with a broker of this or another sandbox whatever SANDBOX_BROKERS and SANDBOX_IP_BASE
+# are. Each has its own sshd (SANDBOX_SSH_PORT) and the ports below on its own address.
+METADATA_FILE="$SANDBOX_DIR/metadata"
+ZK_NODES=3
+ZK_CLIENT_PORT=2181
+ZK_QUORUM_PORT=2888
+ZK_ELECTION_PORT=3888
+ZK_CHROOT=/kafka
 
 say() { printf 'sandbox: %s\n' "$*"; }
 warn() { printf 'sandbox: warning: %s\n' "$*" >&2; }
@@ -74,6 +110,23 @@ host_rack() {
   printf '%s' "${racks[$((($1 - 1) % 3))]}"
 }
 host_root() { printf '%s/hosts/%d' "$SANDBOX_DIR" "$1"; }
+zk_ip() { printf '127.0.1.%d' "$((SANDBOX_IP_BASE + $1))"; }
+zk_root() { printf '%s/zookeeper/%d' "$SANDBOX_DIR" "$1"; }
+zk_artifact_path() { printf '%s/apache-zookeeper-%s-bin.tgz' "$ARTIFACTS_DIR" "$1"; }
+
+# zk_cmd ip port word: ZooKeeper's four-letter-word command (srvr, mntr, ruok, stat) over its
+# client port; prints the answer, false when nothing answered.
+zk_cmd() {
+  timeout 5 bash -c 'exec 3<>"/dev/tcp/$1/$2" && printf "%s" "$3" >&3 && cat <&3' zk_cmd "$@" 2>/dev/null
+}
+# zk_mode ip port: leader, follower, standalone, ... from srvr's "Mode:" line; false when none.
+zk_mode() {
+  local out
+  out="$(zk_cmd "$1" "$2" srvr)" || return 1
+  out="$(sed -n 's/^Mode: //p' <<<"$out")"
+  [ -n "$out" ] || return 1
+  printf '%s' "$out"
+}
 min() { if [ "$1" -lt "$2" ]; then printf '%d' "$1"; else printf '%d' "$2"; fi; }
 artifact_path() { printf '%s/kafka_%s-%s.tgz' "$ARTIFACTS_DIR" "$SCALA_VERSION" "$1"; }
 
@@ -160,7 +213,24 @@ validate_settings() {
   local v
   for v in "$SANDBOX_KAFKA_VERSION" "$SANDBOX_KAFKA_NEXT_VERSION"; do
     [[ "$v" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "Kafka versions look like 4.1.1, got '$v'"
+    [[ "$v" =~ ^(3\.([7-9]|[1-9][0-9])|[4-9]|[1-9][0-9]+)\. ]] ||
+      die "the sandbox runs Kafka 3.7 or later (3.7.x-3.9.x in KRaft or ZooKeeper mode, 4.x in KRaft mode), got '$v'"
   done
+  case "$SANDBOX_METADATA" in
+    kraft) ;;
+    zookeeper)
+      [ "$(kafka_major "$SANDBOX_KAFKA_VERSION")" = 3 ] ||
+        die "SANDBOX_METADATA=zookeeper needs a Kafka 3.x SANDBOX_KAFKA_VERSION (e.g. 3.9.1), got $SANDBOX_KAFKA_VERSION: ZooKeeper mode was removed in Kafka 4.0"
+      [ "$SANDBOX_SECURITY" = plaintext ] ||
+        die "SANDBOX_METADATA=zookeeper runs only with SANDBOX_SECURITY=plaintext (the sandbox sets up SASL users and ACLs the KRaft way)"
+      [ -z "$SANDBOX_ZOOKEEPER_VERSION" ] || [[ "$SANDBOX_ZOOKEEPER_VERSION" =~ ^3\.[0-9]+\.[0-9]+$ ]] ||
+        die "SANDBOX_ZOOKEEPER_VERSION looks like 3.8.4, got '$SANDBOX_ZOOKEEPER_VERSION'"
+      if ! [[ "$SANDBOX_IP_BASE" =~ ^[0-9]+$ ]] || [ $((SANDBOX_IP_BASE + ZK_NODES)) -gt 254 ]; then
+        die "SANDBOX_IP_BASE must be a number from 0 to $((254 - ZK_NODES)), got '$SANDBOX_IP_BASE'"
+      fi
+      ;;
+    *) die "SANDBOX_METADATA must be kraft or zookeeper, got '$SANDBOX_METADATA'" ;;
+  esac
   case "$SANDBOX_SECURITY" in
     plaintext | sasl_ssl) ;;
     *) die "SANDBOX_SECURITY must be plaintext or sasl_ssl, got '$SANDBOX_SECURITY'" ;;

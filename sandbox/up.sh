@@ -3,6 +3,10 @@
 # brokers, each on its own "host" (loopback address 127.0.0.(10+id), its own OpenSSH sshd, its own
 # server-like root under .sandbox/hosts/<id>/), and writes the kfleet inventory .sandbox/fleet.yaml.
 # Run again at any time: it restarts what died, adds missing hosts and leaves the rest alone.
+# SANDBOX_KAFKA_VERSION picks the Kafka release (3.7.x-3.9.x or 4.x, built from Maven Central jars);
+# SANDBOX_METADATA=zookeeper (Kafka 3.x only) keeps the metadata in a real 3-node ZooKeeper
+# ensemble instead of KRaft: node N on its own host 127.0.1.(10+N) with its own sshd and root
+# .sandbox/zookeeper/<N>/, started and waited for (a leader, two followers) before the brokers.
 # SANDBOX_SECURITY=sasl_ssl secures the cluster (TLS, SASL users, ACLs); SANDBOX_BASTION=1 adds an
 # SSH jump host the inventory reaches every host through; SANDBOX_CLUSTER_NAME names the cluster in
 # the inventory (sandbox/fleet.sh runs several such clusters as one fleet). See sandbox/README.md.
@@ -19,6 +23,9 @@ RF="$(min 3 "$N")"
 MIN_ISR="$(min 2 "$N")"
 TOPIC="sandbox-demo"
 TOOLS="$SANDBOX_DIR/tools/$VERSION"
+MAJOR="$(kafka_major "$VERSION")"
+# SANDBOX_METADATA=zookeeper: the ZooKeeper release the ensemble runs (set in main).
+ZK_VERSION=""
 CLUSTER_ID_FILE="$SANDBOX_DIR/cluster-id"
 INVENTORY="$SANDBOX_DIR/fleet.yaml"
 # sasl_ssl: the Kafka CLI tools' client config (as kfleet), passed to every call they make here.
@@ -44,6 +51,15 @@ quorum_voters() {
     list="${list:+$list,}$id@$(host_ip "$id"):$CONTROLLER_PORT"
   done
   printf '%s' "$list"
+}
+
+# The brokers' zookeeper.connect: every ensemble node's client address, then the chroot.
+zookeeper_connect() {
+  local n list=""
+  for ((n = 1; n <= ZK_NODES; n++)); do
+    list="${list:+$list,}$(zk_ip "$n"):$ZK_CLIENT_PORT"
+  done
+  printf '%s%s' "$list" "$ZK_CHROOT"
 }
 
 # Writes $2 to file $1 only when the content differs (atomically); true when it wrote.
@@ -134,6 +150,22 @@ check_security_mode() {
     die "$(rel "$SANDBOX_DIR") was set up with SANDBOX_SECURITY=$recorded, not $SANDBOX_SECURITY; a sandbox cannot switch modes (its storage and server.properties are made for one). Run up.sh with SANDBOX_SECURITY=$recorded, or start over: SANDBOX_DIR=$SANDBOX_DIR bash sandbox/down.sh && rm -rf $SANDBOX_DIR"
   fi
   write_if_changed "$SECURITY_FILE" "$SANDBOX_SECURITY" || true
+}
+
+# Records SANDBOX_METADATA in $METADATA_FILE, refusing a sandbox set up in the other mode: its
+# brokers' server.properties and storage were made for one (a sandbox without the file but with
+# hosts counts as kraft).
+check_metadata_mode() {
+  local recorded=""
+  if [ -s "$METADATA_FILE" ]; then
+    recorded="$(tr -d '[:space:]' <"$METADATA_FILE")"
+  elif compgen -G "$SANDBOX_DIR/hosts/*/config/server.properties" >/dev/null; then
+    recorded=kraft # set up before the mode was recorded
+  fi
+  if [ -n "$recorded" ] && [ "$recorded" != "$SANDBOX_METADATA" ]; then
+    die "$(rel "$SANDBOX_DIR") was set up with SANDBOX_METADATA=$recorded, not $SANDBOX_METADATA; a sandbox cannot switch modes (its brokers' storage and server.properties are made for one). Run up.sh with SANDBOX_METADATA=$recorded, or start over: SANDBOX_DIR=$SANDBOX_DIR bash sandbox/down.sh && rm -rf $SANDBOX_DIR"
+  fi
+  write_if_changed "$METADATA_FILE" "$SANDBOX_METADATA" || true
 }
 
 # Prints a new random password: 24 letters and digits.
@@ -267,6 +299,64 @@ EOF
 }
 
 server_properties() {
+  if [ "$SANDBOX_METADATA" = zookeeper ]; then
+    zookeeper_server_properties "$1"
+  elif [ "$MAJOR" -lt 4 ]; then
+    # Kafka 3.x has no share groups: leave their settings out (it would warn they are unknown).
+    kraft_server_properties "$1" | grep -v '^share\.coordinator\.'
+  else
+    kraft_server_properties "$1"
+  fi
+}
+
+# SANDBOX_METADATA=zookeeper (Kafka 3.x): broker.id, zookeeper.connect (with the chroot, which the
+# first broker creates) and no KRaft settings; inter.broker.protocol.version left to its default.
+zookeeper_server_properties() {
+  local id="$1" root ip
+  root="$(host_root "$id")"
+  ip="$(host_ip "$id")"
+  cat <<EOF
+# Sandbox host $id ($ip, rack $(host_rack "$id")), ZooKeeper mode. Written by sandbox/up.sh only
+# when missing: it leaves an existing file alone, so changes made here (or by kfleet config apply)
+# stay.
+broker.id=$id
+listeners=PLAINTEXT://$ip:$KAFKA_PORT
+advertised.listeners=PLAINTEXT://$ip:$KAFKA_PORT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT
+inter.broker.listener.name=PLAINTEXT
+zookeeper.connect=$(zookeeper_connect)
+log.dirs=$root/data
+broker.rack=$(host_rack "$id")
+
+num.partitions=3
+default.replication.factor=$RF
+min.insync.replicas=$MIN_ISR
+offsets.topic.replication.factor=$RF
+transaction.state.log.replication.factor=$RF
+transaction.state.log.min.isr=$MIN_ISR
+auto.create.topics.enable=false
+# kfleet elects leaders itself.
+auto.leader.rebalance.enable=false
+group.initial.rebalance.delay.ms=0
+
+# Notice a dead broker fast (its ZooKeeper session expires), yet stay stable on a loaded 2-core
+# machine.
+zookeeper.session.timeout.ms=6000
+zookeeper.connection.timeout.ms=18000
+replica.lag.time.max.ms=10000
+controlled.shutdown.enable=true
+
+# Small footprint: several brokers share one small machine.
+offsets.topic.num.partitions=12
+transaction.state.log.num.partitions=6
+num.network.threads=2
+num.io.threads=4
+background.threads=4
+log.cleaner.dedupe.buffer.size=16777216
+EOF
+}
+
+kraft_server_properties() {
   local id="$1" root ip roles listeners client map
   root="$(host_root "$id")"
   ip="$(host_ip "$id")"
@@ -400,6 +490,103 @@ setup_bastion() {
   fi
 }
 
+# SANDBOX_METADATA=zookeeper: node $1's zoo.cfg. Each node serves clients, quorum and election on
+# its own address; the admin server (Jetty, :8080) is off; the four-letter words kfleet reads
+# (srvr, mntr, ruok, stat) are allowed.
+zoo_cfg() {
+  local n="$1" root m
+  root="$(zk_root "$n")"
+  cat <<EOF
+# Sandbox ZooKeeper node $n ($(zk_ip "$n")). Written by sandbox/up.sh only when missing.
+tickTime=2000
+initLimit=10
+syncLimit=5
+dataDir=$root/data
+clientPort=$ZK_CLIENT_PORT
+clientPortAddress=$(zk_ip "$n")
+maxClientCnxns=100
+admin.enableServer=false
+4lw.commands.whitelist=srvr,mntr,ruok,stat
+autopurge.snapRetainCount=3
+autopurge.purgeInterval=1
+EOF
+  for ((m = 1; m <= ZK_NODES; m++)); do
+    printf 'server.%d=%s:%d:%d\n' "$m" "$(zk_ip "$m")" "$ZK_QUORUM_PORT" "$ZK_ELECTION_PORT"
+  done
+}
+
+# SANDBOX_METADATA=zookeeper: creates whatever ZooKeeper host $1 is missing (its release, current
+# link, zoo.cfg, myid, service script, boot id, sshd); never changes an existing release, current
+# link or zoo.cfg.
+setup_zk_node() {
+  local n="$1" root
+  root="$(zk_root "$n")"
+  mkdir -p "$root"/{releases,config,data,logs,run,bin,ssh}
+  unpack_release "$(zk_artifact_path "$ZK_VERSION")" "$root/releases/$ZK_VERSION"
+  if [ ! -e "$root/current" ] && [ ! -L "$root/current" ]; then
+    ln -s "releases/$ZK_VERSION" "$root/current"
+  elif [ "$(readlink "$root/current")" != "releases/$ZK_VERSION" ]; then
+    say "zookeeper $n: current -> $(readlink "$root/current") (not $ZK_VERSION); leaving it"
+  fi
+  [ -f "$root/config/zoo.cfg" ] || write_if_changed "$root/config/zoo.cfg" "$(zoo_cfg "$n")"
+  [ -s "$root/data/myid" ] || printf '%d\n' "$n" >"$root/data/myid"
+  if write_if_changed "$root/bin/zookeeper-service" "$(cat "$SANDBOX_SRC/host/zookeeper-service")"; then
+    chmod 755 "$root/bin/zookeeper-service"
+  fi
+  [ -s "$root/run/boot_id" ] || cat /proc/sys/kernel/random/uuid >"$root/run/boot_id"
+  if [ ! -f "$root/ssh/ssh_host_ed25519_key" ]; then
+    rm -f "$root/ssh/ssh_host_ed25519_key.pub"
+    ssh-keygen -q -t ed25519 -N '' -C "sandbox-zookeeper-$n" -f "$root/ssh/ssh_host_ed25519_key"
+  fi
+  write_sshd_config "$SANDBOX_SRC/host/sshd_config.template" "$root" "$(zk_ip "$n")" "zookeeper-$n" || true
+}
+
+start_zk_node() {
+  local n="$1" root out
+  root="$(zk_root "$n")"
+  if "$root/bin/zookeeper-service" status >/dev/null; then
+    return 0
+  fi
+  out="$("$root/bin/zookeeper-service" start 2>&1 9>&-)" ||
+    die "zookeeper $n: zookeeper-service start failed: $out"
+  say "zookeeper $n: server $out"
+}
+
+# Waits until the ensemble serves: one leader and every other node a follower, as each node's
+# srvr says. Fails early when a node's server died.
+wait_for_ensemble() {
+  local deadline=$((SECONDS + SANDBOX_WAIT_TIMEOUT)) n root mode modes leaders followers said=0
+  while :; do
+    modes=()
+    leaders=0
+    followers=0
+    for ((n = 1; n <= ZK_NODES; n++)); do
+      root="$(zk_root "$n")"
+      mode="$(zk_mode "$(zk_ip "$n")" "$ZK_CLIENT_PORT")" || mode="-"
+      modes+=("$n:$mode")
+      case "$mode" in
+        leader) leaders=$((leaders + 1)) ;;
+        follower) followers=$((followers + 1)) ;;
+      esac
+      if [ "$mode" = "-" ] && ! "$root/bin/zookeeper-service" status >/dev/null; then
+        die "zookeeper $n exited while starting; see $(rel "$root/logs/zookeeper.log")"$'\n'"$(tail -n 15 "$root/logs/zookeeper.out" 2>/dev/null | sed 's/^/  /')"
+      fi
+    done
+    if [ "$leaders" -eq 1 ] && [ "$followers" -eq $((ZK_NODES - 1)) ]; then
+      [ "$said" -eq 0 ] || say "zookeeper ensemble serves (${modes[*]})"
+      return 0
+    fi
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      die "the ZooKeeper ensemble has no leader and $((ZK_NODES - 1)) followers after ${SANDBOX_WAIT_TIMEOUT}s (${modes[*]}); see $(rel "$SANDBOX_DIR")/zookeeper/<n>/logs/zookeeper.log"
+    fi
+    if [ "$said" -eq 0 ]; then
+      say "waiting for the ZooKeeper ensemble to elect a leader (${modes[*]})"
+      said=1
+    fi
+    sleep 0.5
+  done
+}
+
 # Formats the storage of every host in $@ (in parallel) with its own release's StorageTool.
 format_hosts() {
   local id root pids=() failed=() scram=() user
@@ -442,6 +629,17 @@ write_known_hosts() {
     fi
     content+="$host ${line[0]} ${line[1]}"$'\n'
   done
+  if [ "$SANDBOX_METADATA" = zookeeper ]; then
+    for ((id = 1; id <= ZK_NODES; id++)); do
+      read -r -a line <"$(zk_root "$id")/ssh/ssh_host_ed25519_key.pub"
+      if [ "$SANDBOX_SSH_PORT" -eq 22 ]; then
+        host="$(zk_ip "$id")"
+      else
+        host="[$(zk_ip "$id")]:$SANDBOX_SSH_PORT"
+      fi
+      content+="$host ${line[0]} ${line[1]}"$'\n'
+    done
+  fi
   if [ "$SANDBOX_BASTION" = 1 ]; then
     # The jump host, on host_ip 0.
     read -r -a line <"$BASTION_ROOT/ssh/ssh_host_ed25519_key.pub"
@@ -481,6 +679,26 @@ clusters:
     kafka:
       tls: {ca_file: $TLS_DIR/ca.pem}
       sasl: {mechanism: SCRAM-SHA-512, user: kfleet, password_file: $SECRETS_DIR/kfleet.password}"
+  fi
+  if [ "$SANDBOX_METADATA" = zookeeper ]; then
+    y+="
+    metadata:
+      mode: zookeeper
+      zookeeper:
+        chroot: $ZK_CHROOT
+        nodes:"
+    for ((id = 1; id <= ZK_NODES; id++)); do
+      root="$(zk_root "$id")"
+      y+="
+          - id: $id
+            host: $(zk_ip "$id")
+            client_port: $ZK_CLIENT_PORT
+            service:
+              start: $root/bin/zookeeper-service start
+              stop: $root/bin/zookeeper-service stop
+              status: $root/bin/zookeeper-service status
+              boot_id: cat $root/run/boot_id"
+    done
   fi
   y+="
     brokers:"
@@ -543,11 +761,19 @@ last_log_lines() {
 
 # The root of host id $1, or of the jump host for id "bastion" (as wait_for_ports names it).
 sshd_or_host_root() {
-  if [ "$1" = bastion ]; then printf '%s' "$BASTION_ROOT"; else host_root "$1"; fi
+  case "$1" in
+    bastion) printf '%s' "$BASTION_ROOT" ;;
+    zk*) zk_root "${1#zk}" ;;
+    *) host_root "$1" ;;
+  esac
 }
-# "host N", or "the bastion".
+# "host N", "zookeeper N", or "the bastion".
 sshd_name() {
-  if [ "$1" = bastion ]; then printf 'the bastion'; else printf 'host %s' "$1"; fi
+  case "$1" in
+    bastion) printf 'the bastion' ;;
+    zk*) printf 'zookeeper %s' "${1#zk}" ;;
+    *) printf 'host %s' "$1" ;;
+  esac
 }
 
 # Waits until every broker and sshd port accepts connections; fails early when a broker died.
@@ -557,6 +783,11 @@ wait_for_ports() {
     pending+=("broker $id $(host_ip "$id") $KAFKA_PORT" "sshd $id $(host_ip "$id") $SANDBOX_SSH_PORT")
   done
   [ "$SANDBOX_BASTION" = 0 ] || pending+=("sshd bastion $(host_ip 0) $SANDBOX_SSH_PORT")
+  if [ "$SANDBOX_METADATA" = zookeeper ]; then
+    for ((id = 1; id <= ZK_NODES; id++)); do
+      pending+=("sshd zk$id $(zk_ip "$id") $SANDBOX_SSH_PORT")
+    done
+  fi
   local first=1
   while [ "${#pending[@]}" -gt 0 ]; do
     local still=() kind hid ip port root
@@ -683,7 +914,9 @@ ensure_topic_in_sync() {
 
 # kafka-acls.sh (this release's bin/ has no script for it), as kfleet.
 kafka_acls() {
-  timeout 60 "$TOOLS/bin/kafka-run-class.sh" org.apache.kafka.tools.AclCommand \
+  local class=org.apache.kafka.tools.AclCommand
+  [ "$MAJOR" -ge 4 ] || class=kafka.admin.AclCommand # Kafka 3.x
+  timeout 60 "$TOOLS/bin/kafka-run-class.sh" "$class" \
     --bootstrap-server "$(bootstrap_servers)" "${CLI_AUTH[@]+"${CLI_AUTH[@]}"}" "$@"
 }
 
@@ -724,10 +957,23 @@ main() {
   mkdir -p "$SANDBOX_DIR/hosts" "$ARTIFACTS_DIR" "$SANDBOX_DIR/tools"
   lock_sandbox
   check_security_mode
+  check_metadata_mode
 
   bash "$SANDBOX_SRC/build-release.sh" "$VERSION"
   unpack_release "$(artifact_path "$VERSION")" "$TOOLS"
-  ensure_cluster_id
+  if [ "$SANDBOX_METADATA" = zookeeper ]; then
+    # The ensemble runs the ZooKeeper the Kafka release brings, unless told otherwise.
+    ZK_VERSION="$SANDBOX_ZOOKEEPER_VERSION"
+    if [ -z "$ZK_VERSION" ]; then
+      local zk_jars=("$TOOLS"/libs/zookeeper-[0-9]*.jar)
+      [ -e "${zk_jars[0]}" ] || die "Kafka $VERSION brings no zookeeper jar; set SANDBOX_ZOOKEEPER_VERSION"
+      ZK_VERSION="${zk_jars[0]##*/zookeeper-}"
+      ZK_VERSION="${ZK_VERSION%.jar}"
+    fi
+    bash "$SANDBOX_SRC/build-zookeeper.sh" "$ZK_VERSION"
+  else
+    ensure_cluster_id # ZooKeeper mode: the first broker makes the cluster id in ZooKeeper
+  fi
   ensure_client_key
   if [ "$SANDBOX_SECURITY" = sasl_ssl ]; then
     ensure_secrets
@@ -737,9 +983,15 @@ main() {
   [ "$SANDBOX_BASTION" = 0 ] || setup_bastion
 
   local id root to_format=()
+  if [ "$SANDBOX_METADATA" = zookeeper ]; then
+    for ((id = 1; id <= ZK_NODES; id++)); do
+      setup_zk_node "$id"
+    done
+  fi
   for ((id = 1; id <= N; id++)); do
     setup_host "$id"
-    [ -f "$(host_root "$id")/data/meta.properties" ] || to_format+=("$id")
+    # KRaft storage is formatted before the first start; a ZooKeeper-mode broker needs none.
+    [ "$SANDBOX_METADATA" = zookeeper ] || [ -f "$(host_root "$id")/data/meta.properties" ] || to_format+=("$id")
   done
   for root in "$SANDBOX_DIR"/hosts/*/; do
     id="$(basename "$root")"
@@ -755,6 +1007,16 @@ main() {
   for ((id = 1; id <= N; id++)); do
     start_sshd "$id"
   done
+  if [ "$SANDBOX_METADATA" = zookeeper ]; then
+    for ((id = 1; id <= ZK_NODES; id++)); do
+      start_sshd_at "$(zk_root "$id")" "zookeeper $id" "$(zk_ip "$id")"
+    done
+    # The brokers need the ensemble: start it and wait for a leader and its followers first.
+    for ((id = 1; id <= ZK_NODES; id++)); do
+      start_zk_node "$id"
+    done
+    wait_for_ensemble
+  fi
   if [ "$SANDBOX_BASTION" = 1 ]; then
     start_sshd_at "$BASTION_ROOT" bastion "$(host_ip 0)"
   elif [ -d "$BASTION_ROOT" ]; then
@@ -782,6 +1044,9 @@ main() {
   rm -f "$next_log"
 
   say "up in $((SECONDS - began))s: cluster $SANDBOX_CLUSTER_NAME, $N broker(s) on Kafka $VERSION, bootstrap $(bootstrap_servers)"
+  if [ "$SANDBOX_METADATA" = zookeeper ]; then
+    say "zookeeper: $ZK_NODES-node ensemble on ZooKeeper $ZK_VERSION, zookeeper.connect $(zookeeper_connect)"
+  fi
   say "inventory $(rel "$INVENTORY"); ssh: ssh -i $(rel "$SSH_DIR/id_ed25519") -o UserKnownHostsFile=$(rel "$SSH_DIR/known_hosts") -p $SANDBOX_SSH_PORT $(id -un)@$(host_ip 1)"
   if [ "$SANDBOX_SECURITY" = sasl_ssl ]; then
     say "kafka: SASL_SSL (users kfleet, viewer, noacl; passwords in $(rel "$SECRETS_DIR")/); Kafka CLI tools: --command-config $(rel "$CLIENT_CONFIG")"
