@@ -48,7 +48,7 @@ func Err(op string, results []ClusterResult, interrupted bool) error {
 	case len(by[OutcomeFailed]) > 0:
 		return &fault.Error{Kind: fault.Halted, Msg: fmt.Sprintf("fleet operation %s: %d cluster(s) failed (%s); %d of %d not done; fix, then run kfleet resume %s",
 			op, len(by[OutcomeFailed]), strings.Join(by[OutcomeFailed], ", "), notDone, len(results), op)}
-	case interrupted:
+	case interrupted && notDone > 0:
 		return &fault.Error{Kind: fault.Interrupted, Msg: fmt.Sprintf("fleet operation %s interrupted: %d of %d cluster(s) not done; kfleet resume %s continues",
 			op, notDone, len(results), op)}
 	case notDone > 0:

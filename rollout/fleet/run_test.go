@@ -605,3 +605,15 @@ func TestReadProgressReplaysTheJournal(t *testing.T) {
 		t.Errorf("an ended fleet operation older than keep is not shown: %v", ps)
 	}
 }
+
+// A Ctrl-C that comes once every cluster is done changes nothing: the run is done (exit 0).
+func TestInterruptAfterEveryClusterIsDoneIsNotAnInterruption(t *testing.T) {
+	results := []fleet.ClusterResult{{Cluster: "c1", Outcome: fleet.OutcomeDone}, {Cluster: "c2", Outcome: fleet.OutcomeDone}}
+	if err := fleet.Err("op-x", results, true); err != nil {
+		t.Errorf("every cluster done: %v", err)
+	}
+	results[1].Outcome = fleet.OutcomeNotStarted
+	if err := fleet.Err("op-x", results, true); kindOf(err) != fault.Interrupted {
+		t.Errorf("a cluster not started after Ctrl-C: %v, want interrupted", err)
+	}
+}
