@@ -382,6 +382,11 @@ func (e *Executor) submit(ctx context.Context, ts []*tracked, thr *Throttler) er
 	// Journaled before it is sent: after a crash, resume checks these against Kafka.
 	e.emit(Event{Kind: EventSubmitted, Partitions: tps,
 		Message: fmt.Sprintf("starting %d move(s): %s", len(tps), firstFew(tpNames(tps), 8))})
+	if e.Journal != nil {
+		// In the cluster's copy too before the moves start (bounded: a slow copy delays them, a
+		// failed one does not stop them; the local journal has the line).
+		_ = e.Journal.FlushIntent(ctx)
+	}
 	res, err := e.Kafka.Alter(ctx, assign)
 	if err != nil {
 		for _, t := range batch {

@@ -2,6 +2,7 @@ package reassign
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -129,6 +130,11 @@ func (j *Journal) Path() string { return j.j.Path() }
 
 // Record appends one event.
 func (j *Journal) Record(e Event) error { return j.j.Append(e) }
+
+// FlushIntent waits, bounded by journal.IntentFlush, until the cluster's copy of the journal has
+// every line recorded so far: a submission journaled here must be in the cluster before it is
+// sent, or a resume from another machine would take the moves for someone else's.
+func (j *Journal) FlushIntent(ctx context.Context) error { return j.j.FlushIntent(ctx) }
 
 // Close closes the file.
 func (j *Journal) Close() error { return j.j.Close() }
