@@ -19,6 +19,8 @@ func TestGoldenFleetOutputs(t *testing.T) {
 		{"fleet-restart-dry-run-json", []string{"restart", "--dry-run", "-o", "json", "--canary", "golden-b"}, 69},
 		{"fleet-restart-brokers-refused", []string{"restart", "--brokers", "1", "-l", "env=golden"}, 2},
 		{"fleet-patch-hosts-refused", []string{"patch", "run", "--hosts", "127.0.0.10", "--", "true"}, 2},
+		// Without --hosts a fleet patch run plans every cluster (the hosts cannot be reached: 69).
+		{"fleet-patch-dry-run", []string{"patch", "run", "--dry-run", "--", "true"}, 69},
 		{"fleet-reassign-from-refused", []string{"reassign", "apply", "--auto", "--from-brokers", "1"}, 2},
 		{"fleet-reassign-dry-run", []string{"reassign", "apply", "--auto", "--dry-run"}, 0},
 		{"fleet-restart-bad-waves", []string{"restart", "--dry-run", "--waves", "1", "--max-clusters", "2"}, 2},

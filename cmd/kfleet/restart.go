@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -73,7 +74,8 @@ func (o *restartOptions) run(ctx context.Context) error {
 	return o.f.Operate(ctx, op, o.dryRun)
 }
 
-// fleetClusters checks the shared settings and resolves -c and -l. More than one cluster makes
+// fleetClusters checks the shared settings and resolves -c and -l; picks are the flags given
+// that pick brokers or hosts of one cluster ("" for one not given). More than one cluster makes
 // a fleet run, which picks no brokers: each cluster's operation covers all of its brokers.
 func (o *restartOptions) fleetClusters(picks ...string) ([]*inventory.Cluster, error) {
 	if err := o.settings.Check(); err != nil {
@@ -87,8 +89,8 @@ func (o *restartOptions) fleetClusters(picks ...string) ([]*inventory.Cluster, e
 		if len(o.brokerFlags) > 0 {
 			picks = append(picks, "--brokers")
 		}
-		for _, p := range picks {
-			return nil, fault.Usagef("%s picks brokers of one cluster; %d clusters are selected (a fleet run covers every broker of each): pick one with -c", p, len(clusters))
+		if i := slices.IndexFunc(picks, func(p string) bool { return p != "" }); i >= 0 {
+			return nil, fault.Usagef("%s picks brokers of one cluster; %d clusters are selected (a fleet run covers every broker of each): pick one with -c", picks[i], len(clusters))
 		}
 	}
 	return clusters, nil
