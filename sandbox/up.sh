@@ -310,7 +310,9 @@ server_properties() {
 }
 
 # SANDBOX_METADATA=zookeeper (Kafka 3.x): broker.id, zookeeper.connect (with the chroot, which the
-# first broker creates) and no KRaft settings; inter.broker.protocol.version left to its default.
+# first broker creates) and no KRaft settings. inter.broker.protocol.version is pinned to the
+# release's own MAJOR.MINOR, as operators pin it before an upgrade: after a deploy to a newer 3.x the
+# brokers keep speaking the old protocol until \`kfleet deploy finalize\` raises it.
 zookeeper_server_properties() {
   local id="$1" root ip
   root="$(host_root "$id")"
@@ -324,6 +326,7 @@ listeners=PLAINTEXT://$ip:$KAFKA_PORT
 advertised.listeners=PLAINTEXT://$ip:$KAFKA_PORT
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT
 inter.broker.listener.name=PLAINTEXT
+inter.broker.protocol.version=$(echo "$SANDBOX_KAFKA_VERSION" | cut -d. -f1,2)
 zookeeper.connect=$(zookeeper_connect)
 log.dirs=$root/data
 broker.rack=$(host_rack "$id")
