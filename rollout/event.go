@@ -52,10 +52,13 @@ type Event struct {
 	Batch   int       `json:"batch,omitempty"`   // 1-based
 	Batches int       `json:"batches,omitempty"` // planned so far, for "batch 2/3"
 	Brokers []int32   `json:"brokers,omitempty"`
-	Step    string    `json:"step,omitempty"`
-	Status  string    `json:"status,omitempty"`
-	Message string    `json:"message,omitempty"`
-	URP     *int      `json:"urp,omitempty"`
+	// ZooKeeperNode is the ensemble node (its myid, 1-255) a step of a ZooKeeper restart acts on
+	// (rollout/ensemble); such events name no broker.
+	ZooKeeperNode int    `json:"zookeeper_node,omitempty"`
+	Step          string `json:"step,omitempty"`
+	Status        string `json:"status,omitempty"`
+	Message       string `json:"message,omitempty"`
+	URP           *int   `json:"urp,omitempty"`
 	// Plan is the batch plan (plan events).
 	Plan []Batch `json:"plan,omitempty"`
 	// Before holds the brokers' processes just before they were stopped (stop events), so

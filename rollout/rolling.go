@@ -94,7 +94,7 @@ func (r *Rolling) admin() Kafka {
 	if r.Deps.Admin != nil {
 		return r.Deps.Admin
 	}
-	return &kafka.ClusterAdmin{Name: r.Cluster.Name, Client: r.Deps.Client}
+	return &kafka.ClusterAdmin{Name: r.Cluster.Name, Client: r.Deps.Client, Ensemble: host.EnsembleReader(r.Cluster, r.Deps.SSH)}
 }
 
 func (r *Rolling) engine() *Engine {

@@ -12,6 +12,7 @@ import (
 	"github.com/kfleet/kfleet/ops/fault"
 	"github.com/kfleet/kfleet/ops/lease"
 	"github.com/kfleet/kfleet/rollout"
+	"github.com/kfleet/kfleet/rollout/ensemble"
 	"github.com/kfleet/kfleet/rollout/restart"
 )
 
@@ -21,6 +22,7 @@ type restartOptions struct {
 	dryRun      bool
 	settings    rollout.Settings
 	fleet       factory.FleetFlags
+	zookeeper   bool
 }
 
 func newRestartCmd(f *factory.Factory) *cobra.Command {
@@ -37,25 +39,37 @@ func newRestartCmd(f *factory.Factory) *cobra.Command {
 
 The safety gate lets a set of brokers go down only if every partition they hold keeps at least
 min.insync.replicas in-sync replicas and a live replica elsewhere, nothing is offline, no
-partition they touch is under-replicated, and the KRaft quorum keeps a caught-up majority.
+partition they touch is under-replicated, and the KRaft quorum keeps a caught-up majority (in
+ZooKeeper mode: the ZooKeeper ensemble is healthy).
 --max-parallel N forms the largest batches (up to N) that pass it, e.g. one rack at a time on a
 rack-aware cluster. The active controller goes last.
 
 The run holds the cluster lease (another kfleet operation on the cluster exits 75) and writes a
 journal to --state-dir. A failure halts it (exit 1) with the failed broker started and no
 further broker touched; 'kfleet resume OP-ID' continues. The first Ctrl-C finishes the batch
-under way, then exits 130; a second aborts at once.`,
+under way, then exits 130; a second aborts at once.
+
+--zookeeper restarts a ZooKeeper-mode cluster's ZooKeeper ensemble instead of its brokers: one
+node at a time, nodes that are down first, then the followers, the leader last, each stopped only
+when the ensemble keeps a synced majority without it, and back, serving and in sync with a leader
+before the next (--stop-timeout, --start-timeout, --gate-timeout bound the waits). Same lease,
+journal, resume, --dry-run and exit codes.`,
 		Example: `  kfleet -c payments-prod restart --dry-run
   kfleet -c payments-prod restart --max-parallel 2 --yes -o json
-  kfleet -c payments-prod restart --brokers 3 --pre-stop-hook ./drain-check.sh`,
+  kfleet -c payments-prod restart --brokers 3 --pre-stop-hook ./drain-check.sh
+  kfleet -c legacy-zk restart --zookeeper --dry-run`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return o.run(cmd.Context()) },
 	}
 	o.flags(cmd)
+	cmd.Flags().BoolVar(&o.zookeeper, "zookeeper", false, "restart the cluster's ZooKeeper ensemble (ZooKeeper mode), one node at a time, the leader last, instead of its brokers")
 	return cmd
 }
 
 func (o *restartOptions) run(ctx context.Context) error {
+	if o.zookeeper {
+		return o.runZooKeeper(ctx)
+	}
 	if clusters, err := o.fleetClusters(); err != nil || len(clusters) > 1 {
 		if err != nil {
 			return err
@@ -71,6 +85,40 @@ func (o *restartOptions) run(ctx context.Context) error {
 		return err
 	}
 	op := restart.New(c, brokers, d, restart.Settings{Settings: o.settings})
+	return o.f.Operate(ctx, op, o.dryRun)
+}
+
+// runZooKeeper restarts the ZooKeeper ensemble of the selected cluster(s).
+func (o *restartOptions) runZooKeeper(ctx context.Context) error {
+	if len(o.brokerFlags) > 0 || len(o.settings.PreStop)+len(o.settings.PostStop)+len(o.settings.PostStart) > 0 ||
+		o.settings.MaxParallel != 1 || o.settings.AllowUnavailable {
+		return fault.Usagef("--zookeeper restarts the ZooKeeper nodes one at a time: --brokers, --max-parallel, --allow-unavailable and hooks apply to brokers only")
+	}
+	if err := o.settings.Check(); err != nil {
+		return err
+	}
+	a := o.settings
+	s := ensemble.Settings{GateTimeout: a.GateTimeout, StopTimeout: a.StopTimeout, StartTimeout: a.StartTimeout,
+		Poll: a.Poll, LeaseTTL: a.LeaseTTL, LeaseWait: a.LeaseWait}
+	clusters, err := o.f.SelectedClusters()
+	if err != nil {
+		return err
+	}
+	if len(clusters) > 1 {
+		return o.f.OperateFleet(ctx, clusters, ensemble.Kind, s, o.fleet, o.dryRun)
+	}
+	c, err := o.f.OneCluster("restart --zookeeper")
+	if err != nil {
+		return err
+	}
+	d, err := o.f.Deps(c, o.f.InventoryPath)
+	if err != nil {
+		return err
+	}
+	op, err := ensemble.New(c, d, s)
+	if err != nil {
+		return err
+	}
 	return o.f.Operate(ctx, op, o.dryRun)
 }
 

@@ -49,7 +49,8 @@ const (
 // (1 when unknown), so at least one of them can lead; the partition must not be
 // under-replicated already; and its replication factor must exceed min ISR unless
 // AllowUnavailable. No partition anywhere may be offline, and the KRaft quorum, when known,
-// must keep a caught-up majority of all voters without down. Brokers in down that are fenced or
+// must keep a caught-up majority of all voters without down; in ZooKeeper mode the ensemble,
+// when read, must be healthy. Brokers in down that are fenced or
 // unregistered are fine: they count as down like the others.
 //
 // In-sync replicas on brokers that are not alive do not count towards min ISR: the metadata can
@@ -376,6 +377,10 @@ func (c *gateCheck) result(now time.Time) GateResult {
 	if !quorumOK {
 		r.Reasons = append(r.Reasons, quorumReason)
 	}
+	ensembleReason, ensembleOK := c.checkEnsemble()
+	if !ensembleOK {
+		r.Reasons = append(r.Reasons, ensembleReason)
+	}
 	if note := c.unknownNote(); note != "" {
 		r.Reasons = append(r.Reasons, note)
 	}
@@ -383,7 +388,7 @@ func (c *gateCheck) result(now time.Time) GateResult {
 	r.Blocking = c.names(blocking)
 	slices.SortFunc(c.never, c.comparePartitions)
 	r.NeverWritable = c.names(c.never)
-	r.OK = len(c.groups) == 0 && quorumOK
+	r.OK = len(c.groups) == 0 && quorumOK && ensembleOK
 	return r
 }
 
@@ -552,6 +557,23 @@ func (c *gateCheck) checkQuorum(now time.Time) (string, bool) {
 	why = append(why, lagging...)
 	return fmt.Sprintf("KRaft quorum would keep %d of %d voters caught up, needs %d (%s)",
 		up, len(voters), need, strings.Join(why, "; ")), false
+}
+
+// checkEnsemble applies ZooKeeper mode's quorum rule: brokers go down only while the ensemble
+// is healthy (every node serving and in sync under one leader). A broker restarted while the
+// ensemble has no quorum cannot register again, and one restarted while a node is already down
+// is one more failure away from that. Stopping brokers never changes the ensemble, so the rule
+// does not depend on which brokers stop.
+func (c *gateCheck) checkEnsemble() (string, bool) {
+	zk := c.s.ZooKeeper
+	if zk == nil || zk.Healthy {
+		return "", true
+	}
+	why := strings.Join(zk.Problems, "; ")
+	if why == "" {
+		why = "it is not healthy"
+	}
+	return "ZooKeeper ensemble: " + why, false
 }
 
 func gateVerb(one bool, singular, plural string) string {

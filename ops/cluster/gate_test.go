@@ -297,6 +297,39 @@ func TestCheckGateQuorum(t *testing.T) {
 	}
 }
 
+func TestCheckGateZooKeeperEnsemble(t *testing.T) {
+	withZK := func(h *ZooKeeperHealth) *Snapshot {
+		s := gateSnap(3, gateTopicDef{"orders", 1, rf3})
+		s.ZooKeeper = h
+		return s
+	}
+	tests := []struct {
+		name    string
+		snap    *Snapshot
+		ok      bool
+		reasons []string
+	}{
+		{name: "a healthy ensemble lets a broker go", snap: withZK(&ZooKeeperHealth{Healthy: true, Leader: 2}), ok: true},
+		{name: "KRaft (no ensemble read) is judged on partitions alone", snap: withZK(nil), ok: true},
+		{name: "a follower down closes the gate, naming it",
+			snap:    withZK(&ZooKeeperHealth{Leader: 2, Problems: []string{"zookeeper node 3 (zk3:2181) is down: connection refused"}}),
+			reasons: []string{"ZooKeeper ensemble: zookeeper node 3 (zk3:2181) is down: connection refused"}},
+		{name: "unhealthy without a reason still closes it",
+			snap: withZK(&ZooKeeperHealth{Leader: -1}), reasons: []string{"ZooKeeper ensemble: it is not healthy"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			want := GateResult{OK: tt.ok, Reasons: tt.reasons}
+			if got := CheckGate(tt.snap, []int32{3}, time.Now(), GateOptions{}); !reflect.DeepEqual(got, want) {
+				t.Errorf("CheckGate\n got %#v\nwant %#v", got, want)
+			}
+			if got := NewGateIndex(tt.snap).Check([]int32{3}, time.Now(), GateOptions{}); !reflect.DeepEqual(got, want) {
+				t.Errorf("GateIndex.Check\n got %#v\nwant %#v", got, want)
+			}
+		})
+	}
+}
+
 // TestGateIndexMatchesCheckGate pins that the planner's indexed gate answers exactly what the
 // full scan answers, over random clusters with every kind of trouble and random broker sets.
 func TestGateIndexMatchesCheckGate(t *testing.T) {

@@ -49,6 +49,10 @@ type ZooKeeperHealth struct {
 	Serving int                   `json:"serving" yaml:"serving"` // voters serving as leader or follower
 	Synced  int                   `json:"synced" yaml:"synced"`   // voters in sync with the leader, the leader included
 	Nodes   []ZooKeeperNodeHealth `json:"nodes" yaml:"nodes"`
+	// Problems and Warnings say, node by node, why it is unhealthy or fragile; status lists them
+	// with the cluster's own.
+	Problems []string `json:"-" yaml:"-"`
+	Warnings []string `json:"-" yaml:"-"`
 }
 
 // ZooKeeperNodeHealth is one node of an ensemble.

@@ -20,8 +20,11 @@ type Snapshot struct {
 	Partitions    []Partition // grouped by topic in Topics order, each group sorted by partition id
 	Reassignments []Reassignment
 	Quorum        *Quorum // nil when the cluster is not KRaft or the quorum could not be read
-	Counts        Counts
-	Warnings      []string // things the snapshot could not see fully (e.g. a topic's config)
+	// ZooKeeper is a ZooKeeper-mode cluster's ensemble, read beside Kafka for the safety gate;
+	// nil in KRaft mode, or when the reader was not asked for it.
+	ZooKeeper *ZooKeeperHealth
+	Counts    Counts
+	Warnings  []string // things the snapshot could not see fully (e.g. a topic's config)
 }
 
 // Broker is a registered broker as the cluster sees it.

@@ -119,9 +119,8 @@ func collectCluster(ctx context.Context, c *inventory.Cluster, o Options) cluste
 
 	// A ZooKeeper-mode cluster's ensemble is read beside Kafka.
 	var zk *cluster.ZooKeeperHealth
-	var zkProblems, zkWarnings []string
-	if c.Metadata.Mode() == inventory.MetadataZooKeeper {
-		wg.Go(func() { zk, zkProblems, zkWarnings = readEnsemble(ctx, c, o.SSH) })
+	if read := host.EnsembleReader(c, o.SSH); read != nil {
+		wg.Go(func() { zk = read(ctx) })
 	}
 	snap, lease, mv, err := readClusterBy(ctx, c, o)
 	wg.Wait()
@@ -131,7 +130,9 @@ func collectCluster(ctx context.Context, c *inventory.Cluster, o Options) cluste
 		}
 		h := cluster.Unreachable(c, err)
 		h.MetadataMode, h.ZooKeeper = string(c.Metadata.Mode()), zk
-		h.Problems = append(h.Problems, zkProblems...)
+		if zk != nil {
+			h.Problems = append(h.Problems, zk.Problems...)
+		}
 		return h
 	}
 	if zk != nil {
@@ -142,8 +143,8 @@ func collectCluster(ctx context.Context, c *inventory.Cluster, o Options) cluste
 	h.MetadataMode = string(c.Metadata.Mode())
 	if zk != nil {
 		h.ZooKeeper = zk
-		h.Problems = append(h.Problems, zkProblems...)
-		h.Warnings = append(h.Warnings, zkWarnings...)
+		h.Problems = append(h.Problems, zk.Problems...)
+		h.Warnings = append(h.Warnings, zk.Warnings...)
 		h.Healthy = len(h.Problems) == 0
 	}
 	flagEndpoints(ctx, &h, net.DefaultResolver.LookupHost)

@@ -15,14 +15,16 @@ import (
 // have: the run is refused before its first stop, instead of stopping the broker and then
 // failing to start it. Exit 2: fix the inventory (or the host).
 type ServiceMissingError struct {
-	Broker  int32
+	Broker int32
+	// Subject names what the commands serve when it is not a broker: "zookeeper node 2".
+	Subject string
 	Host    string
 	Missing []string // "start: /opt/kafka/bin/kafka-service"
 }
 
 func (e *ServiceMissingError) Error() string {
-	return fmt.Sprintf("broker %d (%s): the service command's program is not on the host (%s); fix service.start/stop in the inventory or install it",
-		e.Broker, e.Host, strings.Join(e.Missing, "; "))
+	return fmt.Sprintf("%s (%s): the service command's program is not on the host (%s); fix service.start/stop in the inventory or install it",
+		subjectOf(e.Subject, e.Broker), e.Host, strings.Join(e.Missing, "; "))
 }
 
 // FaultKind says what kind of failure this is (bad input: the inventory names what is not there).
@@ -32,12 +34,25 @@ func (e *ServiceMissingError) FaultKind() fault.Kind { return fault.Usage }
 // commands begins with exists on its host (`command -v`, run the way the commands are, sudo
 // included), in one round trip.
 func CheckService(ctx context.Context, r *ssh.Runner, b *inventory.Broker) error {
+	return checkService(ctx, r, ssh.TargetFor(b), b.Service, ServiceMissingError{Broker: b.ID, Host: b.Host})
+}
+
+// CheckZooKeeperService is CheckService for a ZooKeeper node's commands.
+func CheckZooKeeperService(ctx context.Context, r *ssh.Runner, n *inventory.ZooKeeperNode) error {
+	return checkService(ctx, r, ssh.TargetForZooKeeper(n), n.Service,
+		ServiceMissingError{Subject: fmt.Sprintf("zookeeper node %d", n.ID), Host: n.Host})
+}
+
+// checkService checks svc's start and stop programs on target; missing is filled in when some
+// is not there.
+func checkService(ctx context.Context, r *ssh.Runner, target ssh.Target, svc inventory.Service, missing ServiceMissingError) error {
+	subject := subjectOf(missing.Subject, missing.Broker)
 	var script strings.Builder
 	actions := map[string]string{}
 	for _, c := range []struct {
 		action ServiceAction
 		cmd    string
-	}{{ServiceStart, b.Service.Start}, {ServiceStop, b.Service.Stop}} {
+	}{{ServiceStart, svc.Start}, {ServiceStop, svc.Stop}} {
 		prog := program(c.cmd)
 		if prog == "" {
 			continue
@@ -49,21 +64,20 @@ func CheckService(ctx context.Context, r *ssh.Runner, b *inventory.Broker) error
 		return nil
 	}
 	var out bytes.Buffer
-	code, err := r.Run(ctx, ssh.TargetFor(b), "sh -c "+ssh.ShellQuote(script.String()), nil, &out, &out)
+	code, err := r.Run(ctx, target, "sh -c "+ssh.ShellQuote(script.String()), nil, &out, &out)
 	if err != nil {
-		return fmt.Errorf("broker %d (%s): checking the service commands: %w", b.ID, b.Host, err)
+		return fmt.Errorf("%s (%s): checking the service commands: %w", subject, missing.Host, err)
 	}
 	if code != 0 {
-		return fmt.Errorf("broker %d (%s): checking the service commands exited %d: %s", b.ID, b.Host, code, truncate(out.String(), 200))
+		return fmt.Errorf("%s (%s): checking the service commands exited %d: %s", subject, missing.Host, code, truncate(out.String(), 200))
 	}
-	var missing []string
 	for _, a := range strings.Fields(out.String()) {
 		if prog, ok := actions[a]; ok {
-			missing = append(missing, a+": "+prog)
+			missing.Missing = append(missing.Missing, a+": "+prog)
 		}
 	}
-	if len(missing) > 0 {
-		return &ServiceMissingError{Broker: b.ID, Host: b.Host, Missing: missing}
+	if len(missing.Missing) > 0 {
+		return &missing
 	}
 	return nil
 }

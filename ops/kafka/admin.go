@@ -18,11 +18,25 @@ import (
 type ClusterAdmin struct {
 	Name   string
 	Client *kgo.Client
+	// Ensemble reads a ZooKeeper-mode cluster's ensemble (host.EnsembleReader); every snapshot
+	// then carries it, read at the same time, for the safety gate. Nil: KRaft, nothing read.
+	Ensemble func(ctx context.Context) *cluster.ZooKeeperHealth
 }
 
-// Snapshot reads the cluster now.
+// Snapshot reads the cluster now, and its ZooKeeper ensemble beside it when it has one.
 func (a *ClusterAdmin) Snapshot(ctx context.Context) (*cluster.Snapshot, error) {
-	return TakeSnapshot(ctx, a.Client, a.Name)
+	if a.Ensemble == nil {
+		return TakeSnapshot(ctx, a.Client, a.Name)
+	}
+	zk := make(chan *cluster.ZooKeeperHealth, 1)
+	go func() { zk <- a.Ensemble(ctx) }()
+	snap, err := TakeSnapshot(ctx, a.Client, a.Name)
+	ensemble := <-zk
+	if err != nil {
+		return nil, err
+	}
+	snap.ZooKeeper = ensemble
+	return snap, nil
 }
 
 // ElectPreferred runs a preferred-leader election for these partitions. Partitions already led

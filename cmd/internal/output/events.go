@@ -98,6 +98,10 @@ func rolloutEventLine(w io.Writer, e rollout.Event) {
 	case rollout.EventPlan:
 		// The plan was printed before confirmation.
 	case rollout.EventBatchStart:
+		if e.ZooKeeperNode > 0 {
+			fmt.Fprintf(w, "\n%s step %d/%d: %s\n", ts, e.Batch, e.Batches, e.Message)
+			return
+		}
 		fmt.Fprintf(w, "\n%s batch %d/%d: broker(s) %s (%s)\n", ts, e.Batch, e.Batches, inventory.JoinIDs(e.Brokers), e.Message)
 	case rollout.EventStep:
 		switch e.Status {
@@ -107,7 +111,10 @@ func rolloutEventLine(w io.Writer, e rollout.Event) {
 			}
 			fmt.Fprintf(w, "%s   %s ...\n", ts, e.Step)
 		case rollout.StatusOK:
-			if e.Step == rollout.StepGate {
+			switch {
+			case e.Step == rollout.StepGate && e.ZooKeeperNode > 0:
+				fmt.Fprintf(w, "%s   gate open: %s\n", ts, e.Message)
+			case e.Step == rollout.StepGate:
 				fmt.Fprintf(w, "%s   safety gate open for broker(s) %s\n", ts, inventory.JoinIDs(e.Brokers))
 			}
 		case rollout.StatusFailed:
@@ -117,6 +124,11 @@ func rolloutEventLine(w io.Writer, e rollout.Event) {
 		fmt.Fprintf(w, "%s   %s\n", ts, e.Message)
 	case rollout.EventBatchDone:
 		t := e.Timings
+		if e.ZooKeeperNode > 0 && t != nil {
+			fmt.Fprintf(w, "%s   zookeeper node %d done in %.1fs (gate %.1fs, stop %.1fs, start %.1fs, sync %.1fs)\n",
+				ts, e.ZooKeeperNode, t.Total, t.Gate, t.Stop, t.Start, t.CatchUp)
+			return
+		}
 		fmt.Fprintf(w, "%s   batch %d done in %.1fs (gate %.1fs, stop %.1fs, start %.1fs, catch-up %.1fs, confirm %.1fs)\n",
 			ts, e.Batch, t.Total, t.Gate, t.Stop, t.Start, t.CatchUp, t.Confirm)
 	case rollout.EventFinished:

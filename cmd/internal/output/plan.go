@@ -11,6 +11,7 @@ import (
 	"github.com/kfleet/kfleet/rollout"
 	"github.com/kfleet/kfleet/rollout/brokerconfig"
 	"github.com/kfleet/kfleet/rollout/deploy"
+	"github.com/kfleet/kfleet/rollout/ensemble"
 	"github.com/kfleet/kfleet/rollout/fleet"
 	"github.com/kfleet/kfleet/rollout/operation"
 )
@@ -39,6 +40,8 @@ func (pr Printer) Plan(dryRun bool) func(operation.Plan) error {
 			return nil // finalize prints its result once it is known
 		case *fleet.FleetPlan:
 			return pr.FleetPlan(p, dryRun)
+		case *ensemble.Plan:
+			return pr.EnsemblePlan(p, dryRun)
 		}
 		return fmt.Errorf("no renderer for a %T plan", p)
 	}
@@ -51,6 +54,8 @@ func NothingToDo(p operation.Plan) string {
 		return "nothing to do: every selected broker is already done"
 	case *reassign.ApplyPlan:
 		return "nothing to move"
+	case *ensemble.Plan:
+		return "nothing to do: every zookeeper node is already restarted"
 	}
 	return ""
 }
