@@ -19,7 +19,9 @@ import (
 	"github.com/kfleet/kfleet/ops/host"
 	"github.com/kfleet/kfleet/ops/kafka"
 	"github.com/kfleet/kfleet/ops/lease"
+	"github.com/kfleet/kfleet/ops/zookeeper"
 	"github.com/kfleet/kfleet/rollout"
+	"github.com/kfleet/kfleet/rollout/ensemble"
 	"github.com/kfleet/kfleet/rollout/operation"
 )
 
@@ -39,15 +41,17 @@ const eventPreDone = "patch-pre-done"
 
 // Result is what pre, post and run report; -o json prints it as one object.
 type Result struct {
-	Decision string             `json:"decision" yaml:"decision"`
-	Host     string             `json:"host,omitempty" yaml:"host,omitempty"`
-	Cluster  string             `json:"cluster" yaml:"cluster"`
-	Brokers  []int32            `json:"brokers" yaml:"brokers"`
-	OpID     string             `json:"op_id,omitempty" yaml:"op_id,omitempty"`
-	Holder   string             `json:"holder,omitempty" yaml:"holder,omitempty"`
-	Reasons  []string           `json:"reasons,omitempty" yaml:"reasons,omitempty"`
-	Message  string             `json:"message" yaml:"message"`
-	Timings  map[string]float64 `json:"timings_s,omitempty" yaml:"timings_s,omitempty"`
+	Decision string  `json:"decision" yaml:"decision"`
+	Host     string  `json:"host,omitempty" yaml:"host,omitempty"`
+	Cluster  string  `json:"cluster" yaml:"cluster"`
+	Brokers  []int32 `json:"brokers" yaml:"brokers"`
+	// ZooKeeperNodes are the ZooKeeper nodes (myid) on the host, for a ZooKeeper-mode cluster.
+	ZooKeeperNodes []int              `json:"zookeeper_nodes,omitempty" yaml:"zookeeper_nodes,omitempty"`
+	OpID           string             `json:"op_id,omitempty" yaml:"op_id,omitempty"`
+	Holder         string             `json:"holder,omitempty" yaml:"holder,omitempty"`
+	Reasons        []string           `json:"reasons,omitempty" yaml:"reasons,omitempty"`
+	Message        string             `json:"message" yaml:"message"`
+	Timings        map[string]float64 `json:"timings_s,omitempty" yaml:"timings_s,omitempty"`
 }
 
 // Hook runs pre and post for one host.
@@ -55,32 +59,43 @@ type Hook struct {
 	Cluster *inventory.Cluster
 	Host    string
 	Brokers []*inventory.Broker // the brokers on Host
-	Client  *kgo.Client
-	Hosts   rollout.Hosts
-	Log     io.Writer // human progress (stderr)
-	Poll    time.Duration
+	// ZooKeeper are the ZooKeeper nodes on Host (a ZooKeeper-mode cluster); Ensemble reads and
+	// controls the cluster's ensemble, and is set for every ZooKeeper-mode cluster, since the
+	// gate for brokers reads it too. Nil for KRaft.
+	ZooKeeper []*inventory.ZooKeeperNode
+	Ensemble  ensemble.Ensemble
+	Client    *kgo.Client
+	Hosts     rollout.Hosts
+	Log       io.Writer // human progress (stderr)
+	Poll      time.Duration
 }
 
-// FindHost returns the cluster and brokers that live on host (matched case-insensitively).
-func FindHost(fleet *inventory.Fleet, host string) (*inventory.Cluster, []*inventory.Broker, error) {
+// FindHost returns the cluster whose brokers or ZooKeeper nodes live on host (matched
+// case-insensitively), and those brokers and nodes.
+func FindHost(fleet *inventory.Fleet, host string) (*inventory.Cluster, []*inventory.Broker, []*inventory.ZooKeeperNode, error) {
 	var found *inventory.Cluster
 	var brokers []*inventory.Broker
+	var nodes []*inventory.ZooKeeperNode
 	for _, c := range fleet.Clusters {
+		var bs []*inventory.Broker
 		for _, b := range c.Brokers {
-			if !strings.EqualFold(b.Host, host) {
-				continue
+			if strings.EqualFold(b.Host, host) {
+				bs = append(bs, b)
 			}
-			if found != nil && found != c {
-				return nil, nil, &inventory.SelectionError{Msg: fmt.Sprintf("host %s has brokers in clusters %s and %s; kfleet patches one cluster's host at a time", host, found.Name, c.Name)}
-			}
-			found = c
-			brokers = append(brokers, b)
 		}
+		zk := c.ZooKeeperNodesOn(host)
+		if len(bs)+len(zk) == 0 {
+			continue
+		}
+		if found != nil {
+			return nil, nil, nil, &inventory.SelectionError{Msg: fmt.Sprintf("host %s carries brokers or ZooKeeper nodes of clusters %s and %s; kfleet patches one cluster's host at a time", host, found.Name, c.Name)}
+		}
+		found, brokers, nodes = c, bs, zk
 	}
 	if found == nil {
-		return nil, nil, &inventory.SelectionError{Msg: fmt.Sprintf("host %s is not in the inventory %s", host, fleet.File)}
+		return nil, nil, nil, &inventory.SelectionError{Msg: fmt.Sprintf("host %s is not in the inventory %s", host, fleet.File)}
 	}
-	return found, brokers, nil
+	return found, brokers, nodes, nil
 }
 
 // OpID names a host's patch operation; post finds pre's lease by it.
@@ -96,8 +111,32 @@ func (h *Hook) ids() []int32 {
 	return ids
 }
 
+func (h *Hook) nodeIDs() []int {
+	var ids []int
+	for _, n := range h.ZooKeeper {
+		ids = append(ids, n.ID)
+	}
+	return ids
+}
+
+// what names what lives on the host: "broker(s) 1", "zookeeper node(s) 1" or both.
+func (h *Hook) what() string {
+	var parts []string
+	if len(h.Brokers) > 0 {
+		parts = append(parts, "broker(s) "+inventory.JoinIDs(h.ids()))
+	}
+	if len(h.ZooKeeper) > 0 {
+		ids := make([]int32, 0, len(h.ZooKeeper))
+		for _, id := range h.nodeIDs() {
+			ids = append(ids, int32(id))
+		}
+		parts = append(parts, "zookeeper node(s) "+inventory.JoinIDs(ids))
+	}
+	return strings.Join(parts, " and ")
+}
+
 func (h *Hook) result(decision, msg string) Result {
-	return Result{Decision: decision, Host: h.Host, Cluster: h.Cluster.Name, Brokers: h.ids(),
+	return Result{Decision: decision, Host: h.Host, Cluster: h.Cluster.Name, Brokers: h.ids(), ZooKeeperNodes: h.nodeIDs(),
 		OpID: OpID(h.Cluster.Name, h.Host), Message: msg, Timings: map[string]float64{}}
 }
 
@@ -108,7 +147,31 @@ func (h *Hook) say(format string, args ...any) {
 }
 
 func (h *Hook) admin() *kafka.ClusterAdmin {
-	return &kafka.ClusterAdmin{Name: h.Cluster.Name, Client: h.Client}
+	a := &kafka.ClusterAdmin{Name: h.Cluster.Name, Client: h.Client}
+	if h.Ensemble != nil {
+		a.Ensemble = func(ctx context.Context) *cluster.ZooKeeperHealth { return host.EnsembleHealth(h.Ensemble.Read(ctx)) }
+	}
+	return a
+}
+
+// gate is the verdict on taking the host down now: its brokers by the safety gate (which, in
+// ZooKeeper mode, wants the ensemble healthy), its ZooKeeper nodes by the ensemble's rule (it
+// keeps a synced majority without them; the leader alone).
+func (h *Hook) gate(ctx context.Context, o cluster.GateOptions) ([]string, error) {
+	var reasons []string
+	if len(h.Brokers) > 0 || h.Ensemble == nil {
+		snap, err := h.admin().Snapshot(ctx)
+		if err != nil {
+			return nil, err
+		}
+		reasons = append(reasons, cluster.CheckGate(snap, h.ids(), time.Now(), o).Reasons...)
+	}
+	if len(h.ZooKeeper) > 0 {
+		if ok, why := zookeeper.CanStop(h.Ensemble.Read(ctx), h.nodeIDs()); !ok {
+			reasons = append(reasons, why...)
+		}
+	}
+	return reasons, nil
 }
 
 func (h *Hook) waiter() rollout.Waiter {
@@ -165,17 +228,16 @@ func (h *Hook) Pre(ctx context.Context, o PreOptions) (Result, error) {
 		NoJournal: true, KeepLease: true,
 	}
 	err = g.Run(ctx, func(ctx context.Context, s *operation.Session) error {
-		snap, err := h.admin().Snapshot(ctx)
+		reasons, err := h.gate(ctx, o.Gate)
 		if err != nil {
 			r.Decision, r.Message = DecisionFailed, err.Error()
 			return err
 		}
-		gate := cluster.CheckGate(snap, h.ids(), time.Now(), o.Gate)
-		if !gate.OK {
-			r.Decision, r.Message, r.Reasons = DecisionRefused, "not safe to take "+h.Host+" down now", gate.Reasons
-			return &rollout.GateRefusedError{Cluster: h.Cluster.Name, Brokers: h.ids(), Reasons: gate.Reasons, Never: true}
+		if len(reasons) > 0 {
+			r.Decision, r.Message, r.Reasons = DecisionRefused, "not safe to take "+h.Host+" down now", reasons
+			return &rollout.GateRefusedError{Cluster: h.Cluster.Name, Brokers: h.ids(), Reasons: reasons, Never: true}
 		}
-		h.say("safety gate open for broker(s) %s on %s", inventory.JoinIDs(h.ids()), h.Host)
+		h.say("safety gate open for %s on %s", h.what(), h.Host)
 		r.Holder = lease.HolderString()
 		if !o.NoStop {
 			stopAt := time.Now()
@@ -184,18 +246,16 @@ func (h *Hook) Pre(ctx context.Context, o PreOptions) (Result, error) {
 				return err
 			}
 			r.Timings["stop"] = time.Since(stopAt).Seconds()
-			r.Message = fmt.Sprintf("go ahead: broker(s) %s on %s stopped; call kfleet patch post --host %s when the host is back", inventory.JoinIDs(h.ids()), h.Host, h.Host)
+			r.Message = fmt.Sprintf("go ahead: %s on %s stopped; call kfleet patch post --host %s when the host is back", h.what(), h.Host, h.Host)
 		} else {
-			r.Message = fmt.Sprintf("go ahead: broker(s) %s on %s may be stopped; call kfleet patch post --host %s when the host is back", inventory.JoinIDs(h.ids()), h.Host, h.Host)
+			r.Message = fmt.Sprintf("go ahead: %s on %s may be stopped; call kfleet patch post --host %s when the host is back", h.what(), h.Host, h.Host)
 		}
 		ectx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
 		defer cancel()
 		if err := s.Lease.Event(ectx, eventPreDone, r.Message, map[string]string{"host": h.Host, "brokers": inventory.JoinIDs(h.ids())}); err != nil {
 			// Without the record a retry could not tell this pre finished: undo it.
 			if !o.NoStop {
-				for _, b := range h.Brokers {
-					_ = h.Hosts.Service(context.WithoutCancel(ctx), b, host.ServiceStart)
-				}
+				h.startAgain(ctx)
 			}
 			r.Decision, r.Message = DecisionFailed, "recording the decision in the cluster's log: "+err.Error()
 			return err
@@ -228,27 +288,51 @@ func preDone(st lease.State, opID string) bool {
 	return false
 }
 
-// stop takes the host's brokers down gracefully and waits until they are gone; on failure it
-// starts them again.
+// stop takes the host's brokers down gracefully and waits until they are gone, then its
+// ZooKeeper nodes; on failure it starts them all again.
 func (h *Hook) stop(ctx context.Context, timeout time.Duration) error {
-	h.say("stopping broker(s) %s (controlled shutdown)", inventory.JoinIDs(h.ids()))
 	var errs []error
-	for _, b := range h.Brokers {
-		if err := h.Hosts.Service(ctx, b, host.ServiceStop); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	err := errors.Join(errs...)
-	if err == nil {
-		err = h.waiter().Stopped(ctx, h.Brokers, timeout)
-	}
-	if err != nil {
+	if len(h.Brokers) > 0 {
+		h.say("stopping broker(s) %s (controlled shutdown)", inventory.JoinIDs(h.ids()))
 		for _, b := range h.Brokers {
-			_ = h.Hosts.Service(context.WithoutCancel(ctx), b, host.ServiceStart)
+			if err := h.Hosts.Service(ctx, b, host.ServiceStop); err != nil {
+				errs = append(errs, err)
+			}
 		}
-		return fmt.Errorf("stopping broker(s) %s on %s: %w (started them again)", inventory.JoinIDs(h.ids()), h.Host, err)
+		if len(errs) == 0 {
+			errs = append(errs, h.waiter().Stopped(ctx, h.Brokers, timeout))
+		}
+	}
+	for _, n := range h.ZooKeeper {
+		if errors.Join(errs...) != nil {
+			break
+		}
+		h.say("stopping zookeeper node %d (%s)", n.ID, n.Address())
+		errs = append(errs, ensemble.StopNode(ctx, h.Ensemble, n, timeout, h.poll()))
+	}
+	if err := errors.Join(errs...); err != nil {
+		h.startAgain(ctx)
+		return fmt.Errorf("stopping %s on %s: %w (started them again)", h.what(), h.Host, err)
 	}
 	return nil
+}
+
+// startAgain starts what pre stopped, ZooKeeper first, without waiting: pre is undoing itself.
+func (h *Hook) startAgain(ctx context.Context) {
+	ctx = context.WithoutCancel(ctx)
+	for _, n := range h.ZooKeeper {
+		_ = h.Ensemble.Service(ctx, n, host.ServiceStart)
+	}
+	for _, b := range h.Brokers {
+		_ = h.Hosts.Service(ctx, b, host.ServiceStart)
+	}
+}
+
+func (h *Hook) poll() time.Duration {
+	if h.Poll > 0 {
+		return h.Poll
+	}
+	return 250 * time.Millisecond
 }
 
 // PostOptions tunes post.
@@ -282,6 +366,16 @@ func (h *Hook) Post(ctx context.Context, o PostOptions) (Result, error) {
 	began := time.Now()
 	deadline := began.Add(o.Timeout)
 	r := h.result(DecisionHealthy, "")
+	// The ensemble first: brokers cannot register without it.
+	for _, n := range h.ZooKeeper {
+		h.say("waiting (up to %s) for zookeeper node %d on %s to serve in sync (starting it unless it runs)", o.Timeout, n.ID, h.Host)
+		if err := ensemble.StartNode(ctx, h.Ensemble, n, time.Until(deadline).Round(time.Second), h.poll()); err != nil {
+			return h.fail(r, fmt.Errorf("zookeeper node %d: %w", n.ID, err))
+		}
+	}
+	if len(h.ZooKeeper) > 0 {
+		r.Timings["zookeeper_synced"] = time.Since(began).Seconds()
+	}
 	for _, b := range h.Brokers {
 		p, err := h.Hosts.Process(ctx, b)
 		if err != nil {
@@ -294,11 +388,13 @@ func (h *Hook) Post(ctx context.Context, o PostOptions) (Result, error) {
 			}
 		}
 	}
-	h.say("waiting (up to %s) for broker(s) %s to register and the cluster to be healthy", o.Timeout, inventory.JoinIDs(h.ids()))
-	if err := h.waiter().Started(ctx, h.Brokers, nil, time.Until(deadline).Round(time.Second)); err != nil {
-		return h.fail(r, err)
+	if len(h.Brokers) > 0 {
+		h.say("waiting (up to %s) for broker(s) %s to register and the cluster to be healthy", o.Timeout, inventory.JoinIDs(h.ids()))
+		if err := h.waiter().Started(ctx, h.Brokers, nil, time.Until(deadline).Round(time.Second)); err != nil {
+			return h.fail(r, err)
+		}
+		r.Timings["registered"] = time.Since(began).Seconds()
 	}
-	r.Timings["registered"] = time.Since(began).Seconds()
 	if _, err := h.waiter().Healthy(ctx, h.ids(), o.HealthyPolls, time.Until(deadline).Round(time.Second), nil); err != nil {
 		return h.fail(r, err)
 	}
@@ -324,11 +420,11 @@ func (h *Hook) Post(ctx context.Context, o PostOptions) (Result, error) {
 		if _, err := lease.ForceRelease(ctx, h.Client, h.Cluster.Name, lease.HolderString()); err != nil {
 			return h.fail(r, fmt.Errorf("releasing the lease: %w", err))
 		}
-		r.Message = fmt.Sprintf("broker(s) %s on %s back and the cluster healthy; lease released", inventory.JoinIDs(h.ids()), h.Host)
+		r.Message = fmt.Sprintf("%s on %s back and the cluster healthy; lease released", h.what(), h.Host)
 	case st.Held:
-		r.Message = fmt.Sprintf("broker(s) %s on %s back and the cluster healthy; the lease is held by %s for %q, not by this host's patch", inventory.JoinIDs(h.ids()), h.Host, st.Holder, st.Purpose)
+		r.Message = fmt.Sprintf("%s on %s back and the cluster healthy; the lease is held by %s for %q, not by this host's patch", h.what(), h.Host, st.Holder, st.Purpose)
 	default:
-		r.Message = fmt.Sprintf("broker(s) %s on %s back and the cluster healthy; no lease was held", inventory.JoinIDs(h.ids()), h.Host)
+		r.Message = fmt.Sprintf("%s on %s back and the cluster healthy; no lease was held", h.what(), h.Host)
 	}
 	r.Timings["total"] = time.Since(began).Seconds()
 	h.say("%s", r.Message)

@@ -19,16 +19,32 @@ func TestFindHost(t *testing.T) {
 		{Name: "a", Brokers: []*inventory.Broker{{ID: 1, Host: "k1"}, {ID: 2, Host: "k2"}, {ID: 3, Host: "K2"}}},
 		{Name: "b", Brokers: []*inventory.Broker{{ID: 1, Host: "k9"}, {ID: 2, Host: "k1"}}},
 	}}
-	c, bs, err := FindHost(fleet, "k2")
+	c, bs, _, err := FindHost(fleet, "k2")
 	if err != nil || c.Name != "a" || len(bs) != 2 {
 		t.Errorf("k2: %v %v %v (want cluster a, brokers 2 and 3 matched case-insensitively)", c, bs, err)
 	}
 	var sel *inventory.SelectionError
-	if _, _, err := FindHost(fleet, "k1"); !errors.As(err, &sel) || !strings.Contains(err.Error(), "clusters a and b") {
+	if _, _, _, err := FindHost(fleet, "k1"); !errors.As(err, &sel) || !strings.Contains(err.Error(), "clusters a and b") {
 		t.Errorf("k1 in two clusters: %v", err)
 	}
-	if _, _, err := FindHost(fleet, "nope"); !errors.As(err, &sel) || !strings.Contains(err.Error(), "not in the inventory fleet.yaml") {
+	if _, _, _, err := FindHost(fleet, "nope"); !errors.As(err, &sel) || !strings.Contains(err.Error(), "not in the inventory fleet.yaml") {
 		t.Errorf("unknown host: %v", err)
+	}
+}
+
+func TestFindHostWithZooKeeperNodes(t *testing.T) {
+	zk := &inventory.ZooKeeper{Nodes: []*inventory.ZooKeeperNode{{ID: 1, Host: "k1", ClientPort: 2181}, {ID: 2, Host: "z2", ClientPort: 2181}}}
+	fleet := &inventory.Fleet{File: "fleet.yaml", Clusters: []*inventory.Cluster{
+		{Name: "legacy", Metadata: inventory.Metadata{ZooKeeper: zk}, Brokers: []*inventory.Broker{{ID: 1, Host: "k1"}}},
+		{Name: "b", Brokers: []*inventory.Broker{{ID: 1, Host: "k9"}}},
+	}}
+	c, bs, nodes, err := FindHost(fleet, "K1")
+	if err != nil || c.Name != "legacy" || len(bs) != 1 || len(nodes) != 1 || nodes[0].ID != 1 {
+		t.Errorf("k1: %v %v %v %v (want broker 1 and zookeeper node 1 of legacy)", c, bs, nodes, err)
+	}
+	c, bs, nodes, err = FindHost(fleet, "z2")
+	if err != nil || c.Name != "legacy" || len(bs) != 0 || len(nodes) != 1 || nodes[0].ID != 2 {
+		t.Errorf("z2, a ZooKeeper-only host: %v %v %v %v", c, bs, nodes, err)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/kfleet/kfleet/ops/fault"
 	"github.com/kfleet/kfleet/ops/journal"
 	"github.com/kfleet/kfleet/rollout"
+	"github.com/kfleet/kfleet/rollout/ensemble"
 	"github.com/kfleet/kfleet/rollout/operation"
 )
 
@@ -73,10 +74,15 @@ func HostBrokers(c *inventory.Cluster, brokers []*inventory.Broker, hosts []stri
 // NewRun builds a rolling patch of the hosts of brokers of cluster c.
 func NewRun(c *inventory.Cluster, brokers []*inventory.Broker, d operation.Deps, s RunSettings) *Run {
 	hc := HostCommand{SSH: d.SSH, Command: s.Command, CommandTimeout: s.CommandTimeout, RebootTimeout: s.RebootTimeout, Say: d.Say}
+	between := hc.Run
+	if len(zooKeeperHosts(c, brokers)) > 0 {
+		z := zooKeeperAround{cluster: c, ens: ensemble.Live(c, d), timeout: s.StartTimeout, poll: time.Second, say: d.Say}
+		between = z.wrap(hc.Run)
+	}
 	return &Run{rollout.Operation{Rolling: rollout.Rolling{
 		Kind: RunKind, Purpose: "patch run: brokers " + inventory.JoinIDs(inventory.BrokerIDs(brokers)),
 		Cluster: c, Brokers: brokers, OpID: journal.NewID(d.Clock()), Deps: d, Settings: s.Settings, Journaled: s,
-		Between: hc.Run,
+		Between: between,
 	}}}
 }
 
@@ -89,6 +95,9 @@ func startRun(_ context.Context, c *inventory.Cluster, d operation.Deps, args js
 	}
 	brokers, err := HostBrokers(c, c.Brokers, nil)
 	if err != nil {
+		return nil, err
+	}
+	if err := CheckZooKeeperHosts(c, brokers, s.MaxParallel); err != nil {
 		return nil, err
 	}
 	s.Settings = s.WithInventoryHooks(c)

@@ -16,6 +16,8 @@ import (
 	"github.com/kfleet/kfleet/ops/lease"
 	"github.com/kfleet/kfleet/ops/ssh"
 	"github.com/kfleet/kfleet/patch"
+	"github.com/kfleet/kfleet/rollout/ensemble"
+	"github.com/kfleet/kfleet/rollout/operation"
 )
 
 func newPatchCmd(f *factory.Factory) *cobra.Command {
@@ -41,7 +43,7 @@ func hookFor(f *factory.Factory, hostName string) (*patch.Hook, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, brokers, err := patch.FindHost(fleet, hostName)
+	c, brokers, nodes, err := patch.FindHost(fleet, hostName)
 	if err != nil {
 		return nil, err
 	}
@@ -49,8 +51,12 @@ func hookFor(f *factory.Factory, hostName string) (*patch.Hook, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &patch.Hook{Cluster: c, Host: hostName, Brokers: brokers, Client: cl, Hosts: &host.Control{SSH: f.SSH()},
-		Log: f.IO.ErrOut}, nil
+	h := &patch.Hook{Cluster: c, Host: hostName, Brokers: brokers, ZooKeeper: nodes, Client: cl, Hosts: &host.Control{SSH: f.SSH()},
+		Log: f.IO.ErrOut}
+	if c.Metadata.Mode() == inventory.MetadataZooKeeper {
+		h.Ensemble = ensemble.Live(c, operation.Deps{SSH: f.SSH()})
+	}
+	return h, nil
 }
 
 // runHook runs pre or post for --host and prints its result: the JSON object with -o json|yaml
@@ -78,7 +84,9 @@ func newPatchPreCmd(f *factory.Factory) *cobra.Command {
 		Short: "May host H be taken down now? Takes the cluster lease, checks the gate, stops its broker(s)",
 		Long: `Find the broker(s) on host H, take the cluster's lease (purpose "patch H"; wait up to --wait for
 it), check the safety gate for them, and stop them gracefully (controlled shutdown, confirmed)
-unless --no-stop. Exit 0 means go ahead; the lease stays held until 'patch post --host H' (or
+unless --no-stop. In ZooKeeper mode a host may also (or only) carry a ZooKeeper node: the gate
+then also asks that the ensemble keeps a synced majority without it (the leader only alone), and
+the node is stopped after the brokers and confirmed down. Exit 0 means go ahead; the lease stays held until 'patch post --host H' (or
 --lease-ttl) ends it, so no other host of the cluster starts patching meanwhile.
 
 Exit 75: another operation holds the cluster (named), or the gate said no (the partitions at risk
@@ -105,7 +113,8 @@ func newPatchPostCmd(f *factory.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "post --host H",
 		Short: "Host H is back: start its broker(s), wait until healthy, release the lease",
-		Long: `Start the broker(s) on host H if they are not running, wait until they are registered and
+		Long: `Start the ZooKeeper node(s) on host H unless they answer, and wait until each serves in sync
+with a leader (ZooKeeper mode). Start the broker(s) on host H if they are not running, wait until they are registered and
 unfenced and nothing is under-replicated (bounded by --timeout), move leadership back to preferred
 replicas, and release the host's lease. Exit 0: healthy. Exit 1: not healthy in time; the lease
 stays held so no other host starts patching while this one is unhealthy (see 'patch status').
@@ -200,6 +209,9 @@ healthy -> preferred leaders. CMD is a shell command line run by the remote shel
 				return err
 			}
 			if brokers, err = patch.HostBrokers(c, brokers, hosts); err != nil {
+				return err
+			}
+			if err := patch.CheckZooKeeperHosts(c, brokers, o.settings.MaxParallel); err != nil {
 				return err
 			}
 			d, err := f.Deps(c, f.InventoryPath)

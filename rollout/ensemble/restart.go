@@ -116,7 +116,7 @@ func (r *Restart) ensemble() Ensemble {
 	if r.Ensemble != nil {
 		return r.Ensemble
 	}
-	return liveEnsemble{c: r.Cluster, d: r.Deps}
+	return Live(r.Cluster, r.Deps)
 }
 
 // node is the inventory's node id.

@@ -145,11 +145,7 @@ func (u *runner) restartNode(ctx context.Context, n, id int, gateWait time.Durat
 	if err := u.ens.Service(ctx, node, host.ServiceStop); err != nil {
 		return u.failed(ctx, n, id, rollout.StepStop, err)
 	}
-	if err := u.waitNode(ctx, n, id, StepConfirmStopped, s.StopTimeout, "zookeeper node %d to stop answering srvr",
-		func(e zookeeper.Ensemble) (bool, string) {
-			m := member(e, id)
-			return !m.Up, "it still answers as " + modeOf(m)
-		}); err != nil {
+	if err := u.waitNode(ctx, n, id, StepConfirmStopped, s.StopTimeout, stoppedWhat, stopped(id)); err != nil {
 		return u.failed(ctx, n, id, StepConfirmStopped, err)
 	}
 	u.emit(rollout.Event{Kind: rollout.EventStep, Batch: n, ZooKeeperNode: id, Step: rollout.StepStop, Status: rollout.StatusOK})
@@ -160,24 +156,13 @@ func (u *runner) restartNode(ctx context.Context, n, id int, gateWait time.Durat
 		return u.failed(ctx, n, id, rollout.StepStart, err)
 	}
 	var answered time.Time
-	if err := u.waitNode(ctx, n, id, StepSynced, s.StartTimeout, "zookeeper node %d to serve again, in sync with a leader, and the ensemble to keep a synced majority",
-		func(e zookeeper.Ensemble) (bool, string) {
-			m := member(e, id)
-			if m.Up && answered.IsZero() {
-				answered = u.clock()
-			}
-			switch {
-			case !m.Up:
-				return false, "it does not answer yet: " + m.Error
-			case !m.Synced:
-				return false, "it answers as " + modeOf(m) + ", not in sync yet"
-			case e.Leader < 0:
-				return false, "the ensemble has no single leader"
-			case e.Synced < e.Quorum:
-				return false, fmt.Sprintf("%d of %d voters in sync, a quorum needs %d", e.Synced, e.Voters, e.Quorum)
-			}
-			return true, ""
-		}); err != nil {
+	back := synced(id)
+	if err := u.waitNode(ctx, n, id, StepSynced, s.StartTimeout, syncedWhat, func(e zookeeper.Ensemble) (bool, string) {
+		if member(e, id).Up && answered.IsZero() {
+			answered = u.clock()
+		}
+		return back(e)
+	}); err != nil {
 		return u.failed(ctx, n, id, StepSynced, err)
 	}
 	if answered.IsZero() {
@@ -199,24 +184,7 @@ func (u *runner) waitNode(ctx context.Context, n, id int, step string, timeout t
 	desc := fmt.Sprintf(what, id)
 	u.emit(rollout.Event{Kind: rollout.EventWaiting, Batch: n, ZooKeeperNode: id, Step: step,
 		Message: fmt.Sprintf("waiting for %s (up to %s)", desc, timeout)})
-	deadline := u.clock().Add(timeout)
-	var last string
-	for {
-		ok, why := done(u.ens.Read(ctx))
-		if ok {
-			return nil
-		}
-		last = why
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if u.clock().After(deadline) {
-			return fmt.Errorf("not within %s waiting for %s: %s", timeout, desc, last)
-		}
-		if err := u.pause(ctx, nil); err != nil {
-			return err
-		}
-	}
+	return waitFor(ctx, u.ens, timeout, desc, done, u.clock, func() error { return u.pause(ctx, nil) })
 }
 
 // pause waits one poll interval; it returns early on an abort, a soft stop or a lost lease.
