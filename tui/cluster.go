@@ -80,12 +80,16 @@ func clusterLines(c *cluster.Health, st styles, width int) []string {
 		out = append(out, flow([]string{fmt.Sprintf("brokers %d/%d", up, total), "controller " + ctrl,
 			fmt.Sprintf("partitions %d", c.Partitions), fmt.Sprintf("URP %d", c.UnderReplicated),
 			fmt.Sprintf("under-min-ISR %d", c.UnderMinISR), fmt.Sprintf("offline %d", c.Offline),
-			fmt.Sprintf("reassigning %d", c.Reassigning), "versions " + versions(c)}, "  ", width)...)
+			fmt.Sprintf("reassigning %d", c.Reassigning), "versions " + versions(c), "metadata " + c.MetadataLabel()}, "  ", width)...)
 		out = append(out, "lease "+operation(c))
 	}
 
 	section("BROKERS")
 	out = append(out, brokerLines(c)...)
+	if z := c.ZooKeeper; z != nil {
+		section(fmt.Sprintf("ZOOKEEPER (%d of %d voters in sync)", z.Synced, z.Voters))
+		out = append(out, zooKeeperLines(z)...)
+	}
 
 	if len(c.Problems) > 0 {
 		section("PROBLEMS")
@@ -144,6 +148,19 @@ func brokerLines(c *cluster.Health) []string {
 			strconv.Itoa(b.Leaders), strconv.Itoa(b.Replicas), strconv.Itoa(b.UnderReplicated)})
 	}
 	return table(rows, map[int]bool{0: true, 5: true, 6: true, 7: true})
+}
+
+// zooKeeperLines is the ensemble, node by node.
+func zooKeeperLines(z *cluster.ZooKeeperHealth) []string {
+	rows := [][]string{{"NODE", "ADDRESS", "STATE", "OUTSTANDING"}}
+	for _, n := range z.Nodes {
+		state := n.State()
+		if n.Error != "" {
+			state += ": " + oneLine(n.Error)
+		}
+		rows = append(rows, []string{strconv.Itoa(n.ID), n.Address, state, strconv.FormatInt(n.Outstanding, 10)})
+	}
+	return table(rows, map[int]bool{0: true, 3: true})
 }
 
 // reassignmentLines shows each in-flight move with its progress: how many of the replicas being

@@ -528,3 +528,23 @@ func BenchmarkUpdate100(b *testing.B) {
 		_ = m.View()
 	}
 }
+
+func TestClusterViewShowsTheZooKeeperEnsemble(t *testing.T) {
+	c := healthy("legacy", 3)
+	c.Healthy, c.MetadataMode = false, "zookeeper"
+	c.Problems = []string{"zookeeper node 3 (zk3:2181) is down or unreachable"}
+	c.ZooKeeper = &cluster.ZooKeeperHealth{Leader: 2, Voters: 3, Serving: 2, Synced: 2, Nodes: []cluster.ZooKeeperNodeHealth{
+		{ID: 1, Address: "zk1:2181", Up: true, Mode: "follower", Synced: true, Outstanding: 4},
+		{ID: 2, Address: "zk2:2181", Up: true, Mode: "leader", Synced: true},
+		{ID: 3, Address: "zk3:2181", Error: "connection refused"},
+	}}
+	m := newTestModel(t, []cluster.Health{c}, 120, 50)
+	press(m, "enter")
+	text := screenText(m)
+	for _, want := range []string{"metadata zookeeper 2/3", "ZOOKEEPER (2 of 3 voters in sync)", "zk1:2181  follower", "zk2:2181  leader",
+		"zk3:2181  DOWN: connection refused", "zookeeper node 3 (zk3:2181) is down"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("cluster view lacks %q:\n%s", want, text)
+		}
+	}
+}

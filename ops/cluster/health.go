@@ -67,6 +67,33 @@ type ZooKeeperNodeHealth struct {
 	Error       string `json:"error,omitempty" yaml:"error,omitempty"`
 }
 
+// MetadataLabel says in a few cells how the cluster keeps its metadata: "kraft mv 27" (the
+// finalized metadata.version level), or "zookeeper 3/3" (ensemble nodes in sync of the voters).
+func (h *Health) MetadataLabel() string {
+	switch {
+	case h.ZooKeeper != nil:
+		return fmt.Sprintf("zookeeper %d/%d", h.ZooKeeper.Synced, h.ZooKeeper.Voters)
+	case h.MetadataMode == "zookeeper":
+		return "zookeeper"
+	case h.MetadataVersion != nil:
+		return fmt.Sprintf("kraft mv %d", *h.MetadataVersion)
+	case h.MetadataMode != "":
+		return h.MetadataMode
+	}
+	return "-"
+}
+
+// State is the node's state in one word or two: its mode, "DOWN", or "follower (not synced)".
+func (n ZooKeeperNodeHealth) State() string {
+	switch {
+	case !n.Up:
+		return "DOWN"
+	case !n.Synced && n.Mode == "follower":
+		return n.Mode + " (not synced)"
+	}
+	return n.Mode
+}
+
 // LeaseHolder names who holds a cluster's operation lease (see lease.go); status reports null
 // when nobody does. lease.State.LeaseHolder builds it.
 type LeaseHolder struct {

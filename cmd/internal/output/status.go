@@ -96,7 +96,7 @@ func clusterRow(c cluster.Health) []string {
 		health = "UNHEALTHY"
 	}
 	if c.Unreachable {
-		return []string{c.Name, health, fmt.Sprintf("?/%d", inv), "-", "-", "-", "-", "-", "-", "-", metadataCell(c), "-"}
+		return []string{c.Name, health, fmt.Sprintf("?/%d", inv), "-", "-", "-", "-", "-", "-", "-", c.MetadataLabel(), "-"}
 	}
 	versions := strings.Join(c.Versions, ",")
 	if len(c.Versions) > 1 {
@@ -114,23 +114,7 @@ func clusterRow(c cluster.Health) []string {
 		controller = Cell(c.Controller)
 	}
 	return []string{c.Name, health, fmt.Sprintf("%d/%d", alive, inv), controller, Cell(c.Partitions),
-		Cell(c.UnderReplicated), Cell(c.UnderMinISR), Cell(c.Offline), Cell(c.Reassigning), versions, metadataCell(c), lease}
-}
-
-// metadataCell says how the cluster keeps its metadata: "kraft mv 27" (the finalized
-// metadata.version level), or "zookeeper 3/3" (ensemble nodes in sync of the voters).
-func metadataCell(c cluster.Health) string {
-	switch {
-	case c.ZooKeeper != nil:
-		return fmt.Sprintf("zookeeper %d/%d", c.ZooKeeper.Synced, c.ZooKeeper.Voters)
-	case c.MetadataMode == "zookeeper":
-		return "zookeeper"
-	case c.MetadataVersion != nil:
-		return fmt.Sprintf("kraft mv %d", *c.MetadataVersion)
-	case c.MetadataMode != "":
-		return c.MetadataMode
-	}
-	return "-"
+		Cell(c.UnderReplicated), Cell(c.UnderMinISR), Cell(c.Offline), Cell(c.Reassigning), versions, c.MetadataLabel(), lease}
 }
 
 func printClusterNotes(w io.Writer, c cluster.Health, verbose bool) {
@@ -166,13 +150,7 @@ func printClusterNotes(w io.Writer, c cluster.Health, verbose bool) {
 		name()
 		parts := make([]string, len(z.Nodes))
 		for i, n := range z.Nodes {
-			state := n.Mode
-			if !n.Up {
-				state = "DOWN"
-			} else if !n.Synced && n.Mode == "follower" {
-				state += " (not synced)"
-			}
-			parts[i] = fmt.Sprintf("%d (%s) %s", n.ID, n.Address, state)
+			parts[i] = fmt.Sprintf("%d (%s) %s", n.ID, n.Address, n.State())
 		}
 		fmt.Fprintf(w, "  zookeeper: %s\n", strings.Join(parts, ", "))
 	}
