@@ -14,8 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -135,10 +133,6 @@ func collectCluster(ctx context.Context, c *inventory.Cluster, o Options) cluste
 		}
 		return h
 	}
-	if zk != nil {
-		// A ZooKeeper-mode cluster has no KRaft quorum to describe: its ensemble is read instead.
-		snap.Warnings = slices.DeleteFunc(snap.Warnings, func(w string) bool { return strings.HasPrefix(w, "controller quorum: ") })
-	}
 	h := cluster.Assess(c, snap, procs, procErrs)
 	h.MetadataMode = string(c.Metadata.Mode())
 	if zk != nil {
@@ -209,12 +203,13 @@ func readCluster(ctx context.Context, c *inventory.Cluster, o Options) (*cluster
 		mv              *int16
 		leaseErr, mvErr error
 	)
-	snap, err := kafka.TakeSnapshotBeside(ctx, cl, c.Name, func(ctx context.Context) {
-		var wg sync.WaitGroup
-		wg.Go(func() { held, leaseErr = lease.Read(ctx, cl, c.Name) })
-		wg.Go(func() { mv, mvErr = finalizedMetadataVersion(ctx, cl) })
-		wg.Wait()
-	})
+	snap, err := kafka.TakeSnapshotWith(ctx, cl, c.Name, kafka.SnapshotOptions{ZooKeeper: c.Metadata.Mode() == inventory.MetadataZooKeeper,
+		Beside: func(ctx context.Context) {
+			var wg sync.WaitGroup
+			wg.Go(func() { held, leaseErr = lease.Read(ctx, cl, c.Name) })
+			wg.Go(func() { mv, mvErr = finalizedMetadataVersion(ctx, cl) })
+			wg.Wait()
+		}})
 	if err != nil {
 		return nil, lease.State{}, nil, err
 	}

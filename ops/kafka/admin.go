@@ -30,7 +30,7 @@ func (a *ClusterAdmin) Snapshot(ctx context.Context) (*cluster.Snapshot, error) 
 	}
 	zk := make(chan *cluster.ZooKeeperHealth, 1)
 	go func() { zk <- a.Ensemble(ctx) }()
-	snap, err := TakeSnapshot(ctx, a.Client, a.Name)
+	snap, err := TakeSnapshotWith(ctx, a.Client, a.Name, SnapshotOptions{ZooKeeper: true})
 	ensemble := <-zk
 	if err != nil {
 		return nil, err

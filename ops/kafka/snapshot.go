@@ -27,13 +27,23 @@ const configBatch = 1000
 // cluster costs about three round trips, not one per request. Errors and warnings come out in the same order whatever
 // order the answers came in.
 func TakeSnapshot(ctx context.Context, cl *kgo.Client, clusterName string) (*cluster.Snapshot, error) {
-	return TakeSnapshotBeside(ctx, cl, clusterName, nil)
+	return TakeSnapshotWith(ctx, cl, clusterName, SnapshotOptions{})
 }
 
-// TakeSnapshotBeside is TakeSnapshot that also runs beside (other reads of the same cluster, e.g.
-// its lease log) at the same time as its own reads, once the client knows the brokers; beside
-// does not run when the cluster cannot be reached.
-func TakeSnapshotBeside(ctx context.Context, cl *kgo.Client, clusterName string, beside func(ctx context.Context)) (*cluster.Snapshot, error) {
+// SnapshotOptions adds to what TakeSnapshotWith reads.
+type SnapshotOptions struct {
+	// Beside runs other reads of the same cluster (e.g. its lease log) at the same time as the
+	// snapshot's own, once the client knows the brokers; it does not run when the cluster cannot
+	// be reached.
+	Beside func(ctx context.Context)
+	// ZooKeeper: the cluster keeps its metadata in ZooKeeper, so it has no KRaft quorum to
+	// describe (the controller is the broker Metadata names).
+	ZooKeeper bool
+}
+
+// TakeSnapshotWith is TakeSnapshot with options.
+func TakeSnapshotWith(ctx context.Context, cl *kgo.Client, clusterName string, o SnapshotOptions) (*cluster.Snapshot, error) {
+	beside := o.Beside
 	in := cluster.SnapshotInput{Cluster: clusterName, TakenAt: time.Now()}
 	var (
 		wg     sync.WaitGroup
@@ -77,7 +87,9 @@ func TakeSnapshotBeside(ctx context.Context, cl *kgo.Client, clusterName string,
 			derr = withMessage(kerr.ErrorForCode(dresp.ErrorCode), dresp.ErrorMessage)
 		}
 	})
-	wg.Go(func() { quorum, qerr = describeQuorum(ctx, cl) })
+	if !o.ZooKeeper {
+		wg.Go(func() { quorum, qerr = describeQuorum(ctx, cl) })
+	}
 	wg.Go(func() {
 		rreq := kmsg.NewPtrListPartitionReassignmentsRequest() // nil Topics: all reassignments
 		rreq.TimeoutMillis = 10_000
@@ -114,6 +126,7 @@ func TakeSnapshotBeside(ctx context.Context, cl *kgo.Client, clusterName string,
 		in.Warnings = append(in.Warnings, "min.insync.replicas: "+minErr.Error())
 	}
 	switch {
+	case o.ZooKeeper:
 	case IsAuthorizationError(qerr):
 		return nil, Failure(clusterName, OpDescribeCluster, qerr)
 	case qerr != nil:
