@@ -61,7 +61,7 @@ tried before a rollout uses it. Exits 0 when valid, 2 with every problem found o
 				Selected []string `json:"selected,omitempty" yaml:"selected,omitempty"`
 			}{fleet.File, true, len(fleet.Clusters), brokers, selected}
 			return output.Render(f.IO.Out, f.Output, res, func(w io.Writer) error {
-				_, err := fmt.Fprintf(w, "%s: valid (%d clusters, %d brokers)\n", res.File, res.Clusters, res.Brokers)
+				_, err := fmt.Fprintf(w, "%s: valid (%s, %s)\n", res.File, output.Count(res.Clusters, "cluster"), output.Count(res.Brokers, "broker"))
 				if err == nil && selected != nil {
 					_, err = fmt.Fprintf(w, "selected: %s\n", strings.Join(selected, ", "))
 				}

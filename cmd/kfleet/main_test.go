@@ -187,7 +187,7 @@ clusters:
       - {id: 2, host: h2, ssh: {port: 22}}
 `)
 	out, _, code := runCLI(t, "-i", p, "inventory", "validate")
-	if code != 0 || !strings.Contains(out, "valid (1 clusters, 2 brokers)") {
+	if code != 0 || !strings.Contains(out, "valid (1 cluster, 2 brokers)") {
 		t.Fatalf("validate: exit %d, %q", code, out)
 	}
 	t.Setenv("KFLEET_TEST_PW", "s3cret-value")
@@ -241,7 +241,7 @@ func TestStatusUnreachableClusterExits69(t *testing.T) {
 
 func TestInventoryValidateNoFilesSkipsTheFileCheck(t *testing.T) {
 	p := writeFile(t, "fleet.yaml", "clusters:\n  - name: a\n    bootstrap: [\"h:9092\"]\n    brokers:\n      - {id: 1, host: h1, ssh: {identity_file: /nonexistent/id_ed25519}}\n")
-	if out, errOut, code := runCLI(t, "-i", p, "inventory", "validate", "--no-files"); code != 0 || !strings.Contains(out, "valid (1 clusters, 1 brokers)") {
+	if out, errOut, code := runCLI(t, "-i", p, "inventory", "validate", "--no-files"); code != 0 || !strings.Contains(out, "valid (1 cluster, 1 broker)") {
 		t.Fatalf("validate --no-files: exit %d\n%s%s", code, out, errOut)
 	}
 }

@@ -20,9 +20,10 @@ func NewRootCmd(f *factory.Factory) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "kfleet",
 		Short: "Operate fleets of Apache Kafka clusters safely",
-		Long: `kfleet operates fleets of Apache Kafka clusters from one inventory: fleet health,
-commands on broker hosts, and (as they land) URP-gated rolling restarts, deployments, config
-propagation, a patching-system hook and targeted reassignment.
+		Long: `kfleet operates fleets of Apache Kafka clusters (4.x, and 3.x in KRaft or ZooKeeper mode) from
+one inventory: fleet health, commands on broker hosts, URP-gated rolling restarts, deployments,
+config propagation, a patching-system hook and targeted reassignment, on one cluster or on many
+in waves.
 
 Exit codes are documented in 'kfleet help exit-codes'.`,
 		SilenceUsage:  true,

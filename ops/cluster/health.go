@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -65,6 +66,28 @@ type ZooKeeperNodeHealth struct {
 	// Outstanding is the node's outstanding requests (srvr).
 	Outstanding int64  `json:"outstanding_requests" yaml:"outstanding_requests"`
 	Error       string `json:"error,omitempty" yaml:"error,omitempty"`
+}
+
+// MarshalJSON writes every list as a list, [] when empty, never null: scripts read
+// `.problems[]` whatever the cluster's state.
+func (h Health) MarshalJSON() ([]byte, error) {
+	type plain Health // without this method
+	p := plain(h)
+	p.Events = orEmpty(p.Events)
+	p.Versions = orEmpty(p.Versions)
+	p.Brokers = orEmpty(p.Brokers)
+	p.Problems = orEmpty(p.Problems)
+	p.ProblemPartitions = orEmpty(p.ProblemPartitions)
+	p.Warnings = orEmpty(p.Warnings)
+	return json.Marshal(p)
+}
+
+// orEmpty is s, or an empty list when s is nil.
+func orEmpty[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
 }
 
 // MetadataLabel says in a few cells how the cluster keeps its metadata: "kraft mv 27" (the

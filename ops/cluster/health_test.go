@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
@@ -178,5 +179,21 @@ func TestMarkStoppedNamesTheOperationOfADownBroker(t *testing.T) {
 	if len(h.Stopped) != 1 || h.Stopped[0].Broker != 2 || len(h.Problems) != 1 ||
 		!strings.Contains(h.Problems[0], "broker 2 stopped by op op-x") || !strings.Contains(h.Problems[0], "run `kfleet resume op-x`") {
 		t.Fatalf("stopped %+v, problems %q", h.Stopped, h.Problems)
+	}
+}
+
+func TestHealthJSONListsAreNeverNull(t *testing.T) {
+	data, err := json.Marshal(Health{Name: "c"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]any
+	if err := json.Unmarshal(data, &got); err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{"events", "versions", "brokers", "problems", "problem_partitions", "warnings"} {
+		if l, ok := got[key].([]any); !ok || len(l) != 0 {
+			t.Errorf("%s is %v, want []", key, got[key])
+		}
 	}
 }

@@ -76,6 +76,14 @@ func NewTable(w io.Writer, header ...string) *tablewriter.Table {
 // cell renders a value for a table cell.
 func Cell(v any) string { return fmt.Sprint(v) }
 
+// Count is "1 cluster" or "3 clusters": n and the noun, plural unless n is 1.
+func Count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
 // trimWriter drops the padding tablewriter leaves at the end of each line.
 type trimWriter struct {
 	w   io.Writer
