@@ -10,6 +10,7 @@ import (
 	"github.com/kfleet/kfleet/cmd/internal/factory"
 	"github.com/kfleet/kfleet/cmd/internal/output"
 	"github.com/kfleet/kfleet/ops/fault"
+	"github.com/kfleet/kfleet/ops/lease"
 	"github.com/kfleet/kfleet/ops/units"
 	"github.com/kfleet/kfleet/rollout/deploy"
 )
@@ -43,8 +44,14 @@ func newDeployCmd(f *factory.Factory) *cobra.Command {
      wait healthy. Brokers already running V from releases/V are skipped.
   4. retention: keep the --keep most recently staged releases per host (never current or previous)
 
+A release Kafka does not support moving to from here is refused before anything is staged (exit
+2): 4.x on a ZooKeeper-mode cluster, 4.x on KRaft below 3.3 or below metadata.version 3.3-IV3,
+and any release older than what the cluster finalized (metadata.version or
+inter.broker.protocol.version).
+
 'kfleet deploy rollback' activates the previous release the same way; 'kfleet deploy finalize'
-raises the cluster's metadata.version once every broker runs the new release. See docs/deploy.md.`,
+raises the cluster's metadata.version (KRaft) or inter.broker.protocol.version (ZooKeeper mode)
+once every broker runs the new release. See docs/deploy.md.`,
 		Example: `  kfleet -c payments-prod deploy --artifact kafka_2.13-4.2.0.tgz --sha256 9f2c... --dry-run
   kfleet -c payments-prod deploy --artifact kafka_2.13-4.2.0.tgz --max-parallel 2 --yes -o json
   kfleet -c payments-prod deploy rollback
@@ -116,8 +123,9 @@ func newDeployRollbackCmd(f *factory.Factory) *cobra.Command {
 link deploy keeps next to 'current'), on the rolling engine with the same safety gate, lease,
 journal and version check as deploy. Brokers already running that release are skipped. The
 hosts must agree on the previous release; otherwise name it with --to. Nothing is staged: the
-release must still be in releases/ on every host. The cluster's metadata.version is not lowered:
-roll back before 'deploy finalize', never after.`,
+release must still be in releases/ on every host. The cluster's metadata.version (or
+inter.broker.protocol.version) is not lowered: roll back before 'deploy finalize', never after;
+a rollback to a release older than what was finalized is refused (exit 2).`,
 		Example: `  kfleet -c payments-prod deploy rollback --dry-run
   kfleet -c payments-prod deploy rollback --to 4.1.1 --yes`,
 		Args: noArgs,
@@ -153,60 +161,100 @@ func (o *rollbackOptions) run(ctx context.Context) error {
 	return f.Operate(ctx, op, o.dryRun)
 }
 
+type finalizeOptions struct {
+	f        *factory.Factory
+	dryRun   bool
+	settings deploy.FinalizeSettings
+}
+
 func newDeployFinalizeCmd(f *factory.Factory) *cobra.Command {
-	var dryRun bool
-	var leaseWait time.Duration
+	o := &finalizeOptions{f: f}
 	cmd := &cobra.Command{
 		Use:   "finalize",
-		Short: "Raise the cluster's metadata.version to what its new release supports (irreversible)",
-		Long: `Once every broker of the cluster runs the same (new) release, raise the cluster's finalized
-metadata.version to the highest level all its brokers support, with UpdateFeatures (upgrade
-only). Until then a rollback to the previous release stays possible; after it, it is not, so
-finalize refuses, naming brokers, while versions are mixed or a broker is down, and asks for
-confirmation (or --yes). --dry-run shows the levels from and to and has the controller validate
-the change without making it. Other features (kraft.version, group.version, ...) are left alone.`,
+		Short: "Raise what the brokers speak to what their new release supports (irreversible)",
+		Long: `Once every broker of the cluster runs the same (new) release, raise what the brokers speak to
+that release. Until then a rollback to the previous release stays possible; after it, it is not,
+so finalize refuses, naming brokers, while versions are mixed or a broker is down (exit 75), and
+asks for confirmation (or --yes).
+
+KRaft (the inventory's default metadata mode): raise the cluster's finalized metadata.version to
+the highest level all its brokers support, with UpdateFeatures (upgrade only). --dry-run shows
+the levels from and to and has the controller validate the change without making it. Other
+features (kraft.version, group.version, ...) are left alone.
+
+ZooKeeper mode (metadata: {mode: zookeeper}): raise inter.broker.protocol.version to the
+release's MAJOR.MINOR on every broker below it, the way config apply changes a static config:
+set it in server.properties (timestamped backup, atomic replace) and restart those brokers on
+the gated rolling engine, under the cluster lease and a journal ('kfleet resume OP-ID' continues
+an interrupted one). A broker already at the release (or not setting it, which means the
+release's default) is left alone. If the inventory's config sets inter.broker.protocol.version
+to another release, finalize refuses (exit 2): change it there and run config apply instead.
+--dry-run shows the file edits and restart batches and checks the lease, SSH and the gate.`,
 		Example: `  kfleet -c payments-prod deploy finalize --dry-run
-  kfleet -c payments-prod deploy finalize --yes -o json`,
+  kfleet -c payments-prod deploy finalize --yes -o json
+  kfleet -c legacy-zk deploy finalize --max-parallel 2 --yes`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return finalize(cmd.Context(), f, dryRun, leaseWait)
-		},
+		RunE: func(cmd *cobra.Command, args []string) error { return o.run(cmd.Context()) },
 	}
-	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "show metadata.version from and to, validated by the controller; change nothing")
-	cmd.Flags().DurationVar(&leaseWait, "lease-wait", 0, "how long to wait for a held cluster lease before exiting 75")
+	fl := cmd.Flags()
+	a := &o.settings.Settings
+	fl.BoolVar(&o.dryRun, "dry-run", false, "show what would be raised from and to (validated by the controller, or the restart plan and its checks); change nothing")
+	fl.DurationVar(&a.LeaseWait, "lease-wait", 0, "how long to wait for a held cluster lease before exiting 75")
+	// The rolling restart of ZooKeeper mode, as for restart.
+	fl.IntVar(&a.MaxParallel, "max-parallel", 1, "ZooKeeper mode: most brokers restarted at once; batches are formed only from brokers that are safe together")
+	fl.DurationVar(&a.GateTimeout, "gate-timeout", 10*time.Minute, "ZooKeeper mode: how long to wait for the safety gate before a batch")
+	fl.DurationVar(&a.StopTimeout, "stop-timeout", 5*time.Minute, "ZooKeeper mode: how long a broker may take to stop")
+	fl.DurationVar(&a.StartTimeout, "start-timeout", 10*time.Minute, "ZooKeeper mode: how long a broker may take to start")
+	fl.DurationVar(&a.HealthyTimeout, "healthy-timeout", 30*time.Minute, "ZooKeeper mode: how long to wait for under-replicated partitions to clear after a batch")
+	fl.DurationVar(&a.LeaseTTL, "lease-ttl", lease.DefaultTTL, "ZooKeeper mode: cluster lease time-to-live (renewed while running)")
+	fl.DurationVar(&o.settings.VerifyTimeout, "verify-timeout", time.Minute, "ZooKeeper mode: how long, after the restarts, every broker may take to report the new protocol version")
 	return cmd
 }
 
-func finalize(ctx context.Context, f *factory.Factory, dryRun bool, leaseWait time.Duration) error {
+func (o *finalizeOptions) run(ctx context.Context) error {
+	f := o.f
+	s := &o.settings
+	s.Poll, s.HealthyPolls = 250*time.Millisecond, 3
+	if err := s.Check(); err != nil {
+		return err
+	}
 	c, err := f.OneCluster("deploy finalize")
 	if err != nil {
 		return err
 	}
+	s.Settings = s.WithInventoryHooks(c)
 	d, err := f.Deps(c, f.InventoryPath)
 	if err != nil {
 		return err
 	}
-	op := deploy.NewFinalizer(c, d, leaseWait)
+	op := deploy.NewFinalizer(c, d, *s)
 	p, err := op.Plan(ctx)
 	if err != nil {
 		return err
 	}
 	plan := p.(*deploy.FinalizePlan)
-	res := &output.FinalizeResult{FinalizePlan: *plan, DryRun: dryRun}
+	res := &output.FinalizeResult{FinalizePlan: *plan, DryRun: o.dryRun}
 	show := func() error { return output.Render(f.IO.Out, f.Output, res, res.Text) }
 	if plan.UpToDate {
 		return show()
 	}
-	if dryRun {
-		if err := op.Validate(ctx); err != nil {
+	if o.dryRun {
+		err := op.Validate(ctx)
+		if serr := show(); serr != nil {
+			return serr
+		}
+		return err
+	}
+	if plan.Feature == deploy.ProtocolVersionFeature && f.Output == output.FormatTable {
+		// The file edits and restart batches, before the confirmation (as config apply shows).
+		if err := res.Text(f.IO.Out); err != nil {
 			return err
 		}
-		return show()
 	}
 	if err := f.Confirm(plan.Question()); err != nil {
 		return err
 	}
-	if err := op.Execute(ctx, nil); err != nil {
+	if err := op.Execute(ctx, f.SoftStop()); err != nil {
 		return err
 	}
 	res.Finalized = true

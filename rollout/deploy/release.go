@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kfleet/kfleet/inventory"
+	"github.com/kfleet/kfleet/ops/cluster"
 	"github.com/kfleet/kfleet/ops/fault"
 	"github.com/kfleet/kfleet/ops/journal"
 	"github.com/kfleet/kfleet/ops/units"
@@ -162,6 +163,10 @@ func (r *Release) planRelease(ctx context.Context) (*ReleasePlan, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Before anything is staged or stopped, here and in a fleet run (whose plan comes first).
+	if err := r.checkUpgrade(ctx, version, procs); err != nil {
+		return nil, err
+	}
 	if r.kind == KindRollback {
 		var missing []string
 		for _, s := range states {
@@ -196,6 +201,35 @@ func (r *Release) planRelease(ctx context.Context) (*ReleasePlan, error) {
 	}
 	r.plan = &ReleasePlan{Kind: r.kind, Cluster: r.cluster.Name, Artifact: r.artifact, Hosts: hosts, Rolling: rp}
 	return r.plan, nil
+}
+
+// upgradeReadTimeout bounds the reads of what the cluster finalized: a broker that is down must
+// not hold the plan up.
+const upgradeReadTimeout = 15 * time.Second
+
+// checkUpgrade refuses a release Kafka does not support moving to from here (CheckUpgrade): it
+// reads the cluster's finalized metadata.version (KRaft) or its brokers'
+// inter.broker.protocol.version (ZooKeeper mode). A read that fails leaves the fact unknown;
+// the rolling plan that follows needs Kafka anyway.
+func (r *Release) checkUpgrade(ctx context.Context, version string, procs map[int32]cluster.BrokerProcess) error {
+	f := UpgradeFacts{Cluster: r.cluster.Name, Kind: r.kind, Mode: r.cluster.Metadata.Mode(), Target: version, Running: map[int32]string{}}
+	for id, p := range procs {
+		if p.Running {
+			f.Running[id] = p.Version
+		}
+	}
+	if cl := r.deps.Client; cl != nil {
+		rctx, cancel := context.WithTimeout(ctx, upgradeReadTimeout)
+		defer cancel()
+		ids := inventory.BrokerIDs(r.cluster.Brokers)
+		if f.Mode == inventory.MetadataZooKeeper {
+			live, _ := ReadProtocolVersions(rctx, cl, ids)
+			f.ProtocolVersion = highestProtocolVersion(live)
+		} else if mv, _ := ReadMetadataVersions(rctx, cl, ids); mv.Finalized > 0 {
+			f.MetadataVersion = &mv.Finalized
+		}
+	}
+	return CheckUpgrade(f)
 }
 
 // Preflight says, changing nothing, whether the deploy or rollback could start now.
