@@ -13,6 +13,7 @@ import (
 
 	"github.com/kfleet/kfleet/cmd/internal/factory"
 	"github.com/kfleet/kfleet/cmd/internal/output"
+	"github.com/kfleet/kfleet/inventory"
 	"github.com/kfleet/kfleet/ops/fault"
 	"github.com/kfleet/kfleet/ops/journal"
 	"github.com/kfleet/kfleet/rollout/fleet"
@@ -71,10 +72,16 @@ The inventory is the one the operation recorded unless -i is given.`,
 }
 
 // historyClusters are the clusters history lists: -c names as given (a cluster gone from the
-// inventory still has a history), unless -l or a -c glob asks the inventory to select them.
+// inventory still has a history), unless -l or a -c glob asks the inventory to select them. A name
+// that is neither in the inventory nor in any journal is a typo: exit 2, as for every command.
 func historyClusters(f *factory.Factory) ([]string, error) {
 	globs := slices.ContainsFunc(f.Clusters, func(c string) bool { return strings.ContainsAny(c, "*?[") })
 	if len(f.Selectors) == 0 && !globs {
+		for _, name := range f.Clusters {
+			if err := knownCluster(f, name); err != nil {
+				return nil, err
+			}
+		}
 		return f.Clusters, nil
 	}
 	cs, err := f.SelectedClusters()
@@ -86,6 +93,22 @@ func historyClusters(f *factory.Factory) ([]string, error) {
 		names[i] = c.Name
 	}
 	return names, nil
+}
+
+// knownCluster refuses a cluster name that neither the inventory nor the journal knows; the
+// inventory's own error (with its suggestion) says why.
+func knownCluster(f *factory.Factory, name string) error {
+	if ops, err := journal.List(f.StateDir, journal.Filter{Clusters: []string{name}}); err == nil && len(ops) > 0 {
+		return nil
+	}
+	fleet, err := f.Inventory()
+	if err != nil {
+		return nil // no inventory to tell: the journal alone answers (an empty history)
+	}
+	if _, err := fleet.SelectWhere([]string{name}, inventory.Selector{}); err != nil {
+		return fault.Usagef("%v; and no operation in %s names it", err, f.StateDir)
+	}
+	return nil
 }
 
 // resume finds the journaled operation's kind in the registry, rebuilds it on the inventory's

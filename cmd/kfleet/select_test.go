@@ -188,3 +188,22 @@ func TestHistorySelectsByLabelsAndGlobs(t *testing.T) {
 		}
 	}
 }
+
+// history -c NAME of a name that neither the inventory nor any journal knows is a typo: exit 2,
+// as status says; a name only the journal knows (a retired cluster) still lists.
+func TestHistoryUnknownClusterIsUsage(t *testing.T) {
+	inv, state := labelledFleet(t), t.TempDir()
+	j, err := journal.Create(state, journal.Record{ID: "op-1", Kind: "restart", Cluster: "retired"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.Close()
+	if _, errOut, code := runCLI(t, "-i", inv, "--state-dir", state, "history", "-c", "nope"); code != 2 || !strings.Contains(errOut, `unknown cluster "nope"`) {
+		t.Errorf("history -c nope: exit %d, %q; want 2 naming it", code, errOut)
+	}
+	for _, name := range []string{"retired", "pay-live"} {
+		if out, errOut, code := runCLI(t, "-i", inv, "--state-dir", state, "history", "-c", name); code != 0 {
+			t.Errorf("history -c %s: exit %d\n%s%s", name, code, out, errOut)
+		}
+	}
+}

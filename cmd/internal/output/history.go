@@ -32,7 +32,10 @@ func History(w io.Writer, ops []*journal.Entry) error {
 		}
 	}
 	row := func(o *journal.Entry, indent string) {
-		kind, cluster, done := o.Op.Kind, o.Op.Cluster, fmt.Sprintf("%d/%d brokers", len(o.Done), len(o.Op.Brokers))
+		kind, cluster, done := o.Op.Kind, o.Op.Cluster, "-"
+		if len(o.Op.Brokers) > 0 { // a reassignment, a ZooKeeper restart or a config apply names none up front
+			done = fmt.Sprintf("%d/%d brokers", len(o.Done), len(o.Op.Brokers))
+		}
 		if o.Op.Kind == fleet.Kind {
 			k, d, n := fleet.Summary(o)
 			kind, cluster, done = "fleet "+k, truncateText(strings.Join(o.Op.Clusters, ","), 30), fmt.Sprintf("%d/%d clusters", d, n)
