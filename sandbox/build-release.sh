@@ -22,29 +22,14 @@ version="$1"
 
 name="kafka_$SCALA_VERSION-$version"
 out="$(artifact_path "$version")"
-if [ -f "$out" ]; then
-  say "release $version: $(rel "$out") already built"
-  exit 0
-fi
-
-if ! command -v mvn >/dev/null 2>&1; then
-  say "installing Maven (apt-get install maven)"
-  as_root apt-get update -qq >/dev/null || die "apt-get update failed; install Maven by hand"
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq maven >/dev/null ||
-    die "could not install Maven; install it by hand (apt-get install maven)"
-fi
+# Exits here when built; sets work and dist.
+begin_release_build "release $version" "$out" "$name" ".build-$version" libs bin config
 if ! command -v unzip >/dev/null 2>&1; then
   say "installing unzip (apt-get install unzip): the build lists the classes in Kafka's jars"
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq unzip >/dev/null ||
     die "could not install unzip; install it by hand (apt-get install unzip)"
 fi
 command -v java >/dev/null 2>&1 || [ -n "${JAVA_HOME:-}" ] || die "java not found; Kafka needs Java 17 (apt-get install openjdk-17-jre-headless)"
-
-mkdir -p "$ARTIFACTS_DIR"
-work="$(mktemp -d "$ARTIFACTS_DIR/.build-$version.XXXXXX")"
-trap 'rm -rf "$work"' EXIT
-dist="$work/$name"
-mkdir -p "$dist/libs" "$dist/bin" "$dist/config"
 
 # Copies every runtime jar of Kafka $version (+ tools + logging binding) into $dist/libs.
 fetch_jars() {
@@ -148,8 +133,4 @@ for script in "$dist"/bin/*.sh; do
 done
 
 say "release $version: packing $(rel "$out") ($(find "$dist/libs" -name '*.jar' | wc -l) jars; slf4j-api $slf4j, log4j $core)"
-tar -C "$work" -cf - "$name" | gzip -1 >"$work/$name.tgz"
-(cd "$work" && sha256sum "$name.tgz") >"$work/$name.tgz.sha256"
-mv "$work/$name.tgz.sha256" "$out.sha256"
-mv "$work/$name.tgz" "$out"
-say "release $version: built $(rel "$out")"
+pack_release_build "release $version" "$name" "$out"

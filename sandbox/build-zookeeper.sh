@@ -18,22 +18,8 @@ version="$1"
 
 name="apache-zookeeper-$version-bin"
 out="$(zk_artifact_path "$version")"
-if [ -f "$out" ]; then
-  say "zookeeper $version: $(rel "$out") already built"
-  exit 0
-fi
-if ! command -v mvn >/dev/null 2>&1; then
-  say "installing Maven (apt-get install maven)"
-  as_root apt-get update -qq >/dev/null || die "apt-get update failed; install Maven by hand"
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq maven >/dev/null ||
-    die "could not install Maven; install it by hand (apt-get install maven)"
-fi
-
-mkdir -p "$ARTIFACTS_DIR"
-work="$(mktemp -d "$ARTIFACTS_DIR/.build-zookeeper-$version.XXXXXX")"
-trap 'rm -rf "$work"' EXIT
-dist="$work/$name"
-mkdir -p "$dist/lib" "$dist/bin" "$dist/conf"
+# Exits here when built; sets work and dist.
+begin_release_build "zookeeper $version" "$out" "$name" ".build-zookeeper-$version" lib bin conf
 
 say "zookeeper $version: fetching jars with Maven"
 if ! mvn -B -q -f "$SANDBOX_SRC/maven/zookeeper-pom.xml" dependency:copy-dependencies \
@@ -51,8 +37,4 @@ cp "$SANDBOX_SRC"/release/zookeeper/conf/* "$dist/conf/"
 chmod 755 "$dist"/bin/*.sh
 
 say "zookeeper $version: packing $(rel "$out") ($(find "$dist/lib" -name '*.jar' | wc -l) jars)"
-tar -C "$work" -cf - "$name" | gzip -1 >"$work/$name.tgz"
-(cd "$work" && sha256sum "$name.tgz") >"$work/$name.tgz.sha256"
-mv "$work/$name.tgz.sha256" "$out.sha256"
-mv "$work/$name.tgz" "$out"
-say "zookeeper $version: built $(rel "$out")"
+pack_release_build "zookeeper $version" "$name" "$out"

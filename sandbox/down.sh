@@ -38,23 +38,26 @@ for dir in "$SANDBOX_DIR"/hosts/*/; do
   fi
 done
 
-# Stops the brokers of hosts "$@" in parallel; false when one did not stop.
-stop_brokers() {
-  local id root pids=() ids=() out failed=0 i
+# stop_services root_of script label what id...: stops <root>/bin/<script> (kafka-service,
+# zookeeper-service) of every id in parallel, root from the function root_of (host_root, zk_root);
+# says "<label> <id>: <what> ..." unless it was stopped already; false when one did not stop.
+stop_services() {
+  local root_of="$1" script="$2" label="$3" what="$4" id root pids=() ids=() out failed=0 i
+  shift 4
   out="$(mktemp -d)"
   for id in "$@"; do
-    root="$(host_root "$id")"
-    [ -x "$root/bin/kafka-service" ] || continue
-    "$root/bin/kafka-service" stop >"$out/$id" 2>&1 &
+    root="$("$root_of" "$id")"
+    [ -x "$root/bin/$script" ] || continue
+    "$root/bin/$script" stop >"$out/$id" 2>&1 &
     pids+=("$!")
     ids+=("$id")
   done
   for i in "${!pids[@]}"; do
     id="${ids[$i]}"
     if wait "${pids[$i]}"; then
-      [ "$(cat "$out/$id")" = stopped ] || say "host $id: broker $(paste -sd " " "$out/$id")"
+      [ "$(cat "$out/$id")" = stopped ] || say "$label $id: $what $(paste -sd " " "$out/$id")"
     else
-      warn "host $id: kafka-service stop failed: $(cat "$out/$id")"
+      warn "$label $id: $script stop failed: $(cat "$out/$id")"
       failed=1
     fi
   done
@@ -66,39 +69,15 @@ stop_sshd() {
   stop_sshd_at "$(host_root "$1")" "host $1"
 }
 
-# Stops the ZooKeeper servers of ensemble nodes "$@" in parallel; false when one did not stop.
-stop_zookeepers() {
-  local n root pids=() ids=() out failed=0 i
-  out="$(mktemp -d)"
-  for n in "$@"; do
-    root="$(zk_root "$n")"
-    [ -x "$root/bin/zookeeper-service" ] || continue
-    "$root/bin/zookeeper-service" stop >"$out/$n" 2>&1 &
-    pids+=("$!")
-    ids+=("$n")
-  done
-  for i in "${!pids[@]}"; do
-    n="${ids[$i]}"
-    if wait "${pids[$i]}"; then
-      [ "$(cat "$out/$n")" = stopped ] || say "zookeeper $n: server $(paste -sd " " "$out/$n")"
-    else
-      warn "zookeeper $n: zookeeper-service stop failed: $(cat "$out/$n")"
-      failed=1
-    fi
-  done
-  rm -rf "$out"
-  return "$failed"
-}
-
 failed=0
-stop_brokers "${brokers[@]+"${brokers[@]}"}" || failed=1
-stop_brokers "${controllers[@]+"${controllers[@]}"}" || failed=1
+stop_services host_root kafka-service host broker "${brokers[@]+"${brokers[@]}"}" || failed=1
+stop_services host_root kafka-service host broker "${controllers[@]+"${controllers[@]}"}" || failed=1
 for id in "${brokers[@]+"${brokers[@]}"}" "${controllers[@]+"${controllers[@]}"}"; do
   stop_sshd "$id"
 done
 # The ZooKeeper ensemble (SANDBOX_METADATA=zookeeper), after every broker.
 zk_failed=0
-stop_zookeepers "${zk_nodes[@]+"${zk_nodes[@]}"}" || zk_failed=1
+stop_services zk_root zookeeper-service zookeeper server "${zk_nodes[@]+"${zk_nodes[@]}"}" || zk_failed=1
 for id in "${zk_nodes[@]+"${zk_nodes[@]}"}"; do
   stop_sshd_at "$(zk_root "$id")" "zookeeper $id"
 done

@@ -63,14 +63,7 @@ cluster_labels() {
 }
 
 # Serialises fleet.sh runs on one fleet dir (fd 9, closed for the up.sh/down.sh it runs).
-lock_fleet() {
-  mkdir -p "$FLEET_DIR"
-  exec 9>"$FLEET_DIR/.lock"
-  if ! flock -n 9; then
-    say "another fleet.sh is running on $(rel "$FLEET_DIR"); waiting for it"
-    flock -w 900 9 || die "gave up waiting for the other fleet.sh (lock $(rel "$FLEET_DIR/.lock"))"
-  fi
-}
+lock_fleet() { lock_dir "$FLEET_DIR" fleet.sh 900; }
 
 # Refuses to start cluster index $1 while something that is not this cluster's own broker or sshd
 # answers on one of its addresses' ports (another sandbox on the same IP base): up.sh would take
@@ -171,11 +164,7 @@ write_fleet_inventory() {
     done <<<"$cluster_lines"
   done
 
-  if [ -f "$FLEET_INVENTORY" ] && [ "$(cat "$FLEET_INVENTORY")" = "$y" ]; then
-    return 0
-  fi
-  printf '%s\n' "$y" >"$FLEET_INVENTORY.tmp.$$"
-  mv -f "$FLEET_INVENTORY.tmp.$$" "$FLEET_INVENTORY"
+  write_if_changed "$FLEET_INVENTORY" "$y" || return 0
   say "wrote $(rel "$FLEET_INVENTORY") (${n} clusters)"
 }
 

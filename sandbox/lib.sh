@@ -189,14 +189,66 @@ stop_sshd_at() {
   say "$label: sshd stopped (was pid $pid)"
 }
 
-# Serialises up.sh and down.sh runs on one SANDBOX_DIR (fd 9; never pass it to what they start).
-lock_sandbox() {
-  mkdir -p "$SANDBOX_DIR"
-  exec 9>"$SANDBOX_DIR/.lock"
+# lock_dir dir who seconds: serialises the runs of who (up.sh/down.sh, fleet.sh) on dir: a lock on
+# dir/.lock held on fd 9 (never pass it to what they start), waiting up to seconds for another run.
+lock_dir() {
+  local dir="$1" who="$2" seconds="$3"
+  mkdir -p "$dir"
+  exec 9>"$dir/.lock"
   if ! flock -n 9; then
-    say "another up.sh/down.sh is running on $(rel "$SANDBOX_DIR"); waiting for it"
-    flock -w 600 9 || die "gave up waiting for the other up.sh/down.sh (lock $(rel "$SANDBOX_DIR/.lock"))"
+    say "another $who is running on $(rel "$dir"); waiting for it"
+    flock -w "$seconds" 9 || die "gave up waiting for the other $who (lock $(rel "$dir/.lock"))"
   fi
+}
+
+# Serialises up.sh and down.sh runs on one SANDBOX_DIR.
+lock_sandbox() { lock_dir "$SANDBOX_DIR" up.sh/down.sh 600; }
+
+# Writes $2 to file $1 only when the content differs (atomically); true when it wrote.
+write_if_changed() {
+  local file="$1" content="$2"
+  if [ -f "$file" ] && [ "$(cat "$file")" = "$content" ]; then
+    return 1
+  fi
+  printf '%s\n' "$content" >"$file.tmp.$$"
+  mv -f "$file.tmp.$$" "$file"
+}
+
+# begin_release_build label out name work_prefix subdir...: how build-release.sh and
+# build-zookeeper.sh start. Exits 0 when the tarball out is built already; else installs Maven when
+# missing (it fetches the jars) and makes the work dir $ARTIFACTS_DIR/<work_prefix>.XXXXXX
+# (removed on exit) with the distribution's name/subdir... in it. Sets work and dist (work/name).
+begin_release_build() {
+  local label="$1" out="$2" name="$3" prefix="$4" sub
+  shift 4
+  if [ -f "$out" ]; then
+    say "$label: $(rel "$out") already built"
+    exit 0
+  fi
+  if ! command -v mvn >/dev/null 2>&1; then
+    say "installing Maven (apt-get install maven)"
+    as_root apt-get update -qq >/dev/null || die "apt-get update failed; install Maven by hand"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq maven >/dev/null ||
+      die "could not install Maven; install it by hand (apt-get install maven)"
+  fi
+  mkdir -p "$ARTIFACTS_DIR"
+  work="$(mktemp -d "$ARTIFACTS_DIR/$prefix.XXXXXX")"
+  trap 'rm -rf "$work"' EXIT
+  dist="$work/$name"
+  for sub in "$@"; do
+    mkdir -p "$dist/$sub"
+  done
+}
+
+# pack_release_build label name out: how both builds end: work/name packed into out, with
+# out.sha256 ("HEX  NAME"), each moved into place whole.
+pack_release_build() {
+  local label="$1" name="$2" out="$3"
+  tar -C "$work" -cf - "$name" | gzip -1 >"$work/$name.tgz"
+  (cd "$work" && sha256sum "$name.tgz") >"$work/$name.tgz.sha256"
+  mv "$work/$name.tgz.sha256" "$out.sha256"
+  mv "$work/$name.tgz" "$out"
+  say "$label: built $(rel "$out")"
 }
 
 validate_settings() {

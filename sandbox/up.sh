@@ -62,16 +62,6 @@ zookeeper_connect() {
   printf '%s%s' "$list" "$ZK_CHROOT"
 }
 
-# Writes $2 to file $1 only when the content differs (atomically); true when it wrote.
-write_if_changed() {
-  local file="$1" content="$2"
-  if [ -f "$file" ] && [ "$(cat "$file")" = "$content" ]; then
-    return 1
-  fi
-  printf '%s\n' "$content" >"$file.tmp.$$"
-  mv -f "$file.tmp.$$" "$file"
-}
-
 ensure_prerequisites() {
   # openssh-server for the hosts; tmux for the end-to-end test of kfleet tui.
   local missing=()
@@ -137,36 +127,27 @@ ensure_client_key() {
   chmod 600 "$SSH_DIR/authorized_keys"
 }
 
-# Records SANDBOX_SECURITY in $SECURITY_FILE, refusing a sandbox set up in the other mode: its
-# storage (SCRAM users) and server.properties were made for that mode and are never rewritten.
-check_security_mode() {
-  local recorded=""
-  if [ -s "$SECURITY_FILE" ]; then
-    recorded="$(tr -d '[:space:]' <"$SECURITY_FILE")"
+# check_mode file setting unrecorded made: records the value of the variable named setting
+# (SANDBOX_SECURITY, SANDBOX_METADATA) in file, refusing a sandbox set up with another value: what
+# made names was made for that mode and is never rewritten. A sandbox without the file but with
+# hosts was set up before the mode was recorded: it counts as unrecorded.
+check_mode() {
+  local file="$1" setting="$2" unrecorded="$3" made="$4" value="${!2}" recorded=""
+  if [ -s "$file" ]; then
+    recorded="$(tr -d '[:space:]' <"$file")"
   elif compgen -G "$SANDBOX_DIR/hosts/*/config/server.properties" >/dev/null; then
-    recorded=plaintext # set up before the mode was recorded
+    recorded="$unrecorded"
   fi
-  if [ -n "$recorded" ] && [ "$recorded" != "$SANDBOX_SECURITY" ]; then
-    die "$(rel "$SANDBOX_DIR") was set up with SANDBOX_SECURITY=$recorded, not $SANDBOX_SECURITY; a sandbox cannot switch modes (its storage and server.properties are made for one). Run up.sh with SANDBOX_SECURITY=$recorded, or start over: SANDBOX_DIR=$SANDBOX_DIR bash sandbox/down.sh && rm -rf $SANDBOX_DIR"
+  if [ -n "$recorded" ] && [ "$recorded" != "$value" ]; then
+    die "$(rel "$SANDBOX_DIR") was set up with $setting=$recorded, not $value; a sandbox cannot switch modes ($made are made for one). Run up.sh with $setting=$recorded, or start over: SANDBOX_DIR=$SANDBOX_DIR bash sandbox/down.sh && rm -rf $SANDBOX_DIR"
   fi
-  write_if_changed "$SECURITY_FILE" "$SANDBOX_SECURITY" || true
+  write_if_changed "$file" "$value" || true
 }
 
-# Records SANDBOX_METADATA in $METADATA_FILE, refusing a sandbox set up in the other mode: its
-# brokers' server.properties and storage were made for one (a sandbox without the file but with
-# hosts counts as kraft).
-check_metadata_mode() {
-  local recorded=""
-  if [ -s "$METADATA_FILE" ]; then
-    recorded="$(tr -d '[:space:]' <"$METADATA_FILE")"
-  elif compgen -G "$SANDBOX_DIR/hosts/*/config/server.properties" >/dev/null; then
-    recorded=kraft # set up before the mode was recorded
-  fi
-  if [ -n "$recorded" ] && [ "$recorded" != "$SANDBOX_METADATA" ]; then
-    die "$(rel "$SANDBOX_DIR") was set up with SANDBOX_METADATA=$recorded, not $SANDBOX_METADATA; a sandbox cannot switch modes (its brokers' storage and server.properties are made for one). Run up.sh with SANDBOX_METADATA=$recorded, or start over: SANDBOX_DIR=$SANDBOX_DIR bash sandbox/down.sh && rm -rf $SANDBOX_DIR"
-  fi
-  write_if_changed "$METADATA_FILE" "$SANDBOX_METADATA" || true
-}
+# SANDBOX_SECURITY: the storage (SCRAM users) and server.properties are made for one mode.
+check_security_mode() { check_mode "$SECURITY_FILE" SANDBOX_SECURITY plaintext "its storage and server.properties"; }
+# SANDBOX_METADATA: the brokers' server.properties and storage are made for one mode.
+check_metadata_mode() { check_mode "$METADATA_FILE" SANDBOX_METADATA kraft "its brokers' storage and server.properties"; }
 
 # Prints a new random password: 24 letters and digits.
 new_password() {
@@ -299,36 +280,28 @@ EOF
 }
 
 server_properties() {
+  local props
   if [ "$SANDBOX_METADATA" = zookeeper ]; then
-    zookeeper_server_properties "$1"
-  elif [ "$MAJOR" -lt 4 ]; then
-    # Kafka 3.x has no share groups: leave their settings out (it would warn they are unknown).
-    kraft_server_properties "$1" | grep -v '^share\.coordinator\.'
+    props="$(zookeeper_server_properties "$1")"
   else
-    kraft_server_properties "$1"
+    props="$(kraft_server_properties "$1")"
+  fi
+  if [ "$MAJOR" -lt 4 ]; then
+    # Kafka 3.x has no share groups: leave their settings out (it would warn they are unknown).
+    grep -v '^share\.coordinator\.' <<<"$props"
+  else
+    printf '%s\n' "$props"
   fi
 }
 
-# SANDBOX_METADATA=zookeeper (Kafka 3.x): broker.id, zookeeper.connect (with the chroot, which the
-# first broker creates) and no KRaft settings. inter.broker.protocol.version is pinned to the
-# release's own MAJOR.MINOR, as operators pin it before an upgrade: after a deploy to a newer 3.x the
-# brokers keep speaking the old protocol until \`kfleet deploy finalize\` raises it.
-zookeeper_server_properties() {
-  local id="$1" root ip
-  root="$(host_root "$id")"
-  ip="$(host_ip "$id")"
+# broker_properties id liveness: the settings of host id's broker that do not depend on the
+# metadata mode (log dir and rack, replication and topic defaults, footprint), with liveness (the
+# mode's own settings for noticing a dead broker, and their comment) among them. The share groups'
+# settings are in: server_properties drops them for Kafka 3.x (so for every ZooKeeper-mode broker).
+broker_properties() {
+  local id="$1" liveness="$2"
   cat <<EOF
-# Sandbox host $id ($ip, rack $(host_rack "$id")), ZooKeeper mode. Written by sandbox/up.sh only
-# when missing: it leaves an existing file alone, so changes made here (or by kfleet config apply)
-# stay.
-broker.id=$id
-listeners=PLAINTEXT://$ip:$KAFKA_PORT
-advertised.listeners=PLAINTEXT://$ip:$KAFKA_PORT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT
-inter.broker.listener.name=PLAINTEXT
-inter.broker.protocol.version=$(echo "$SANDBOX_KAFKA_VERSION" | cut -d. -f1,2)
-zookeeper.connect=$(zookeeper_connect)
-log.dirs=$root/data
+log.dirs=$(host_root "$id")/data
 broker.rack=$(host_rack "$id")
 
 num.partitions=3
@@ -337,15 +310,14 @@ min.insync.replicas=$MIN_ISR
 offsets.topic.replication.factor=$RF
 transaction.state.log.replication.factor=$RF
 transaction.state.log.min.isr=$MIN_ISR
+share.coordinator.state.topic.replication.factor=$RF
+share.coordinator.state.topic.min.isr=$MIN_ISR
 auto.create.topics.enable=false
 # kfleet elects leaders itself.
 auto.leader.rebalance.enable=false
 group.initial.rebalance.delay.ms=0
 
-# Notice a dead broker fast (its ZooKeeper session expires), yet stay stable on a loaded 2-core
-# machine.
-zookeeper.session.timeout.ms=6000
-zookeeper.connection.timeout.ms=18000
+$liveness
 replica.lag.time.max.ms=10000
 controlled.shutdown.enable=true
 
@@ -359,9 +331,33 @@ log.cleaner.dedupe.buffer.size=16777216
 EOF
 }
 
+# SANDBOX_METADATA=zookeeper (Kafka 3.x): broker.id, zookeeper.connect (with the chroot, which the
+# first broker creates) and no KRaft settings. inter.broker.protocol.version is pinned to the
+# release's own MAJOR.MINOR, as operators pin it before an upgrade: after a deploy to a newer 3.x the
+# brokers keep speaking the old protocol until \`kfleet deploy finalize\` raises it.
+zookeeper_server_properties() {
+  local id="$1" ip
+  ip="$(host_ip "$id")"
+  cat <<EOF
+# Sandbox host $id ($ip, rack $(host_rack "$id")), ZooKeeper mode. Written by sandbox/up.sh only
+# when missing: it leaves an existing file alone, so changes made here (or by kfleet config apply)
+# stay.
+broker.id=$id
+listeners=PLAINTEXT://$ip:$KAFKA_PORT
+advertised.listeners=PLAINTEXT://$ip:$KAFKA_PORT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT
+inter.broker.listener.name=PLAINTEXT
+inter.broker.protocol.version=$(echo "$SANDBOX_KAFKA_VERSION" | cut -d. -f1,2)
+zookeeper.connect=$(zookeeper_connect)
+EOF
+  broker_properties "$id" "# Notice a dead broker fast (its ZooKeeper session expires), yet stay stable on a loaded 2-core
+# machine.
+zookeeper.session.timeout.ms=6000
+zookeeper.connection.timeout.ms=18000"
+}
+
 kraft_server_properties() {
-  local id="$1" root ip roles listeners client map
-  root="$(host_root "$id")"
+  local id="$1" ip roles listeners client map
   ip="$(host_ip "$id")"
   if [ "$SANDBOX_SECURITY" = sasl_ssl ]; then
     client="SASL_SSL"
@@ -388,36 +384,10 @@ listener.security.protocol.map=$map
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=$client
 controller.quorum.voters=$(quorum_voters)
-log.dirs=$root/data
-broker.rack=$(host_rack "$id")
-
-num.partitions=3
-default.replication.factor=$RF
-min.insync.replicas=$MIN_ISR
-offsets.topic.replication.factor=$RF
-transaction.state.log.replication.factor=$RF
-transaction.state.log.min.isr=$MIN_ISR
-share.coordinator.state.topic.replication.factor=$RF
-share.coordinator.state.topic.min.isr=$MIN_ISR
-auto.create.topics.enable=false
-# kfleet elects leaders itself.
-auto.leader.rebalance.enable=false
-group.initial.rebalance.delay.ms=0
-
-# Notice a dead broker fast, yet stay stable on a loaded 2-core machine.
-broker.session.timeout.ms=6000
-broker.heartbeat.interval.ms=1000
-replica.lag.time.max.ms=10000
-controlled.shutdown.enable=true
-
-# Small footprint: several brokers share one small machine.
-offsets.topic.num.partitions=12
-transaction.state.log.num.partitions=6
-num.network.threads=2
-num.io.threads=4
-background.threads=4
-log.cleaner.dedupe.buffer.size=16777216
 EOF
+  broker_properties "$id" "# Notice a dead broker fast, yet stay stable on a loaded 2-core machine.
+broker.session.timeout.ms=6000
+broker.heartbeat.interval.ms=1000"
   [ "$SANDBOX_SECURITY" = plaintext ] || security_properties "$id"
 }
 
@@ -428,12 +398,7 @@ setup_host() {
   ip="$(host_ip "$id")"
   mkdir -p "$root"/{releases,config,data,logs,run,bin,ssh}
 
-  unpack_release "$(artifact_path "$VERSION")" "$root/releases/$VERSION"
-  if [ ! -e "$root/current" ] && [ ! -L "$root/current" ]; then
-    ln -s "releases/$VERSION" "$root/current"
-  elif [ "$(readlink "$root/current")" != "releases/$VERSION" ]; then
-    say "host $id: current -> $(readlink "$root/current") (not $VERSION); leaving it"
-  fi
+  install_release "$root" "$(artifact_path "$VERSION")" "$VERSION" "host $id"
 
   [ "$SANDBOX_SECURITY" = plaintext ] || setup_host_tls "$id"
   if [ ! -f "$root/config/server.properties" ]; then
@@ -444,21 +409,43 @@ setup_host() {
     fi
   fi
 
-  if write_if_changed "$root/bin/kafka-service" "$(cat "$SANDBOX_SRC/host/kafka-service")"; then
-    chmod 755 "$root/bin/kafka-service"
-  fi
+  install_script "$SANDBOX_SRC/host/kafka-service" "$root/bin/kafka-service"
   # The host's boot id (the inventory's service.boot_id reads it); simulate-reboot changes it.
   [ -s "$root/run/boot_id" ] || cat /proc/sys/kernel/random/uuid >"$root/run/boot_id"
   mkdir -p "$SANDBOX_DIR/bin"
-  if write_if_changed "$SANDBOX_DIR/bin/simulate-reboot" "$(cat "$SANDBOX_SRC/host/simulate-reboot")"; then
-    chmod 755 "$SANDBOX_DIR/bin/simulate-reboot"
-  fi
+  install_script "$SANDBOX_SRC/host/simulate-reboot" "$SANDBOX_DIR/bin/simulate-reboot"
 
-  if [ ! -f "$root/ssh/ssh_host_ed25519_key" ]; then
-    rm -f "$root/ssh/ssh_host_ed25519_key.pub"
-    ssh-keygen -q -t ed25519 -N '' -C "sandbox-host-$id" -f "$root/ssh/ssh_host_ed25519_key"
-  fi
+  ensure_host_key "$root" "sandbox-host-$id"
   write_sshd_config "$SANDBOX_SRC/host/sshd_config.template" "$root" "$ip" "$id" || true
+}
+
+# install_release root tgz version label: unpacks release tarball tgz into root/releases/<version>
+# when missing, and points root/current at it when root has none; an existing current link stays
+# (kfleet deploy moves it).
+install_release() {
+  local root="$1" tgz="$2" version="$3" label="$4"
+  unpack_release "$tgz" "$root/releases/$version"
+  if [ ! -e "$root/current" ] && [ ! -L "$root/current" ]; then
+    ln -s "releases/$version" "$root/current"
+  elif [ "$(readlink "$root/current")" != "releases/$version" ]; then
+    say "$label: current -> $(readlink "$root/current") (not $version); leaving it"
+  fi
+}
+
+# install_script src dest: copies script src to dest (mode 755) when the content differs.
+install_script() {
+  if write_if_changed "$2" "$(cat "$1")"; then
+    chmod 755 "$2"
+  fi
+}
+
+# ensure_host_key root comment: the sshd host key root/ssh/ssh_host_ed25519_key, made once.
+ensure_host_key() {
+  local key="$1/ssh/ssh_host_ed25519_key"
+  if [ ! -f "$key" ]; then
+    rm -f "$key.pub"
+    ssh-keygen -q -t ed25519 -N '' -C "$2" -f "$key"
+  fi
 }
 
 # write_sshd_config template root ip id: <root>/ssh/sshd_config from the template; true when it
@@ -480,10 +467,7 @@ write_sshd_config() {
 setup_bastion() {
   local pid
   mkdir -p "$BASTION_ROOT"/{ssh,run,logs}
-  if [ ! -f "$BASTION_ROOT/ssh/ssh_host_ed25519_key" ]; then
-    rm -f "$BASTION_ROOT/ssh/ssh_host_ed25519_key.pub"
-    ssh-keygen -q -t ed25519 -N '' -C "sandbox-bastion" -f "$BASTION_ROOT/ssh/ssh_host_ed25519_key"
-  fi
+  ensure_host_key "$BASTION_ROOT" sandbox-bastion
   if write_sshd_config "$SANDBOX_SRC/host/bastion_sshd_config.template" "$BASTION_ROOT" "$(host_ip 0)" bastion &&
     pid="$(sshd_pid "$BASTION_ROOT")"; then
     /usr/sbin/sshd -t -f "$BASTION_ROOT/ssh/sshd_config" 2>"$BASTION_ROOT/logs/sshd-check.log" ||
@@ -525,34 +509,17 @@ setup_zk_node() {
   local n="$1" root
   root="$(zk_root "$n")"
   mkdir -p "$root"/{releases,config,data,logs,run,bin,ssh}
-  unpack_release "$(zk_artifact_path "$ZK_VERSION")" "$root/releases/$ZK_VERSION"
-  if [ ! -e "$root/current" ] && [ ! -L "$root/current" ]; then
-    ln -s "releases/$ZK_VERSION" "$root/current"
-  elif [ "$(readlink "$root/current")" != "releases/$ZK_VERSION" ]; then
-    say "zookeeper $n: current -> $(readlink "$root/current") (not $ZK_VERSION); leaving it"
-  fi
+  install_release "$root" "$(zk_artifact_path "$ZK_VERSION")" "$ZK_VERSION" "zookeeper $n"
   [ -f "$root/config/zoo.cfg" ] || write_if_changed "$root/config/zoo.cfg" "$(zoo_cfg "$n")"
   [ -s "$root/data/myid" ] || printf '%d\n' "$n" >"$root/data/myid"
-  if write_if_changed "$root/bin/zookeeper-service" "$(cat "$SANDBOX_SRC/host/zookeeper-service")"; then
-    chmod 755 "$root/bin/zookeeper-service"
-  fi
+  install_script "$SANDBOX_SRC/host/zookeeper-service" "$root/bin/zookeeper-service"
   [ -s "$root/run/boot_id" ] || cat /proc/sys/kernel/random/uuid >"$root/run/boot_id"
-  if [ ! -f "$root/ssh/ssh_host_ed25519_key" ]; then
-    rm -f "$root/ssh/ssh_host_ed25519_key.pub"
-    ssh-keygen -q -t ed25519 -N '' -C "sandbox-zookeeper-$n" -f "$root/ssh/ssh_host_ed25519_key"
-  fi
+  ensure_host_key "$root" "sandbox-zookeeper-$n"
   write_sshd_config "$SANDBOX_SRC/host/sshd_config.template" "$root" "$(zk_ip "$n")" "zookeeper-$n" || true
 }
 
 start_zk_node() {
-  local n="$1" root out
-  root="$(zk_root "$n")"
-  if "$root/bin/zookeeper-service" status >/dev/null; then
-    return 0
-  fi
-  out="$("$root/bin/zookeeper-service" start 2>&1 9>&-)" ||
-    die "zookeeper $n: zookeeper-service start failed: $out"
-  say "zookeeper $n: server $out"
+  start_service "$(zk_root "$1")" zookeeper-service "zookeeper $1" server
 }
 
 # Waits until the ensemble serves: one leader and every other node a follower, as each node's
@@ -621,39 +588,41 @@ format_hosts() {
     die "formatting failed on host(s) ${failed[*]}; see $(rel "$SANDBOX_DIR")/hosts/<id>/logs/format.log"
 }
 
+# known_hosts_line ip root: the known_hosts line of the sshd on ip (at SANDBOX_SSH_PORT) whose host
+# key is under root/ssh/.
+known_hosts_line() {
+  local host="$1" line
+  read -r -a line <"$2/ssh/ssh_host_ed25519_key.pub" || return 1
+  [ "$SANDBOX_SSH_PORT" -eq 22 ] || host="[$host]:$SANDBOX_SSH_PORT"
+  printf '%s %s %s' "$host" "${line[0]}" "${line[1]}"
+}
+
 write_known_hosts() {
-  local id line content="" host
+  local id content=""
   for ((id = 1; id <= N; id++)); do
-    read -r -a line <"$(host_root "$id")/ssh/ssh_host_ed25519_key.pub"
-    if [ "$SANDBOX_SSH_PORT" -eq 22 ]; then
-      host="$(host_ip "$id")"
-    else
-      host="[$(host_ip "$id")]:$SANDBOX_SSH_PORT"
-    fi
-    content+="$host ${line[0]} ${line[1]}"$'\n'
+    content+="$(known_hosts_line "$(host_ip "$id")" "$(host_root "$id")")"$'\n'
   done
   if [ "$SANDBOX_METADATA" = zookeeper ]; then
     for ((id = 1; id <= ZK_NODES; id++)); do
-      read -r -a line <"$(zk_root "$id")/ssh/ssh_host_ed25519_key.pub"
-      if [ "$SANDBOX_SSH_PORT" -eq 22 ]; then
-        host="$(zk_ip "$id")"
-      else
-        host="[$(zk_ip "$id")]:$SANDBOX_SSH_PORT"
-      fi
-      content+="$host ${line[0]} ${line[1]}"$'\n'
+      content+="$(known_hosts_line "$(zk_ip "$id")" "$(zk_root "$id")")"$'\n'
     done
   fi
   if [ "$SANDBOX_BASTION" = 1 ]; then
     # The jump host, on host_ip 0.
-    read -r -a line <"$BASTION_ROOT/ssh/ssh_host_ed25519_key.pub"
-    if [ "$SANDBOX_SSH_PORT" -eq 22 ]; then
-      host="$(host_ip 0)"
-    else
-      host="[$(host_ip 0)]:$SANDBOX_SSH_PORT"
-    fi
-    content+="$host ${line[0]} ${line[1]}"$'\n'
+    content+="$(known_hosts_line "$(host_ip 0)" "$BASTION_ROOT")"$'\n'
   fi
   write_if_changed "$SSH_DIR/known_hosts" "${content%$'\n'}" || true
+}
+
+# inventory_service indent root script: an inventory service block (start, stop and status through
+# root/bin/<script>, boot_id from root/run/boot_id), every line after a newline and indent.
+inventory_service() {
+  local in="$1" root="$2" script="$3"
+  printf '\n%s%s' "$in" "service:" \
+    "$in" "  start: $root/bin/$script start" \
+    "$in" "  stop: $root/bin/$script stop" \
+    "$in" "  status: $root/bin/$script status" \
+    "$in" "  boot_id: cat $root/run/boot_id"
 }
 
 write_inventory() {
@@ -695,12 +664,8 @@ clusters:
       y+="
           - id: $id
             host: $(zk_ip "$id")
-            client_port: $ZK_CLIENT_PORT
-            service:
-              start: $root/bin/zookeeper-service start
-              stop: $root/bin/zookeeper-service stop
-              status: $root/bin/zookeeper-service status
-              boot_id: cat $root/run/boot_id"
+            client_port: $ZK_CLIENT_PORT"
+      y+="$(inventory_service '            ' "$root" zookeeper-service)"
     done
   fi
   y+="
@@ -713,12 +678,8 @@ clusters:
         rack: $(host_rack "$id")
         install:
           root: $root
-          config_file: $root/config/server.properties
-        service:
-          start: $root/bin/kafka-service start
-          stop: $root/bin/kafka-service stop
-          status: $root/bin/kafka-service status
-          boot_id: cat $root/run/boot_id"
+          config_file: $root/config/server.properties"
+    y+="$(inventory_service '        ' "$root" kafka-service)"
   done
   write_if_changed "$INVENTORY" "$y" || true
 }
@@ -742,14 +703,19 @@ start_sshd_at() {
 }
 
 start_broker() {
-  local id="$1" root out
-  root="$(host_root "$id")"
-  if "$root/bin/kafka-service" status >/dev/null; then
+  start_service "$(host_root "$1")" kafka-service "host $1" broker
+}
+
+# start_service root script label what: starts root/bin/<script> (kafka-service, zookeeper-service)
+# unless it runs, and says "<label>: <what> started pid N".
+start_service() {
+  local root="$1" script="$2" label="$3" what="$4" out
+  if "$root/bin/$script" status >/dev/null; then
     return 0
   fi
-  out="$("$root/bin/kafka-service" start 2>&1 9>&-)" ||
-    die "host $id: kafka-service start failed: $out"
-  say "host $id: broker $out"
+  out="$("$root/bin/$script" start 2>&1 9>&-)" ||
+    die "$label: $script start failed: $out"
+  say "$label: $what $out"
 }
 
 last_log_lines() {
