@@ -22,6 +22,7 @@ type execOptions struct {
 	brokerFlags []string
 	concurrency int
 	timeout     time.Duration
+	stream      bool
 	argv        []string
 }
 
@@ -32,7 +33,8 @@ func newExecCmd(f *factory.Factory) *cobra.Command {
 		Short: "Run a command on broker hosts over SSH, a bounded number at a time",
 		Long: `Run a command on the hosts of the selected brokers (every broker of the selected clusters by
 default) over SSH, with host keys verified against known_hosts. Output lines are prefixed with
-the host; a summary follows on stderr.
+the host and come host by host in inventory order once every host is done (--stream: each line as
+it comes, hosts interleaved); a summary follows on stderr.
 
 A single CMD argument is a shell command line, run by the remote shell as ssh would (pipes and
 globs work: kfleet exec -- 'df -h | grep kafka'). Several arguments are an argv: each is quoted,
@@ -56,6 +58,7 @@ Exit codes: 0 the command succeeded everywhere, 1 it failed (non-zero exit) on s
 	fl.StringArrayVar(&o.brokerFlags, "brokers", nil, "broker ids whose hosts run the command, e.g. 1,2 or 4-6 (default: all)")
 	fl.IntVar(&o.concurrency, "concurrency", 16, "hosts at once")
 	fl.DurationVar(&o.timeout, "timeout", 0, "per-host command timeout (default: the inventory's ssh.command_timeout)")
+	fl.BoolVar(&o.stream, "stream", false, "print each output line as it comes instead of host by host in inventory order")
 	return cmd
 }
 
@@ -87,7 +90,7 @@ func (o *execOptions) run(ctx context.Context) error {
 	}
 	eo := host.ExecOptions{Concurrency: o.concurrency, Timeout: o.timeout}
 	structured := o.f.Output != output.FormatTable
-	if !structured {
+	if !structured && o.stream {
 		// Lines as they come, prefixed with the host; the report keeps no output.
 		eo.Line = func(h, stream string, line []byte) {
 			w := o.f.IO.Out
@@ -98,11 +101,15 @@ func (o *execOptions) run(ctx context.Context) error {
 		}
 	}
 	rep := host.Exec(ctx, o.f.SSH(), targets, command, eo)
-	if structured {
+	switch {
+	case structured:
 		if err := output.Render(o.f.IO.Out, o.f.Output, rep, nil); err != nil {
 			return err
 		}
-	} else {
+	case o.stream:
+		output.ExecSummary(o.f.IO.ErrOut, rep)
+	default:
+		output.ExecOutput(o.f.IO.Out, o.f.IO.ErrOut, rep)
 		output.ExecSummary(o.f.IO.ErrOut, rep)
 	}
 	if ctx.Err() != nil {
