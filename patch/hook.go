@@ -238,7 +238,7 @@ func (h *Hook) Pre(ctx context.Context, o PreOptions) (Result, error) {
 			return &rollout.GateRefusedError{Cluster: h.Cluster.Name, Brokers: h.ids(), Reasons: reasons, Never: true}
 		}
 		h.say("safety gate open for %s on %s", h.what(), h.Host)
-		r.Holder = lease.HolderString()
+		r.Holder = lease.DetachedHolderString()
 		if !o.NoStop {
 			stopAt := time.Now()
 			if err := h.stop(ctx, o.StopTimeout); err != nil {

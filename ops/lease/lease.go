@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/user"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -128,8 +129,13 @@ func (e *HeldError) Error() string {
 		return fmt.Sprintf("cluster %s: lease held by %s for %q (op %s) since %s, but its holder is gone (%s); run `kfleet resume %s` to take it over and finish, or wait until %s",
 			e.Cluster, e.Holder, e.Purpose, e.OpID, clock(e.Since), e.Gone, e.OpID, clock(e.Expires))
 	}
-	return fmt.Sprintf("cluster %s: lease held by %s for %q (op %s) since %s, expires %s; retry later or `kfleet lease release --force -c %s`",
-		e.Cluster, e.Holder, e.Purpose, e.OpID, clock(e.Since), clock(e.Expires), e.Cluster)
+	held := fmt.Sprintf("cluster %s: lease held by %s for %q (op %s) since %s", e.Cluster, e.Holder, e.Purpose, e.OpID, clock(e.Since))
+	if host, ok := strings.CutPrefix(e.Purpose, "patch "); ok && strings.HasPrefix(e.OpID, "patch-") {
+		// A patch pre's lease outlives the pre by design, until its post.
+		return fmt.Sprintf("%s, until `kfleet patch post --host %s` ends it (or it expires at %s); retry later", held, host, clock(e.Expires))
+	}
+	// Its holder runs and renews it, or runs on another machine: breaking it is not the advice.
+	return fmt.Sprintf("%s, expires %s unless renewed; retry later, or wait for it with --lease-wait", held, clock(e.Expires))
 }
 
 // FaultKind says what kind of failure this is (refused for now: retry later).
@@ -182,6 +188,13 @@ func (s State) LeaseHolder() *cluster.LeaseHolder {
 		return nil
 	}
 	return &cluster.LeaseHolder{Holder: s.Holder, Purpose: s.Purpose, OpID: s.OpID, Since: s.Since, Expires: s.Expires}
+}
+
+// DetachedHolderString names who holds a lease that outlives this process (patch pre's, until its
+// post): "user@hostname", without a pid that will soon mean nothing.
+func DetachedHolderString() string {
+	h := HolderString()
+	return h[:strings.LastIndex(h, " pid ")]
 }
 
 // HolderString names this process as a lease holder: "user@hostname pid N".

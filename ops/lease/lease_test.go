@@ -250,7 +250,14 @@ func TestLeaseHeldErrorMessage(t *testing.T) {
 	since := time.Date(2026, 11, 23, 10, 2, 3, 0, time.Local)
 	e := &HeldError{Cluster: "payments", Holder: "alice@host1 pid 42", Purpose: "restart",
 		OpID: "op-20261123-1", Since: since, Expires: since.Add(2 * time.Minute)}
-	want := "cluster payments: lease held by alice@host1 pid 42 for \"restart\" (op op-20261123-1) since 10:02:03, expires 10:04:03; retry later or `kfleet lease release --force -c payments`"
+	want := "cluster payments: lease held by alice@host1 pid 42 for \"restart\" (op op-20261123-1) since 10:02:03, expires 10:04:03 unless renewed; retry later, or wait for it with --lease-wait"
+	if e.Error() != want {
+		t.Fatalf("got  %s\nwant %s", e.Error(), want)
+	}
+	// A patch pre's lease is ended by its post, not broken.
+	e = &HeldError{Cluster: "payments", Holder: "alice@host1", Purpose: "patch k2.example", OpID: "patch-payments-k2.example",
+		Since: since, Expires: since.Add(time.Hour)}
+	want = "cluster payments: lease held by alice@host1 for \"patch k2.example\" (op patch-payments-k2.example) since 10:02:03, until `kfleet patch post --host k2.example` ends it (or it expires at 11:02:03); retry later"
 	if e.Error() != want {
 		t.Fatalf("got  %s\nwant %s", e.Error(), want)
 	}

@@ -88,8 +88,12 @@ func (g Guard) Run(ctx context.Context, body func(ctx context.Context, s *Sessio
 	if g.Deps.Parent != "" {
 		purpose += " (fleet op " + g.Deps.Parent + ")" // other operators see whose wave this is
 	}
+	holder := lease.HolderString()
+	if g.KeepLease {
+		holder = lease.DetachedHolderString() // the lease outlives this process
+	}
 	held, err := lease.Acquire(ctx, cl, name, lease.Request{
-		Holder: lease.HolderString(), OpID: g.OpID, Purpose: purpose, TTL: g.LeaseTTL, Wait: g.LeaseWait,
+		Holder: holder, OpID: g.OpID, Purpose: purpose, TTL: g.LeaseTTL, Wait: g.LeaseWait,
 		Detached: g.KeepLease, TakeOver: g.Resuming,
 	})
 	if err != nil {
