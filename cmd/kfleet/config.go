@@ -78,14 +78,19 @@ func (o *configDiffOptions) run(ctx context.Context) error {
 	}
 	diffs := []brokerconfig.Diff{}
 	compared := 0
+	var failed []error // a cluster that cannot be read does not hide the others' drift
 	for _, c := range clusters {
 		brokers, err := c.SelectBrokers(ids)
 		if err != nil {
 			return err
 		}
 		d, err := readConfigDiff(ctx, o.f, c, brokers)
-		if err != nil {
+		if err != nil && len(clusters) == 1 {
 			return err
+		}
+		if err != nil {
+			failed = append(failed, fmt.Errorf("cluster %s: %w", c.Name, err))
+			continue
 		}
 		diffs = append(diffs, d...)
 		compared += len(brokers)
@@ -97,6 +102,9 @@ func (o *configDiffOptions) run(ctx context.Context) error {
 		}
 		return output.ConfigDiffs(w, diffs)
 	}); err != nil {
+		return err
+	}
+	if err := exitcode.ReportEach(o.f.IO.ErrOut, failed); err != nil {
 		return err
 	}
 	if len(diffs) > 0 {

@@ -205,3 +205,21 @@ func runGoldens(t *testing.T, inv, state string, tests []goldenCase) {
 		})
 	}
 }
+
+// A read of several clusters shows every cluster that answered and one error line for each that
+// did not, and exits with the worst: a dead cluster no longer hides a live one's results.
+func TestMultiClusterReadsShowEveryClusterThatAnswered(t *testing.T) {
+	inv := goldenInventory(t, []string{"golden", "gone"}, []string{goldenKafka(t), "127.0.0.1:1"})
+	for _, args := range [][]string{{"patch", "status"}, {"config", "diff"}} {
+		out, errOut, code := runCLI(t, append([]string{"-i", inv}, args...)...)
+		if code != 69 {
+			t.Errorf("%v: exit %d, want 69 (a cluster unreachable)\n%s%s", args, code, out, errOut)
+		}
+		if !strings.Contains(errOut, "cluster gone") {
+			t.Errorf("%v: no error line naming cluster gone:\n%s", args, errOut)
+		}
+		if !strings.Contains(out, "golden") && !strings.Contains(out, "no drift") {
+			t.Errorf("%v: the reachable cluster's result is missing:\n%s", args, out)
+		}
+	}
+}

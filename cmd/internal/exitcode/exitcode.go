@@ -77,6 +77,30 @@ func Of(err error) int {
 	return Failed
 }
 
+// Worst is the error of errs whose exit code is the highest (nil when all are nil): a read of
+// many clusters exits with its worst cluster's code.
+func Worst(errs ...error) error {
+	var worst error
+	for _, err := range errs {
+		if err != nil && (worst == nil || Of(err) > Of(worst)) {
+			worst = err
+		}
+	}
+	return worst
+}
+
+// ReportEach prints one line per failed cluster of a multi-cluster read (after its results) and
+// returns the worst of them, already said: nil when none failed.
+func ReportEach(w io.Writer, errs []error) error {
+	for _, err := range errs {
+		fmt.Fprintf(w, "kfleet: %s\n", err)
+	}
+	if worst := Worst(errs...); worst != nil {
+		return Quiet{Err: worst}
+	}
+	return nil
+}
+
 // Quiet is an error whose story the command has printed already: only its exit code remains.
 type Quiet struct{ Err error }
 

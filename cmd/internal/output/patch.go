@@ -34,7 +34,7 @@ func Leases(rows []LeaseRow) func(io.Writer) error {
 		for _, r := range rows {
 			switch {
 			case r.Error != "":
-				_ = t.Append([]string{r.Cluster, "? " + r.Error, "", "", "", ""})
+				_ = t.Append([]string{r.Cluster, "? (unreadable, below)", "", "", "", ""})
 			case r.Lease == nil:
 				_ = t.Append([]string{r.Cluster, "-", "", "", "", ""})
 			default:
