@@ -44,7 +44,9 @@ sandbox-clean: sandbox-down
 	SANDBOX_DIR=$(CURDIR)/.sandbox-deploy SANDBOX_IP_BASE=30 bash sandbox/down.sh
 	$(SECURE_ENV) bash sandbox/down.sh
 	SANDBOX_FLEET_DIR=$(CURDIR)/.sandbox-fleet bash sandbox/fleet.sh down
-	rm -rf .sandbox/hosts .sandbox6 .sandbox-deploy .sandbox-secure .sandbox-fleet
+	$(ZK3_ENV) bash sandbox/down.sh
+	$(KRAFT3_ENV) bash sandbox/down.sh
+	rm -rf .sandbox/hosts .sandbox6 .sandbox-deploy .sandbox-secure .sandbox-fleet .sandbox-zk3 .sandbox-kraft3
 
 # The demo runs on the sandbox fleet (two clusters): a fleet restart, the canary cluster first.
 demo: build sandbox-fleet
@@ -57,13 +59,28 @@ FLEET_DIR := $(CURDIR)/.sandbox-fleet
 SECURE_ENV := SANDBOX_DIR=$(CURDIR)/.sandbox-secure SANDBOX_IP_BASE=50 SANDBOX_BROKERS=4 \
 	SANDBOX_SECURITY=sasl_ssl SANDBOX_BASTION=1
 
+# The Kafka 3.x phases (issue 18): 4 brokers on Kafka 3.8.1 (deployed to 3.9.1 and finalized by
+# the tests, which cannot be undone: each phase's sandbox is removed before and after it), on the
+# base-10 addresses once the phases before have stopped; in ZooKeeper mode with a 3-node
+# ensemble on 127.0.1.11-13.
+ZK3_ENV := SANDBOX_DIR=$(CURDIR)/.sandbox-zk3 SANDBOX_IP_BASE=10 SANDBOX_BROKERS=4 \
+	SANDBOX_KAFKA_VERSION=3.8.1 SANDBOX_KAFKA_NEXT_VERSION=3.9.1 SANDBOX_METADATA=zookeeper
+KRAFT3_ENV := SANDBOX_DIR=$(CURDIR)/.sandbox-kraft3 SANDBOX_IP_BASE=10 SANDBOX_BROKERS=4 \
+	SANDBOX_KAFKA_VERSION=3.8.1 SANDBOX_KAFKA_NEXT_VERSION=3.9.1
+
 # Everything: vet, unit tests, then the 3-broker sandbox and the end-to-end tests against it,
 # then a 6-broker sandbox (racks a,b,c twice) for the rack-batch and reassignment scenarios (it
 # takes the first one's addresses, so the 3-broker one is stopped in between), then the sandbox
 # fleet (two clusters: fleet rollouts in waves, a failure and resume, windows, a held lease; it
 # takes the same addresses too), then the secured sandbox (SASL_SSL, ACLs, bastion; the restart-under-load scenario runs again over it and the
 # secrets scan reads everything kfleet printed), then the deploy scenario, which brings up and
-# removes its own sandbox on 127.0.0.31-33 (finalize cannot be undone).
+# removes its own sandbox on 127.0.0.31-33 (finalize cannot be undone), then Kafka 3.x: a
+# ZooKeeper-mode sandbox (deploy 3.8.1 -> 3.9.1 and finalize inter.broker.protocol.version, a
+# killed broker and ZooKeeper follower in status, a broker restart and a ZooKeeper ensemble
+# restart under load, a dead broker's partitions reassigned), then a KRaft one (status, restart,
+# deploy and metadata.version finalize, reassignment). Each 3.x sandbox is stopped after its
+# tests and removed when they passed (kept for its logs when they failed; the next run removes it
+# first).
 test: build vet
 	$(GO) test -count=1 ./...
 	bash sandbox/up.sh
@@ -85,6 +102,14 @@ test: build vet
 	$(SECURE_ENV) bash sandbox/down.sh
 	KFLEET_E2E= KFLEET_E2E_DEPLOY=1 SANDBOX_DIR=$(CURDIR)/.sandbox-deploy SANDBOX_IP_BASE=30 \
 		$(GO) test -count=1 -timeout 30m -tags e2e -run TestDeploy -v ./sandbox/e2e/...
+	$(ZK3_ENV) bash sandbox/down.sh && rm -rf .sandbox-zk3
+	$(ZK3_ENV) bash sandbox/up.sh && $(ZK3_ENV) KFLEET_E2E=$${KFLEET_E2E:-1} KFLEET_E2E_ZK=1 \
+		$(GO) test -count=1 -timeout 15m -tags e2e -run TestZooKeeperMode -v ./sandbox/e2e/...; \
+		rc=$$?; $(ZK3_ENV) bash sandbox/down.sh; [ $$rc -ne 0 ] || rm -rf .sandbox-zk3; exit $$rc
+	$(KRAFT3_ENV) bash sandbox/down.sh && rm -rf .sandbox-kraft3
+	$(KRAFT3_ENV) bash sandbox/up.sh && $(KRAFT3_ENV) KFLEET_E2E=$${KFLEET_E2E:-1} KFLEET_E2E_KRAFT3=1 \
+		$(GO) test -count=1 -timeout 15m -tags e2e -run TestKRaftThree -v ./sandbox/e2e/...; \
+		rc=$$?; $(KRAFT3_ENV) bash sandbox/down.sh; [ $$rc -ne 0 ] || rm -rf .sandbox-kraft3; exit $$rc
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
