@@ -34,11 +34,53 @@ func TestZooKeeperMode(t *testing.T) {
 	t.Run("status", func(t *testing.T) { statusScenario(t, sb, 3, 0) })
 	t.Run("restart", func(t *testing.T) { restartScenario(t, sb) })
 	t.Run("restart-zookeeper", func(t *testing.T) { zooKeeperRestartScenario(t, sb) })
+	t.Run("restart-zookeeper-killed", func(t *testing.T) { zooKeeperKilledScenario(t) })
 	// Broker 1 (rack a) dies: the dead broker is unregistered (its ZooKeeper session ends) rather
 	// than fenced as under KRaft. Rack-aware placement puts a replica of every partition on
 	// brokers 2 (rack b) and 3 (rack c), and the third on 1 or 4 (rack a): only a rack-a victim
 	// leaves partitions that must not move.
 	t.Run("reassign-after-broker-death", func(t *testing.T) { reassignScenario(t, sb, 1) })
+}
+
+// zooKeeperKilledScenario: kfleet dies (SIGKILL) right after it stopped the first ZooKeeper node
+// of an ensemble restart, the node left down. status names the node (exit 3); a broker restart
+// meanwhile is refused (75) naming the dead operation to resume; `resume` from another state dir
+// takes the dead holder's lease over, brings the node back and restarts the rest, and the
+// ensemble ends with one leader, two followers and every node on a new process.
+func zooKeeperKilledScenario(t *testing.T) {
+	healOnFailure(t)
+	before := zkPIDs(t)
+	op, _ := runUntil(t, []string{`"step":"stop","status":"ok"`}, "--state-dir", t.TempDir(), "-c", "sandbox",
+		"restart", "--zookeeper", "--yes", "-o", "json")
+	modes := zkModes()
+	if down := slices.Index(modes[1:], "down"); down < 0 {
+		t.Fatalf("srvr: modes %v after kfleet died with a node stopped; want one down", modes[1:])
+	}
+	s := kfleet(t, "-c", "sandbox", "status")
+	if s.code != 3 || !strings.Contains(s.stdout, "zookeeper 2/3") {
+		t.Errorf("status with a ZooKeeper node left down: exit %d, want 3 and zookeeper 2/3\n%s%s", s.code, s.stdout, s.stderr)
+	}
+	r := kfleet(t, "--state-dir", t.TempDir(), "-c", "sandbox", "restart", "--yes")
+	if r.code != 75 || !strings.Contains(r.stderr, "kfleet resume "+op) {
+		t.Errorf("a broker restart meanwhile: exit %d, want 75 naming `kfleet resume %s`:\n%s", r.code, op, r.stderr)
+	}
+	res := kfleet(t, "--state-dir", t.TempDir(), "-c", "sandbox", "resume", op, "--yes")
+	if res.code != 0 || !strings.Contains(res.stderr, "took over the lease of op "+op) {
+		t.Fatalf("resume: exit %d, want 0 and the dead holder's lease taken over\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	after := zkPIDs(t)
+	for n := 1; n <= 3; n++ {
+		if after[n] == 0 || after[n] == before[n] || !processAlive(after[n]) {
+			t.Errorf("zookeeper node %d: pid %d before, %d after; want a new running process", n, before[n], after[n])
+		}
+	}
+	modes = zkModes()
+	if slices.Index(modes[:], "leader") < 1 || strings.Count(strings.Join(modes[1:], ","), "follower") != 2 {
+		t.Errorf("srvr after the resume: %v, want a leader and two followers", modes[1:])
+	}
+	if err := waitHealthy(time.Minute); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // zkIP is ZooKeeper node n's address: 127.0.1.(SANDBOX_IP_BASE+n).
