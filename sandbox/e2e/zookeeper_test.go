@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -35,6 +36,7 @@ func TestZooKeeperMode(t *testing.T) {
 	t.Run("restart", func(t *testing.T) { restartScenario(t, sb) })
 	t.Run("restart-zookeeper", func(t *testing.T) { zooKeeperRestartScenario(t, sb) })
 	t.Run("restart-zookeeper-killed", func(t *testing.T) { zooKeeperKilledScenario(t) })
+	t.Run("patch-zookeeper-host", func(t *testing.T) { zooKeeperPatchScenario(t) })
 	// Broker 1 (rack a) dies: the dead broker is unregistered (its ZooKeeper session ends) rather
 	// than fenced as under KRaft. Rack-aware placement puts a replica of every partition on
 	// brokers 2 (rack b) and 3 (rack c), and the third on 1 or 4 (rack a): only a rack-a victim
@@ -77,6 +79,48 @@ func zooKeeperKilledScenario(t *testing.T) {
 	modes = zkModes()
 	if slices.Index(modes[:], "leader") < 1 || strings.Count(strings.Join(modes[1:], ","), "follower") != 2 {
 		t.Errorf("srvr after the resume: %v, want a leader and two followers", modes[1:])
+	}
+	if err := waitHealthy(time.Minute); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// zooKeeperPatchScenario: the patching system asks for a host that carries only a ZooKeeper
+// follower. pre says go and stops the node; while it is down, pre for another ZooKeeper host is
+// held off by the lease (75); post brings the node back in sync and releases the lease; then
+// pre for the leader's host alone is allowed too, and its post brings the ensemble back whole.
+func zooKeeperPatchScenario(t *testing.T) {
+	healOnFailure(t)
+	modes := zkModes()
+	leader := slices.Index(modes[:], "leader")
+	follower := slices.Index(modes[1:], "follower") + 1
+	if leader < 1 || follower < 1 {
+		t.Fatalf("srvr: modes %v, want a leader and followers", modes[1:])
+	}
+	for _, n := range []int{follower, leader} {
+		pre := kfleet(t, "patch", "pre", "--host", zkIP(n), "-o", "json")
+		var p struct {
+			Decision string `json:"decision"`
+			Brokers  []int  `json:"brokers"`
+			Nodes    []int  `json:"zookeeper_nodes"`
+		}
+		if err := json.Unmarshal([]byte(pre.stdout), &p); err != nil || pre.code != 0 || p.Decision != "go" || len(p.Brokers) != 0 || !slices.Equal(p.Nodes, []int{n}) {
+			t.Fatalf("patch pre --host %s: exit %d, %+v; want go for zookeeper node %d alone\n%s%s", zkIP(n), pre.code, p, n, pre.stdout, pre.stderr)
+		}
+		if m := zkMode(n); m != "down" {
+			t.Errorf("zookeeper node %d after pre: %s, want down", n, m)
+		}
+		other := n%3 + 1
+		if held := kfleet(t, "patch", "pre", "--host", zkIP(other)); held.code != 75 {
+			t.Errorf("patch pre --host %s while %s is patched: exit %d, want 75\n%s", zkIP(other), zkIP(n), held.code, held.stderr)
+		}
+		post := kfleet(t, "patch", "post", "--host", zkIP(n))
+		if post.code != 0 {
+			t.Fatalf("patch post --host %s: exit %d\n%s%s", zkIP(n), post.code, post.stdout, post.stderr)
+		}
+		if m := zkMode(n); m != "follower" && m != "leader" {
+			t.Errorf("zookeeper node %d after post: %s, want serving", n, m)
+		}
 	}
 	if err := waitHealthy(time.Minute); err != nil {
 		t.Fatal(err)
