@@ -33,6 +33,21 @@ type kafkaPlan struct {
 	} `json:"partitions"`
 }
 
+// reassignPlan runs `kfleet ... reassign plan ARGS -o json` and reads Kafka's format from it.
+func reassignPlan(t *testing.T, args ...string) kafkaPlan {
+	t.Helper()
+	args = append(args, "-o", "json")
+	r := kfleet(t, args...)
+	if r.code != 0 {
+		t.Fatalf("%v: exit %d\n%s%s", args, r.code, r.stdout, r.stderr)
+	}
+	var plan kafkaPlan
+	if err := json.Unmarshal([]byte(r.stdout), &plan); err != nil || plan.Version != 1 {
+		t.Fatalf("%v is not Kafka's format: %v\n%s", args, err, r.stdout)
+	}
+	return plan
+}
+
 // TestSixBrokerReassign runs on the 6-broker sandbox (racks a,b,c twice): broker 6 is killed and
 // kept down; kfleet's plan replaces exactly its replicas; apply with a throttle repairs every
 // under-replicated partition without losing an acknowledged record and leaves no throttle; then
@@ -70,14 +85,7 @@ func TestSixBrokerReassign(t *testing.T) {
 	t.Logf("broker 6 fenced and partitions under-replicated %.1fs after kill -9", time.Since(killed).Seconds())
 
 	// The plan: exactly the partitions that had a replica on 6, only that replica changed.
-	r := kfleet(t, "--state-dir", stateDir, "reassign", "plan", "-o", "json")
-	if r.code != 0 {
-		t.Fatalf("reassign plan: exit %d\n%s%s", r.code, r.stdout, r.stderr)
-	}
-	var plan kafkaPlan
-	if err := json.Unmarshal([]byte(r.stdout), &plan); err != nil || plan.Version != 1 {
-		t.Fatalf("reassign plan -o json is not Kafka's format: %v\n%s", err, r.stdout)
-	}
+	plan := reassignPlan(t, "--state-dir", stateDir, "reassign", "plan")
 	want := map[string]bool{}
 	for name, reps := range before {
 		if slices.Contains(reps, 6) {
@@ -124,7 +132,7 @@ func TestSixBrokerReassign(t *testing.T) {
 	// operator (another state dir) resumes it: the moves finish and no throttle is left behind.
 	op, _ := runUntil(t, []string{`"event":"submitted"`},
 		"--state-dir", t.TempDir(), "reassign", "apply", "--auto", "--yes", "--throttle", "1MB/s", "-o", "json")
-	r = kfleet(t, "--state-dir", stateDir, "resume", op, "--yes", "-o", "json")
+	r := kfleet(t, "--state-dir", stateDir, "resume", op, "--yes", "-o", "json")
 	if !strings.Contains(r.stderr, "took over the lease of op "+op) {
 		t.Errorf("resume of the killed apply did not take its dead holder's lease over:\n%s", r.stderr)
 	}
@@ -186,10 +194,9 @@ func TestSixBrokerReassign(t *testing.T) {
 func cancelledDrain(t *testing.T, stateDir string, topics []string) {
 	cl, adm := adminClient(t)
 	before := replicaMap(t)
-	r := kfleet(t, "--state-dir", stateDir, "reassign", "plan", "--from-brokers", "5", "-o", "json")
-	var drain kafkaPlan
-	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &drain) != nil || len(drain.Partitions) == 0 {
-		t.Fatalf("reassign plan --from-brokers 5: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	drain := reassignPlan(t, "--state-dir", stateDir, "reassign", "plan", "--from-brokers", "5")
+	if len(drain.Partitions) == 0 {
+		t.Fatal("reassign plan --from-brokers 5: nothing to move")
 	}
 	target := map[string][]int32{}
 	for _, e := range drain.Partitions {
@@ -220,7 +227,7 @@ func cancelledDrain(t *testing.T, stateDir string, topics []string) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	time.Sleep(2 * time.Second) // mid-move: some bytes copied
-	r = kfleet(t, "--state-dir", stateDir, "reassign", "cancel", "--yes", "-o", "json")
+	r := kfleet(t, "--state-dir", stateDir, "reassign", "cancel", "--yes", "-o", "json")
 	if r.code != 0 {
 		t.Fatalf("reassign cancel: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
@@ -332,18 +339,9 @@ func fillTopic(t *testing.T, topic string, partitions int, size int) {
 // replicaMap reads every partition's replica list: "topic-N" -> replicas.
 func replicaMap(t *testing.T) map[string][]int32 {
 	t.Helper()
-	_, adm := adminClient(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	md, err := adm.Metadata(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
 	out := map[string][]int32{}
-	for _, td := range md.Topics {
-		for _, p := range td.Partitions {
-			out[fmt.Sprintf("%s-%d", td.Topic, p.Partition)] = p.Replicas
-		}
+	for name, p := range partitionStates(t) {
+		out[name] = p.replicas
 	}
 	return out
 }

@@ -308,14 +308,7 @@ func TestSecuredReassignPlan(t *testing.T) {
 	}
 	waitFencedWithURP(t, int32(n))
 
-	r := kfleet(t, "--state-dir", t.TempDir(), "reassign", "plan", "-o", "json")
-	if r.code != 0 {
-		t.Fatalf("reassign plan: exit %d\n%s", r.code, combined(r))
-	}
-	var plan kafkaPlan
-	if err := json.Unmarshal([]byte(r.stdout), &plan); err != nil {
-		t.Fatalf("reassign plan -o json: %v\n%s", err, r.stdout)
-	}
+	plan := reassignPlan(t, "--state-dir", t.TempDir(), "reassign", "plan")
 	want := 0
 	for _, reps := range before {
 		if slices.Contains(reps, int32(n)) {

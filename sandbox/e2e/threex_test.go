@@ -371,14 +371,7 @@ func reassignScenario(t *testing.T, sb threeX, victim int) {
 
 	// The plan: exactly the partitions with a replica on the victim, that replica alone
 	// replaced, by the only live broker the partition does not use (4 brokers, RF 3).
-	r := kfleet(t, "--state-dir", stateDir, "-c", "sandbox", "reassign", "plan", "-o", "json")
-	if r.code != 0 {
-		t.Fatalf("reassign plan: exit %d\n%s%s", r.code, r.stdout, r.stderr)
-	}
-	var plan kafkaPlan
-	if err := json.Unmarshal([]byte(r.stdout), &plan); err != nil || plan.Version != 1 {
-		t.Fatalf("reassign plan -o json is not Kafka's format: %v\n%s", err, r.stdout)
-	}
+	plan := reassignPlan(t, "--state-dir", stateDir, "-c", "sandbox", "reassign", "plan")
 	affected := map[string]bool{}
 	for name, p := range before {
 		if slices.Contains(p.replicas, int32(victim)) {
@@ -409,13 +402,17 @@ func reassignScenario(t *testing.T, sb threeX, victim int) {
 	}
 	t.Logf("plan: %d partition(s) of %d move, each one replica", len(plan.Partitions), len(before))
 	planFile := filepath.Join(t.TempDir(), "plan.json")
-	if err := os.WriteFile(planFile, []byte(r.stdout), 0o600); err != nil {
+	planJSON, err := json.Marshal(plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(planFile, planJSON, 0o600); err != nil {
 		t.Fatal(err)
 	}
 
 	prod := produce(t, topic)
 	start := time.Now()
-	r = kfleet(t, "--state-dir", stateDir, "-c", "sandbox", "reassign", "apply", "--plan", planFile, "--yes", "-o", "json")
+	r := kfleet(t, "--state-dir", stateDir, "-c", "sandbox", "reassign", "apply", "--plan", planFile, "--yes", "-o", "json")
 	prod.finish(t, topic)
 	if r.code != 0 {
 		t.Fatalf("reassign apply --plan: exit %d\n%s%s", r.code, r.stdout, r.stderr)
