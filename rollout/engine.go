@@ -103,8 +103,9 @@ type Engine struct {
 	batches int
 	// leaseEvents feeds the cluster's event log from a goroutine, off the rollout's critical path
 	// (a produce can stall for a second while the log's leader moves).
-	leaseEvents chan Event
+	leaseEvents chan leaseNote
 	leaseDone   chan struct{}
+	progress    Progress // guarded by mu
 
 	mu       sync.Mutex // guards where, for the interrupt report
 	where    string     // the step under way, e.g. "wait-healthy"
@@ -226,8 +227,9 @@ func (e *Engine) Run(ctx context.Context, soft <-chan struct{}) error {
 	if e.now == nil {
 		e.now = time.Now
 	}
+	e.progress.Started = e.now()
 	if e.Lease != nil {
-		e.leaseEvents, e.leaseDone = make(chan Event, 256), make(chan struct{})
+		e.leaseEvents, e.leaseDone = make(chan leaseNote, 256), make(chan struct{})
 		go e.feedLease()
 		defer e.drainLease(ctx)
 	}
@@ -734,7 +736,11 @@ func (e *Engine) emit(ev Event) {
 		e.where, e.waitsFor = ev.Step, ""
 	case ev.Kind == EventWaiting && !strings.HasPrefix(ev.Message, "interrupted:"):
 		e.waitsFor = ev.Message
+	case ev.Kind == EventBatchDone && ev.Batch > 0:
+		e.progress.Done++
 	}
+	e.progress.Batches = max(e.progress.Batches, e.batches)
+	progress := e.progress
 	e.mu.Unlock()
 	if e.Opts.Cluster != nil {
 		ev.Cluster = e.Opts.Cluster.Name
@@ -750,7 +756,7 @@ func (e *Engine) emit(ev Event) {
 	}
 	if e.leaseEvents != nil && leaseWorthy(ev) {
 		select {
-		case e.leaseEvents <- ev:
+		case e.leaseEvents <- leaseNote{ev, progress.Fields(ev, ev.Time)}:
 		default: // the log is far behind; the journal still has every event
 		}
 	}
@@ -758,12 +764,17 @@ func (e *Engine) emit(ev Event) {
 
 func (e *Engine) feedLease() {
 	defer close(e.leaseDone)
-	for ev := range e.leaseEvents {
+	for n := range e.leaseEvents {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		_ = e.Lease.Event(ctx, ev.Kind, ev.Message, map[string]string{"brokers": inventory.JoinIDs(ev.Brokers),
-			"batch": fmt.Sprint(ev.Batch)})
+		_ = e.Lease.Event(ctx, n.ev.Kind, n.ev.Message, n.fields)
 		cancel()
 	}
+}
+
+// leaseNote is an event on its way to the cluster's event log, with where the run stood then.
+type leaseNote struct {
+	ev     Event
+	fields map[string]string
 }
 
 // drainLease lets the last events (finished, halted) reach the log before the lease is released;
@@ -781,11 +792,14 @@ func (e *Engine) drainLease(ctx context.Context) {
 	e.leaseEvents = nil
 }
 
-// leaseWorthy keeps the cluster's shared event log to the milestones other operators care about.
+// leaseWorthy keeps the cluster's shared event log to the milestones other operators care
+// about, and each step as it starts (so their status says which one is under way).
 func leaseWorthy(ev Event) bool {
 	switch ev.Kind {
 	case EventPlan, EventBatchStart, EventBatchDone, EventHalted, EventInterrupted, EventAborted, EventFinished:
 		return true
+	case EventStep:
+		return ev.Status == StatusStarted
 	}
 	return false
 }

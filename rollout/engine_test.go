@@ -274,3 +274,50 @@ func TestWaitKeyIgnoresCountsAndErrorDetails(t *testing.T) {
 		t.Error("different reasons judged the same")
 	}
 }
+
+// recordingLease is a held lease that never expires and keeps what the engine writes to the
+// cluster's event log.
+type recordingLease struct {
+	mu     sync.Mutex
+	kinds  []string
+	fields []map[string]string
+}
+
+func (l *recordingLease) Lost() <-chan struct{} { return nil }
+
+func (l *recordingLease) Event(_ context.Context, kind, _ string, fields map[string]string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.kinds = append(l.kinds, kind)
+	l.fields = append(l.fields, fields)
+	return nil
+}
+
+// The cluster's event log learns, with every milestone and each step as it starts, where the run
+// stands: batch k of n, the step, the batches done and, once one is done, the expected end.
+func TestEngineTellsTheEventLogWhereItStands(t *testing.T) {
+	f := rollouttest.New(3, 3, 6)
+	c := testCluster(3)
+	e, _ := testEngine(t, f, c, 1)
+	l := &recordingLease{}
+	e.Lease = l
+	if err := e.Run(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var sawStop, sawETA bool
+	for i, k := range l.kinds {
+		f := l.fields[i]
+		if k == EventStep && f["step"] == StepStop && f["batch"] == "2" {
+			sawStop = f["batches"] == "3" && f["batches_done"] == "1" && f["brokers"] != ""
+			_, sawETA = f["eta"]
+		}
+	}
+	if !sawStop || !sawETA {
+		t.Errorf("no stop step of batch 2/3 with one batch done, its brokers and an ETA in %v\n%v", l.kinds, l.fields)
+	}
+	if last := l.kinds[len(l.kinds)-1]; last != EventFinished {
+		t.Errorf("last event %s, want finished", last)
+	}
+}

@@ -139,7 +139,7 @@ func clusterLines(c *cluster.Health, st styles, width int) []string {
 func brokerLines(c *cluster.Health) []string {
 	rows := [][]string{{"ID", "HOST", "RACK", "ALIVE", "VERSION", "LEADERS", "REPLICAS", "URP"}}
 	for _, b := range c.Brokers {
-		alive := b.StateLabel(c.Unreachable)
+		alive := b.AliveLabel(c.Unreachable)
 		id := strconv.Itoa(int(b.ID))
 		if !b.InInventory {
 			id += "*"

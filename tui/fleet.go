@@ -224,11 +224,14 @@ func versions(c *cluster.Health) string {
 	return "MIXED " + strings.Join(c.Versions, ",")
 }
 
-// operation names the lease holder and what its operation last reported.
+// operation names the lease holder and where its operation stands (else what it last reported).
 func operation(c *cluster.Health) string {
 	l := c.Lease
 	if l == nil {
 		return "-"
+	}
+	if op := c.Operation; op != nil && (op.Batch > 0 || !op.HolderAlive) {
+		return fmt.Sprintf("%s by %s: %s", cmp.Or(op.Purpose, "operation"), op.Holder, op.Progress(c.TakenAt))
 	}
 	s := l.Holder
 	if l.Purpose != "" {

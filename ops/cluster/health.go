@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/kfleet/kfleet/inventory"
@@ -22,6 +23,8 @@ type Health struct {
 	Offline         int          `json:"offline" yaml:"offline"`
 	Reassigning     int          `json:"reassigning" yaml:"reassigning"`
 	Lease           *LeaseHolder `json:"lease" yaml:"lease"`
+	// Operation is the operation holding the lease, where it stands (null when none).
+	Operation *Operation `json:"operation" yaml:"operation"`
 	// Stopped are the brokers down now that an operation journaled stopping and never started
 	// again (MarkStopped): who left them down and what to run.
 	Stopped         []StoppedBroker `json:"stopped_by_operations,omitempty" yaml:"stopped_by_operations,omitempty"`
@@ -173,6 +176,9 @@ type BrokerHealth struct {
 	// started with; EndpointMismatch is where Kafka has this broker id registered (host:port).
 	NodeIDMismatch   *int32 `json:"node_id_mismatch,omitempty" yaml:"node_id_mismatch,omitempty"`
 	EndpointMismatch string `json:"endpoint_mismatch,omitempty" yaml:"endpoint_mismatch,omitempty"`
+	// StoppedBy is the operation in flight that has this broker down on purpose (its batch under
+	// way): a planned outage, not an unplanned one.
+	StoppedBy string `json:"stopped_by,omitempty" yaml:"stopped_by,omitempty"`
 }
 
 // problemSample is how many partitions a verdict names.
@@ -281,6 +287,28 @@ func (h *Health) MarkStopped(stopped []StoppedBroker) {
 	}
 }
 
+// MarkOperation records the operation in flight and marks the brokers of its batch that are
+// down as stopped by it, their problem lines saying so; a dead holder's batch is not planned.
+func (h *Health) MarkOperation(op *Operation) {
+	h.Operation = op
+	if op == nil || !op.HolderAlive {
+		return
+	}
+	for i := range h.Brokers {
+		b := &h.Brokers[i]
+		if b.Alive || !slices.Contains(op.Brokers, b.ID) {
+			continue
+		}
+		b.StoppedBy = op.OpID
+		prefix := fmt.Sprintf("broker %d (%s)", b.ID, b.Host)
+		for k, p := range h.Problems {
+			if strings.HasPrefix(p, prefix) {
+				h.Problems[k] = fmt.Sprintf("%s [planned: stopped by op %s, batch %d/%d, step %s]", p, op.OpID, op.Batch, op.Batches, op.Step)
+			}
+		}
+	}
+}
+
 // MarkEndpointMismatch records that Kafka has inventory broker id registered at registeredAt
 // (host:port), which is not its inventory host, and warns. The caller decides that the two are
 // different machines (names resolve, and this package does no I/O).
@@ -343,4 +371,13 @@ func (b BrokerHealth) StateLabel(clusterUnreachable bool) string {
 		return "NO PROCESS"
 	}
 	return "yes"
+}
+
+// AliveLabel is StateLabel, with "(planned)" for a broker an operation in flight has down.
+func (b BrokerHealth) AliveLabel(clusterUnreachable bool) string {
+	s := b.StateLabel(clusterUnreachable)
+	if b.StoppedBy != "" {
+		s += " (planned)"
+	}
+	return s
 }

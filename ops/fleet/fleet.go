@@ -143,6 +143,8 @@ func collectCluster(ctx context.Context, c *inventory.Cluster, o Options) cluste
 	}
 	flagEndpoints(ctx, &h, net.DefaultResolver.LookupHost)
 	h.Lease = lease.LeaseHolder()
+	_, gone := lease.HolderGone()
+	h.MarkOperation(cluster.InFlight(h.Lease, gone, lease.Events, time.Now()))
 	h.MarkStopped(lease.Stopped)
 	h.MetadataVersion = mv
 	h.Events = lease.Events

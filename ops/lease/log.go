@@ -96,6 +96,10 @@ type leaseEnd struct {
 // maxEvents is how many operation events a replay keeps.
 const maxEvents = 20
 
+// stepEvent is the kind of an operation's "step started" event; a replay keeps only an
+// operation's latest step between its milestones.
+const stepEvent = "step"
+
 // leaseReplay folds ops-log records, in offset order, into the lease state.
 //
 // Rules:
@@ -228,8 +232,13 @@ func (s *leaseReplay) apply(r opsRecord) {
 			s.trails[k.opID] = t
 		}
 	case recEvent:
-		s.evs = append(s.evs, cluster.OpEvent{Time: r.Time, OpID: b.OpID, Holder: b.Holder, Kind: b.Kind,
-			Message: b.Message, Fields: b.Fields})
+		ev := cluster.OpEvent{Time: r.Time, OpID: b.OpID, Holder: b.Holder, Kind: b.Kind, Message: b.Message, Fields: b.Fields}
+		if n := len(s.evs); n > 0 && ev.Kind == stepEvent && s.evs[n-1].Kind == stepEvent && s.evs[n-1].OpID == ev.OpID {
+			// Only the step under way matters: steps would crowd the milestones out.
+			s.evs[n-1] = ev
+			break
+		}
+		s.evs = append(s.evs, ev)
 		if len(s.evs) > 2*maxEvents {
 			s.evs = append(s.evs[:0], s.evs[len(s.evs)-maxEvents:]...)
 		}

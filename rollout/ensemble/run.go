@@ -38,6 +38,8 @@ type runner struct {
 	lease   leaseSession     // nil: no lease (tests)
 	now     func() time.Time
 	total   int
+	// progress is where the run stands, for the cluster's event log.
+	progress rollout.Progress
 }
 
 var errSoftStop = errors.New("interrupted before the next node")
@@ -53,6 +55,7 @@ func (u *runner) run(ctx context.Context, soft <-chan struct{}) error {
 	e := u.ens.Read(ctx)
 	left := u.r.left(e)
 	u.total = len(left)
+	u.progress = rollout.Progress{Started: u.clock(), Batches: u.total}
 	msg := fmt.Sprintf("%d zookeeper node(s), one at a time", len(left))
 	if e.Leader >= 0 && !u.r.done[e.Leader] {
 		msg += fmt.Sprintf(", the leader (node %d) last", e.Leader)
@@ -255,13 +258,17 @@ func (u *runner) emit(ev rollout.Event) {
 		_ = u.journal.Append(ev) // a journal write failure must not strand a stopped node
 	}
 	u.r.Deps.Event(ev)
-	switch ev.Kind {
-	case rollout.EventBatchStart, rollout.EventBatchDone, rollout.EventHalted, rollout.EventInterrupted, rollout.EventAborted, rollout.EventFinished:
-		if u.lease != nil {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			_ = u.lease.Event(ctx, ev.Kind, ev.Message, map[string]string{"zookeeper_node": fmt.Sprint(ev.ZooKeeperNode), "batch": fmt.Sprint(ev.Batch)})
-			cancel()
-		}
+	if ev.Kind == rollout.EventBatchDone {
+		u.progress.Done++
+	}
+	switch {
+	case u.lease == nil:
+	case ev.Kind == rollout.EventStep && ev.Status == rollout.StatusStarted,
+		ev.Kind == rollout.EventBatchStart, ev.Kind == rollout.EventBatchDone, ev.Kind == rollout.EventHalted,
+		ev.Kind == rollout.EventInterrupted, ev.Kind == rollout.EventAborted, ev.Kind == rollout.EventFinished:
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_ = u.lease.Event(ctx, ev.Kind, ev.Message, u.progress.Fields(ev, ev.Time))
+		cancel()
 	}
 }
 

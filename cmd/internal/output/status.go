@@ -106,7 +106,9 @@ func clusterRow(c cluster.Health) []string {
 		versions = "-"
 	}
 	lease := "-"
-	if c.Lease != nil {
+	if op := c.Operation; op != nil {
+		lease = fmt.Sprintf("%s by %s: %s", op.Purpose, op.Holder, op.Progress(c.TakenAt))
+	} else if c.Lease != nil {
 		lease = fmt.Sprintf("%s: %s", c.Lease.Holder, c.Lease.Purpose)
 	}
 	controller := "-"
@@ -139,12 +141,18 @@ func printClusterNotes(w io.Writer, c cluster.Health, verbose bool) {
 			fmt.Fprintf(w, "    %s %s: leader %d, replicas %v, isr %v\n", p.Kind, p.Partition, p.Leader, p.Replicas, p.ISR)
 		}
 	}
-	if c.Lease != nil && len(c.Events) > 0 {
-		if e := c.Events[len(c.Events)-1]; e.OpID == c.Lease.OpID {
-			fmt.Fprintf(w, "\n%s: operation %s (%s) since %s: %s\n", c.Name, c.Lease.OpID, c.Lease.Purpose,
-				c.Lease.Since.Local().Format("15:04:05"), e.Message)
-			named = true
+	if op := c.Operation; op != nil {
+		fmt.Fprintf(w, "\n%s: operation %s (%s) by %s since %s: %s; lease expires %s",
+			c.Name, op.OpID, op.Purpose, op.Holder, op.Since.Local().Format("15:04:05"), op.Progress(c.TakenAt),
+			op.LeaseExpires.Local().Format("15:04:05"))
+		if op.Last != "" {
+			fmt.Fprintf(w, "; last: %s", op.Last)
 		}
+		if op.HolderGone != "" {
+			fmt.Fprintf(w, "; its holder is gone (%s): `kfleet resume %s` takes it over", op.HolderGone, op.OpID)
+		}
+		fmt.Fprintln(w)
+		named = true
 	}
 	if z := c.ZooKeeper; z != nil && (verbose || !z.Healthy) {
 		name()
@@ -178,7 +186,7 @@ func printClusterNotes(w io.Writer, c cluster.Health, verbose bool) {
 }
 
 func brokerRow(c cluster.Health, b cluster.BrokerHealth) []string {
-	alive := b.StateLabel(c.Unreachable)
+	alive := b.AliveLabel(c.Unreachable)
 	version := b.Version
 	if version == "" {
 		version = "-"
