@@ -20,7 +20,7 @@ type Proc struct {
 func Self() Proc {
 	host, _ := os.Hostname()
 	pid := os.Getpid()
-	start, _ := procStart(pid)
+	start, _, _ := procStart(pid)
 	return Proc{Host: host, PID: pid, Start: start, Boot: bootID()}
 }
 
@@ -35,7 +35,7 @@ func (p Proc) Gone() (bool, string) {
 	if b := bootID(); p.Boot != "" && b != "" && b != p.Boot {
 		return true, fmt.Sprintf("host %s rebooted since pid %d took the lease", p.Host, p.PID)
 	}
-	start, err := procStart(p.PID)
+	start, dead, err := procStart(p.PID)
 	switch {
 	case os.IsNotExist(err):
 		return true, fmt.Sprintf("pid %d on %s is gone", p.PID, p.Host)
@@ -43,28 +43,33 @@ func (p Proc) Gone() (bool, string) {
 		return false, ""
 	case start != p.Start:
 		return true, fmt.Sprintf("pid %d on %s is now another process", p.PID, p.Host)
+	case dead:
+		// Killed, and not yet reaped by its parent: it runs nothing.
+		return true, fmt.Sprintf("pid %d on %s has exited (a zombie)", p.PID, p.Host)
 	}
 	return false, ""
 }
 
-// procStart reads a process's start time (clock ticks since boot) from /proc/PID/stat.
-func procStart(pid int) (uint64, error) {
+// procStart reads a process's start time (clock ticks since boot) from /proc/PID/stat, and
+// whether it has exited already (a zombie, or dead: state Z or X).
+func procStart(pid int) (start uint64, dead bool, err error) {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	// The command name (field 2) is in parentheses and may hold spaces: count from after it.
 	s := string(b)
 	i := strings.LastIndexByte(s, ')')
 	if i < 0 {
-		return 0, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
+		return 0, false, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
 	}
 	f := strings.Fields(s[i+1:])
-	const startField = 22 - 3 // starttime is field 22; f[0] is field 3
+	const startField = 22 - 3 // starttime is field 22; f[0] is field 3, the state
 	if len(f) <= startField {
-		return 0, fmt.Errorf("/proc/%d/stat: too few fields", pid)
+		return 0, false, fmt.Errorf("/proc/%d/stat: too few fields", pid)
 	}
-	return strconv.ParseUint(f[startField], 10, 64)
+	start, err = strconv.ParseUint(f[startField], 10, 64)
+	return start, f[0] == "Z" || f[0] == "X", err
 }
 
 func bootID() string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -45,6 +46,34 @@ func TestProcGone(t *testing.T) {
 	if gone, _ := other.Gone(); gone {
 		t.Fatal("a process of another host cannot be proven dead")
 	}
+
+	// A child killed and not yet reaped is a zombie: it still has its pid and start time, and
+	// runs nothing.
+	child := exec.Command("sleep", "60")
+	if err := child.Start(); err != nil {
+		t.Skip("no sleep(1) here")
+	}
+	start, _, err := procStart(child.Process.Pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zombie := Proc{Host: self.Host, PID: child.Process.Pid, Start: start, Boot: self.Boot}
+	if gone, why := zombie.Gone(); gone {
+		t.Fatalf("a running child judged gone: %s", why)
+	}
+	_ = child.Process.Kill()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		_, dead, _ := procStart(child.Process.Pid)
+		if dead || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if gone, why := zombie.Gone(); !gone || !strings.Contains(why, "exited") {
+		t.Fatalf("a killed, unreaped child: gone=%v %q", gone, why)
+	}
+	_ = child.Wait()
 }
 
 // A lease whose holder process is provably dead is taken over at once by resume of the same
