@@ -31,6 +31,9 @@ type Health struct {
 	Events          []OpEvent       `json:"events" yaml:"events"` // latest operation events, newest last
 	Versions        []string        `json:"versions" yaml:"versions"`
 	MetadataVersion *int16          `json:"metadata_version" yaml:"metadata_version"` // finalized feature level; null: unknown
+	// MetadataVersionSupported is the higher level the brokers' one release supports when a
+	// deploy was not finalized yet (`kfleet deploy finalize` raises it); absent otherwise.
+	MetadataVersionSupported *int16 `json:"metadata_version_supported,omitempty" yaml:"metadata_version_supported,omitempty"`
 	// MetadataMode is how the cluster keeps its metadata: kraft, or zookeeper (then ZooKeeper is
 	// its ensemble's health).
 	MetadataMode      string             `json:"metadata_mode" yaml:"metadata_mode"`

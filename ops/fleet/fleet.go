@@ -146,7 +146,12 @@ func collectCluster(ctx context.Context, c *inventory.Cluster, o Options) cluste
 	_, gone := lease.HolderGone()
 	h.MarkOperation(cluster.InFlight(h.Lease, gone, lease.Events, time.Now()))
 	h.MarkStopped(lease.Stopped)
-	h.MetadataVersion = mv
+	h.MetadataVersion = mv.finalized
+	if mv.pending() && len(h.Versions) == 1 {
+		h.MetadataVersionSupported = mv.supported
+		h.Warnings = append(h.Warnings, fmt.Sprintf("metadata.version %d is finalized and every broker runs %s, which supports %d: `kfleet deploy finalize -c %s` raises it (irreversible: no rollback after it)",
+			*mv.finalized, h.Versions[0], *mv.supported, c.Name))
+	}
 	h.Events = lease.Events
 	if o.KeepReassigning {
 		h.Snapshot = h.Snapshot.OnlyReassigning()
@@ -159,11 +164,11 @@ func collectCluster(ctx context.Context, c *inventory.Cluster, o Options) cluste
 // readClusterBy is readCluster that returns when ctx ends even if the Kafka client has not: a
 // broker that accepts a connection and never answers holds franz-go's handshake for about 20 s
 // whatever the context says. The abandoned read ends on its own and closes its client.
-func readClusterBy(ctx context.Context, c *inventory.Cluster, o Options) (*cluster.Snapshot, lease.State, *int16, error) {
+func readClusterBy(ctx context.Context, c *inventory.Cluster, o Options) (*cluster.Snapshot, lease.State, metadataVersion, error) {
 	type result struct {
 		snap *cluster.Snapshot
 		held lease.State
-		mv   *int16
+		mv   metadataVersion
 		err  error
 	}
 	done := make(chan result, 1)
@@ -175,14 +180,14 @@ func readClusterBy(ctx context.Context, c *inventory.Cluster, o Options) (*clust
 	case r := <-done:
 		return r.snap, r.held, r.mv, r.err
 	case <-ctx.Done():
-		return nil, lease.State{}, nil, ctx.Err()
+		return nil, lease.State{}, metadataVersion{}, ctx.Err()
 	}
 }
 
 // readCluster reads one cluster (with o.Client's client, else one of its own, closed after): a
 // snapshot, its lease log and its finalized cluster.metadata.version. A lease log or feature
 // level that cannot be read is a warning: the cluster's health does not depend on it.
-func readCluster(ctx context.Context, c *inventory.Cluster, o Options) (*cluster.Snapshot, lease.State, *int16, error) {
+func readCluster(ctx context.Context, c *inventory.Cluster, o Options) (*cluster.Snapshot, lease.State, metadataVersion, error) {
 	var cl *kgo.Client
 	var err error
 	if o.Client != nil {
@@ -194,7 +199,7 @@ func readCluster(ctx context.Context, c *inventory.Cluster, o Options) (*cluster
 		}
 	}
 	if err != nil {
-		return nil, lease.State{}, nil, err
+		return nil, lease.State{}, metadataVersion{}, err
 	}
 	// The lease log and the feature level are read beside the snapshot's own reads, once its
 	// first request (which franz-go retries across the seeds when one is down) has told the
@@ -202,7 +207,7 @@ func readCluster(ctx context.Context, c *inventory.Cluster, o Options) (*cluster
 	// among the seeds made status call the cluster unreachable.
 	var (
 		held            lease.State
-		mv              *int16
+		mv              metadataVersion
 		leaseErr, mvErr error
 	)
 	snap, err := kafka.TakeSnapshotWith(ctx, cl, c.Name, kafka.SnapshotOptions{ZooKeeper: c.Metadata.Mode() == inventory.MetadataZooKeeper,
@@ -213,7 +218,7 @@ func readCluster(ctx context.Context, c *inventory.Cluster, o Options) (*cluster
 			wg.Wait()
 		}})
 	if err != nil {
-		return nil, lease.State{}, nil, err
+		return nil, lease.State{}, metadataVersion{}, err
 	}
 	if leaseErr != nil {
 		snap.Warnings = append(snap.Warnings, "lease log: "+leaseErr.Error())
@@ -224,24 +229,40 @@ func readCluster(ctx context.Context, c *inventory.Cluster, o Options) (*cluster
 	return snap, held, mv, nil
 }
 
+// metadataVersion is what one broker says of the cluster's metadata.version: the finalized level
+// and the highest its release supports (nil: not reported).
+type metadataVersion struct{ finalized, supported *int16 }
+
+// pending: the release supports a level higher than the finalized one (a deploy not finalized).
+func (m metadataVersion) pending() bool {
+	return m.finalized != nil && m.supported != nil && *m.supported > *m.finalized
+}
+
 // finalizedMetadataVersion asks one broker (ApiVersions) for the cluster's finalized
-// cluster.metadata.version level; nil when the cluster reports none.
-func finalizedMetadataVersion(ctx context.Context, cl *kgo.Client) (*int16, error) {
+// metadata.version level and the highest its release supports.
+func finalizedMetadataVersion(ctx context.Context, cl *kgo.Client) (metadataVersion, error) {
+	var mv metadataVersion
 	req := kmsg.NewPtrApiVersionsRequest()
 	req.ClientSoftwareName, req.ClientSoftwareVersion = "kfleet", "1"
 	r, err := kafka.AskAnyBroker(ctx, cl, req) // a broker just killed may still be listed
 	if err != nil {
-		return nil, err
+		return mv, err
 	}
 	resp := r.(*kmsg.ApiVersionsResponse)
 	if err := kerr.ErrorForCode(resp.ErrorCode); err != nil {
-		return nil, err
+		return mv, err
 	}
 	for _, f := range resp.FinalizedFeatures {
 		if f.Name == "metadata.version" {
 			v := f.MaxVersionLevel
-			return &v, nil
+			mv.finalized = &v
 		}
 	}
-	return nil, nil
+	for _, f := range resp.SupportedFeatures {
+		if f.Name == "metadata.version" {
+			v := f.MaxVersion
+			mv.supported = &v
+		}
+	}
+	return mv, nil
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -104,7 +105,10 @@ type deployStatus struct {
 		UnderMinISR     int      `json:"under_min_isr"`
 		Versions        []string `json:"versions"`
 		MetadataVersion *int     `json:"metadata_version"`
-		Brokers         []struct {
+		// Supported: what the new release supports while a deploy is not finalized.
+		Supported *int     `json:"metadata_version_supported"`
+		Warnings  []string `json:"warnings"`
+		Brokers   []struct {
 			ID      int32  `json:"id"`
 			Version string `json:"version"`
 		} `json:"brokers"`
@@ -263,14 +267,22 @@ func TestDeploy(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &plan); err != nil || plan.From != *mvOld || plan.To <= plan.From || plan.Version != deployNew {
 		t.Fatalf("finalize --dry-run: %v %+v\n%s", err, plan, r.stdout)
 	}
-	if mv := readDeployStatus(t).Clusters[0].MetadataVersion; *mv != *mvOld {
+	pending := readDeployStatus(t).Clusters[0]
+	if mv := pending.MetadataVersion; *mv != *mvOld {
 		t.Fatalf("finalize --dry-run changed metadata.version to %d", *mv)
+	}
+	// Every broker runs the new release: status says the deploy waits to be finalized.
+	if pending.Supported == nil || *pending.Supported != plan.To || !slices.ContainsFunc(pending.Warnings, func(w string) bool {
+		return strings.Contains(w, "kfleet deploy finalize")
+	}) {
+		t.Errorf("status before finalize: metadata_version_supported %v (want %d) and no warning naming deploy finalize in %q",
+			pending.Supported, plan.To, pending.Warnings)
 	}
 	r = kfleet(t, "deploy", "finalize", "--yes")
 	mustCode(r, 0, "finalize")
 	t.Logf("finalize: %s", strings.TrimSpace(r.stdout))
-	if mv := readDeployStatus(t).Clusters[0].MetadataVersion; mv == nil || *mv != plan.To {
-		t.Errorf("status metadata_version = %v after finalize, want %d", mv, plan.To)
+	if after := readDeployStatus(t).Clusters[0]; after.MetadataVersion == nil || *after.MetadataVersion != plan.To || after.Supported != nil {
+		t.Errorf("status metadata_version = %v (supported %v) after finalize, want %d and nothing pending", after.MetadataVersion, after.Supported, plan.To)
 	}
 	r = kfleet(t, "deploy", "finalize", "--yes")
 	mustCode(r, 0, "finalize again")
