@@ -171,6 +171,13 @@ func printClusterNotes(w io.Writer, c cluster.Health, verbose bool) {
 		for _, m := range c.Warnings {
 			warn("%s", m)
 		}
+	} else if c.MetadataVersionSupported != nil {
+		// A deploy left unfinalized is the operator's to finish: always say so.
+		for _, m := range c.Warnings {
+			if strings.Contains(m, "deploy finalize") {
+				warn("%s", m)
+			}
+		}
 	}
 	for _, b := range c.Brokers {
 		if !allWarnings {
