@@ -18,7 +18,8 @@ func (pr Printer) EnsemblePlan(p *ensemble.Plan, dryRun bool) error {
 		return Render(w, pr.Format, struct {
 			Event string `json:"event" yaml:"event"`
 			*ensemble.Plan
-		}{"zookeeper-restart-plan", p}, nil)
+			Settings any `json:"settings" yaml:"settings"` // durations as text
+		}{"zookeeper-restart-plan", p, SettingsView(p.Settings)}, nil)
 	}
 	s := p.Settings
 	fmt.Fprintf(w, "restart of the ZooKeeper ensemble of cluster %s: %d node(s), one at a time\n", p.Cluster, len(p.Order))

@@ -22,7 +22,8 @@ func (pr Printer) FleetPlan(p *fleet.FleetPlan, dryRun bool) error {
 		if err := Render(w, pr.Format, struct {
 			Event string `json:"event"`
 			*fleet.FleetPlan
-		}{"fleet-plan", p}, nil); err != nil {
+			Policy any `json:"policy"` // durations as text
+		}{"fleet-plan", p, SettingsView(p.Policy)}, nil); err != nil {
 			return err
 		}
 	} else {

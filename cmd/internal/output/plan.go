@@ -68,7 +68,7 @@ func (pr Printer) RollingRun(p *rollout.RollingPlan, dryRun bool) error {
 	}
 	if dryRun && pr.Format != FormatTable {
 		return Render(pr.IO.Out, pr.Format, RollingDryRun{Op: p.OpID, Cluster: p.Cluster, Batches: p.Batches,
-			GateNow: p.GateNow, Settings: p.Journaled}, nil)
+			GateNow: p.GateNow, Settings: SettingsView(p.Journaled)}, nil)
 	}
 	return nil
 }

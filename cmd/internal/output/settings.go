@@ -1,0 +1,77 @@
+package output
+
+import (
+	"reflect"
+	"strings"
+	"time"
+)
+
+// durationType is time.Duration's type, which settings hold for every timeout and interval.
+var durationType = reflect.TypeFor[time.Duration]()
+
+// SettingsView is an operation's settings (a struct as journaled) as -o json and yaml print them:
+// the same keys, every time.Duration as a Go duration string ("10m0s") instead of the nanoseconds
+// the journal keeps, so that machine output says durations one way. Embedded structs without a
+// name of their own are flattened, as encoding/json does; other values are left as they are.
+func SettingsView(v any) any {
+	rv := reflect.ValueOf(v)
+	for rv.Kind() == reflect.Pointer {
+		if rv.IsNil() {
+			return nil
+		}
+		rv = rv.Elem()
+	}
+	if rv.Kind() != reflect.Struct {
+		return v
+	}
+	out := map[string]any{}
+	settingsFields(rv, out)
+	return out
+}
+
+func settingsFields(rv reflect.Value, out map[string]any) {
+	t := rv.Type()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" {
+			continue
+		}
+		fv := rv.Field(i)
+		if f.Anonymous && name == "" && fv.Kind() == reflect.Struct {
+			settingsFields(fv, out)
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		if strings.Contains(opts, "omitempty") && emptyForJSON(fv) {
+			continue
+		}
+		switch {
+		case f.Type == durationType:
+			out[name] = time.Duration(fv.Int()).String()
+		case fv.Kind() == reflect.Struct && f.Type != reflect.TypeFor[time.Time]():
+			out[name] = SettingsView(fv.Interface())
+		default:
+			out[name] = fv.Interface()
+		}
+	}
+}
+
+// emptyForJSON is what encoding/json's omitempty leaves out: false, 0, "", nil, and empty
+// arrays, slices and maps.
+func emptyForJSON(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.Array, reflect.Map, reflect.Slice, reflect.String:
+		return v.Len() == 0
+	case reflect.Pointer, reflect.Interface:
+		return v.IsNil()
+	case reflect.Struct:
+		return false
+	}
+	return v.IsZero()
+}
