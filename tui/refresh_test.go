@@ -265,8 +265,8 @@ func TestTickArmedSoonerSupersedes(t *testing.T) {
 	if m.tickAt != t0.Add(time.Second) { // every cluster being read: nothing due but the ages
 		t.Fatalf("clock armed for %s", m.tickAt.Sub(t0))
 	}
-	deliver(m, cs, 10*time.Millisecond) // due again in 300ms: sooner
-	if m.tickSeq == old || m.tickAt != t0.Add(300*time.Millisecond) {
+	deliver(m, cs, 10*time.Millisecond) // due again 300ms after the 10ms read started: sooner
+	if m.tickSeq == old || m.tickAt != t0.Add(290*time.Millisecond) {
 		t.Fatalf("clock not re-armed for the next due cluster: seq %d, at %s", m.tickSeq, m.tickAt.Sub(t0))
 	}
 	c.advance(time.Second)

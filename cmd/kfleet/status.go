@@ -16,6 +16,7 @@ import (
 	"github.com/kfleet/kfleet/ops/cluster"
 	"github.com/kfleet/kfleet/ops/fault"
 	"github.com/kfleet/kfleet/ops/fleet"
+	"github.com/kfleet/kfleet/ops/host"
 	"github.com/kfleet/kfleet/ops/kafka"
 )
 
@@ -93,11 +94,22 @@ func (o *statusOptions) run(ctx context.Context) error {
 	fo := o.fleetOptions()
 	if o.watch {
 		fo.Client = o.f.Kafka // one client per cluster for the whole watch: re-reads reuse its connections
+		fo.Processes = host.NewProcessCache()
 		return o.watchFleet(ctx, clusters, detail, func(ctx context.Context, c *inventory.Cluster) cluster.Health {
 			return fleet.CollectCluster(ctx, c, fo)
 		})
 	}
+	// The brokers' processes a status found last time are only confirmed on their hosts.
+	cacheFile := host.ProcessCacheFile(o.f.StateDir)
+	if fo.SSH != nil {
+		fo.Processes = host.LoadProcessCache(cacheFile)
+	}
 	rep := &statusReport{Clusters: fleet.Collect(ctx, clusters, fo), detail: detail}
+	if fo.Processes != nil {
+		if err := fo.Processes.Save(cacheFile); err != nil {
+			o.f.Logger().Warn("the brokers' process cache was not saved", "file", cacheFile, "err", err)
+		}
+	}
 	if err := output.Render(o.f.IO.Out, o.f.Output, rep, output.StatusTable(rep.Clusters, rep.detail, o.f.Verbose)); err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/kfleet/kfleet/ops/cluster"
 	"github.com/kfleet/kfleet/ops/fault"
 	"github.com/kfleet/kfleet/ops/fleet"
+	"github.com/kfleet/kfleet/ops/host"
 	"github.com/kfleet/kfleet/ops/kafka"
 	fleetop "github.com/kfleet/kfleet/rollout/fleet"
 	"github.com/kfleet/kfleet/tui"
@@ -109,7 +110,7 @@ func (o *tuiOptions) run(ctx context.Context) error {
 	fo := fleet.Options{Timeout: o.timeout, KeepReassigning: true, Client: o.f.Kafka,
 		Kafka: kafka.Options{Logger: o.f.Logger()}}
 	if !o.noHosts {
-		fo.SSH = o.f.SSH()
+		fo.SSH, fo.Processes = o.f.SSH(), host.NewProcessCache()
 	}
 	names := make([]string, len(clusters))
 	for i, c := range clusters {

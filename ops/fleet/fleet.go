@@ -37,6 +37,9 @@ type Options struct {
 	// SSH, when set, asks every broker's host which Kafka process and version runs there.
 	SSH            *ssh.Runner
 	SSHConcurrency int // hosts asked at once per cluster; <= 0 -> 16
+	// Processes remembers the brokers' processes between reads (host.ProcessCache): a process
+	// already known is only confirmed on its host. Nil: every read probes in full.
+	Processes *host.ProcessCache
 	// KeepReassigning keeps, of each cluster's snapshot, the reassignments in flight and their
 	// partitions (the TUI's cluster view shows them); otherwise the snapshot is dropped once
 	// assessed. Either way a fleet of a million partitions is not held in memory for a table.
@@ -111,7 +114,7 @@ func collectCluster(ctx context.Context, c *inventory.Cluster, o Options) cluste
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			procs, procErrs = host.ProbeBrokers(ctx, o.SSH, c.Brokers, o.SSHConcurrency)
+			procs, procErrs = host.ProbeBrokersCached(ctx, o.SSH, c.Brokers, o.SSHConcurrency, o.Processes)
 		}()
 	}
 

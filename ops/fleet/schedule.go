@@ -7,8 +7,10 @@ import (
 
 // Schedule decides when each cluster of a fleet is read again, for the views that stay open (the
 // TUI, status --watch). There is no fleet-wide pass: a cluster is read again one interval after
-// its own last answer and never while a read of it still runs; at most concurrency clusters are
-// read at once, the one waiting longest first. So a slow or dead cluster delays only its own row.
+// its own last read started (so a view refreshes at the interval asked for), never while a read
+// of it still runs, and, when a read takes longer than the interval, a quarter interval after its
+// answer; at most concurrency clusters are read at once, the one waiting longest first. So a
+// slow or dead cluster delays only its own row.
 //
 // The interval adapts to the fleet (Every): it is the interval asked for or, when reading every
 // cluster once, concurrency at a time, takes longer, twice that time. Reads then keep about half
@@ -77,7 +79,8 @@ func (s *Schedule) Start(now time.Time) []int {
 }
 
 // Done records that cluster i answered at now after a read of took: it is due again one interval
-// (Every, with this read counted) later.
+// (Every, with this read counted) after that read started, and at least a quarter interval after
+// this answer.
 func (s *Schedule) Done(i int, now time.Time, took time.Duration) {
 	c := &s.clusters[i]
 	if c.reading {
@@ -90,7 +93,8 @@ func (s *Schedule) Done(i int, now time.Time, took time.Duration) {
 	}
 	s.took += took - c.took
 	c.took = took
-	c.due = now.Add(s.Every())
+	every := s.Every()
+	c.due = now.Add(max(every-took, every/4))
 }
 
 // Every is the interval between two reads of a cluster: the one asked for, or readShare times

@@ -10,9 +10,10 @@ var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
 func at(d time.Duration) time.Time { return t0.Add(d) }
 
-// A cluster is read again one interval after its own answer, never while its read runs: a dead
-// cluster's read that never ends keeps only that cluster from being read.
-func TestScheduleRereadsEachClusterAfterItsOwnAnswer(t *testing.T) {
+// A cluster is read again one interval after its own read started (the view refreshes at the
+// interval asked for), a quarter interval after its answer at the earliest, never while its read
+// runs: a dead cluster's read that never ends keeps only that cluster from being read.
+func TestScheduleRereadsEachClusterAnIntervalAfterItsReadStarted(t *testing.T) {
 	s := NewSchedule(3, 2*time.Second, 8)
 	if got := s.Start(t0); !slices.Equal(got, []int{0, 1, 2}) {
 		t.Fatalf("first start %v, want every cluster", got)
@@ -27,9 +28,8 @@ func TestScheduleRereadsEachClusterAfterItsOwnAnswer(t *testing.T) {
 		now  time.Duration
 		want []int
 	}{
-		{2 * time.Second, nil},
-		{2100 * time.Millisecond, []int{0}},
-		{2900 * time.Millisecond, []int{1}},
+		{1900 * time.Millisecond, nil},
+		{2 * time.Second, []int{0, 1}},
 		{time.Hour, nil},
 	} {
 		if got := s.Start(at(tc.now)); !slices.Equal(got, tc.want) {
@@ -38,6 +38,14 @@ func TestScheduleRereadsEachClusterAfterItsOwnAnswer(t *testing.T) {
 	}
 	if s.Reading() != 3 {
 		t.Fatalf("%d reading, want 3", s.Reading())
+	}
+	// A read longer than the interval: due again a quarter interval after its answer.
+	s.Done(0, at(time.Hour+3*time.Second), 3*time.Second)
+	if got := s.Start(at(time.Hour + 3*time.Second + 400*time.Millisecond)); got != nil {
+		t.Errorf("started %v within a quarter interval of a slow answer", got)
+	}
+	if got := s.Start(at(time.Hour + 3*time.Second + 500*time.Millisecond)); !slices.Equal(got, []int{0}) {
+		t.Errorf("started %v, want 0 a quarter interval after its slow answer", got)
 	}
 }
 

@@ -32,8 +32,21 @@ const nodeIDFunc = `node_id() {
 // this broker's server.properties (the same file, whatever path spelled it), and reads its start
 // time, the Kafka version from its classpath and the node id it was started with (so a host that
 // runs another broker than the inventory says can be told). POSIX sh; $1 is the config file.
-const processProbe = nodeIDFunc + `cfg=$1
-printf 'boot_id=%s\n' "$(cat /proc/sys/kernel/random/boot_id 2>/dev/null)"
+//
+// With $2 and $3, the pid and start time of the process an earlier probe found, it first checks,
+// with shell builtins alone, whether that process still runs (same start time, not a zombie) and
+// then only says so (unchanged=1): no scan of /proc, no fork. The caller keeps the rest.
+const processProbe = nodeIDFunc + `cfg=$1 kpid=$2 kstart=$3
+boot=
+read -r boot 2>/dev/null </proc/sys/kernel/random/boot_id
+printf 'boot_id=%s\n' "$boot"
+if [ -n "$kpid" ] && read -r stat 2>/dev/null <"/proc/$kpid/stat"; then
+  set -- ${stat##*) }
+  if [ "$1" != Z ] && [ "$1" != X ] && [ "${20}" = "$kstart" ]; then
+    printf 'running=1\npid=%s\nstart_ticks=%s\nunchanged=1\n' "$kpid" "$kstart"
+    exit 0
+  fi
+fi
 match= n=0
 for f in $(grep -l -a -F -e kafka.Kafka /proc/[0-9]*/cmdline 2>/dev/null); do
   pid=${f#/proc/}; pid=${pid%/cmdline}
@@ -66,7 +79,16 @@ printf 'running=1\npid=%s\nstart_ticks=%s\nversion=%s\nnode_id=%s\n' "$match" "$
 
 // ProbeBrokerProcess asks the broker's host about its Kafka process over SSH.
 func ProbeBrokerProcess(ctx context.Context, r *ssh.Runner, t ssh.Target, configFile string) (cluster.BrokerProcess, error) {
+	return probeProcess(ctx, r, t, configFile, nil)
+}
+
+// probeProcess is ProbeBrokerProcess that, given the process an earlier probe found (known), only
+// confirms it still runs and then answers with known's facts and the host's boot id.
+func probeProcess(ctx context.Context, r *ssh.Runner, t ssh.Target, configFile string, known *cluster.BrokerProcess) (cluster.BrokerProcess, error) {
 	cmd := "sh -c " + ssh.ShellQuote(processProbe) + " kfleet-probe " + ssh.ShellQuote(configFile)
+	if known != nil {
+		cmd += " " + strconv.Itoa(known.PID) + " " + strconv.FormatUint(known.StartTicks, 10)
+	}
 	out, code, err := r.Output(ctx, t, cmd)
 	if err != nil {
 		return cluster.BrokerProcess{}, err
@@ -74,15 +96,19 @@ func ProbeBrokerProcess(ctx context.Context, r *ssh.Runner, t ssh.Target, config
 	if code != 0 {
 		return cluster.BrokerProcess{}, fmt.Errorf("host %s: process probe exited %d", t.Host, code)
 	}
-	p, err := parseProcessProbe(out)
+	p, unchanged, err := parseProcessProbe(out)
 	if err != nil {
 		return cluster.BrokerProcess{}, fmt.Errorf("host %s: %w", t.Host, err)
+	}
+	if unchanged && known != nil {
+		k := *known
+		k.BootID = p.BootID
+		return k, nil
 	}
 	return p, nil
 }
 
-func parseProcessProbe(out []byte) (cluster.BrokerProcess, error) {
-	var p cluster.BrokerProcess
+func parseProcessProbe(out []byte) (p cluster.BrokerProcess, unchanged bool, err error) {
 	seen := false
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	for sc.Scan() {
@@ -107,15 +133,17 @@ func parseProcessProbe(out []byte) (cluster.BrokerProcess, error) {
 			p.Version = v
 		case "node_id":
 			p.NodeID, p.HasNodeID = parseNodeID(v)
+		case "unchanged":
+			unchanged = v == "1"
 		}
 		if err != nil {
-			return cluster.BrokerProcess{}, fmt.Errorf("process probe: bad %s %q", k, v)
+			return cluster.BrokerProcess{}, false, fmt.Errorf("process probe: bad %s %q", k, v)
 		}
 	}
 	if !seen {
-		return cluster.BrokerProcess{}, fmt.Errorf("process probe printed no answer: %q", truncate(string(out), 200))
+		return cluster.BrokerProcess{}, false, fmt.Errorf("process probe printed no answer: %q", truncate(string(out), 200))
 	}
-	return p, nil
+	return p, unchanged, nil
 }
 
 // parseNodeID reads the probe's node_id. None is known when the config sets none, sets one
@@ -139,6 +167,12 @@ func truncate(s string, n int) string {
 // ProbeBrokers asks each broker's host about its Kafka process, a bounded number at a time
 // (16 when concurrency <= 0); a host that cannot be asked has an error instead.
 func ProbeBrokers(ctx context.Context, r *ssh.Runner, brokers []*inventory.Broker, concurrency int) (map[int32]cluster.BrokerProcess, map[int32]error) {
+	return ProbeBrokersCached(ctx, r, brokers, concurrency, nil)
+}
+
+// ProbeBrokersCached is ProbeBrokers that remembers each process in cache (nil: none) and, for
+// a process the cache knows, only confirms on its host that it still runs.
+func ProbeBrokersCached(ctx context.Context, r *ssh.Runner, brokers []*inventory.Broker, concurrency int, cache *ProcessCache) (map[int32]cluster.BrokerProcess, map[int32]error) {
 	if concurrency <= 0 {
 		concurrency = 16
 	}
@@ -153,7 +187,9 @@ func ProbeBrokers(ctx context.Context, r *ssh.Runner, brokers []*inventory.Broke
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			p, err := ProbeBrokerProcess(ctx, r, ssh.TargetFor(b), b.Install.ConfigFile)
+			t := ssh.TargetFor(b)
+			p, err := probeProcess(ctx, r, t, b.Install.ConfigFile, cache.get(t.Host, b.Install.ConfigFile))
+			cache.put(t.Host, b.Install.ConfigFile, p, err)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {

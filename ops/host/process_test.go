@@ -34,7 +34,7 @@ func TestParseProcessProbe(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := parseProcessProbe([]byte(tt.out))
+			got, _, err := parseProcessProbe([]byte(tt.out))
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("err = %v, want %q", err, tt.wantErr)
@@ -70,18 +70,70 @@ func writeFile(t *testing.T, path, content string) {
 	}
 }
 
-// runProbe runs the real probe script locally, as the broker's host would over SSH.
-func runProbe(t *testing.T, cfg string) cluster.BrokerProcess {
+// runProbe runs the real probe script locally, as the broker's host would over SSH; with known
+// (pid, start ticks) it asks only whether that process still runs.
+func runProbe(t *testing.T, cfg string, known ...string) cluster.BrokerProcess {
 	t.Helper()
-	out, err := exec.Command("sh", "-c", processProbe, "kfleet-probe", cfg).CombinedOutput()
+	p, _ := runProbeUnchanged(t, cfg, known...)
+	return p
+}
+
+func runProbeUnchanged(t *testing.T, cfg string, known ...string) (cluster.BrokerProcess, bool) {
+	t.Helper()
+	out, err := exec.Command("sh", append([]string{"-c", processProbe, "kfleet-probe", cfg}, known...)...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("probe: %v: %s", err, out)
 	}
-	p, err := parseProcessProbe(out)
+	p, unchanged, err := parseProcessProbe(out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return p
+	return p, unchanged
+}
+
+// Given the pid and start time an earlier probe found, the probe only confirms the process still
+// runs; a process that is gone, or a pid now another process's, gets the full probe.
+func TestProcessProbeConfirmsAKnownProcess(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "one.properties")
+	writeFile(t, cfg, "node.id=1\n")
+	one := startFakeBroker(t, dir, "/opt/k/releases/4.1.1/libs/kafka_2.13-4.1.1.jar", cfg)
+	full := runProbe(t, cfg)
+	pid, start := strconv.Itoa(full.PID), strconv.FormatUint(full.StartTicks, 10)
+	if p, unchanged := runProbeUnchanged(t, cfg, pid, start); !unchanged || !p.Running || p.PID != one.Process.Pid || p.Version != "" {
+		t.Fatalf("known process: %+v unchanged=%v; want only its pid confirmed", p, unchanged)
+	}
+	if p, unchanged := runProbeUnchanged(t, cfg, pid, start+"1"); unchanged || p.Version != "4.1.1" {
+		t.Fatalf("another start time: %+v unchanged=%v; want the full probe", p, unchanged)
+	}
+	_ = one.Process.Kill()
+	_ = one.Wait()
+	if p, unchanged := runProbeUnchanged(t, cfg, pid, start); unchanged || p.Running {
+		t.Fatalf("process gone: %+v unchanged=%v; want not running", p, unchanged)
+	}
+}
+
+// The cache answers a confirmed process with what the first probe found, and forgets a host
+// whose process is gone.
+func TestProcessCacheRoundTrip(t *testing.T) {
+	c := NewProcessCache()
+	p := cluster.BrokerProcess{Running: true, PID: 42, StartTicks: 7, Version: "4.1.1", NodeID: 1, HasNodeID: true, BootID: "b"}
+	c.put("k1", "/cfg", p, nil)
+	file := filepath.Join(t.TempDir(), "processes.json")
+	if err := c.Save(file); err != nil {
+		t.Fatal(err)
+	}
+	got := LoadProcessCache(file).get("k1", "/cfg")
+	if got == nil || *got != p {
+		t.Fatalf("loaded %+v, want %+v", got, p)
+	}
+	c.put("k1", "/cfg", cluster.BrokerProcess{}, nil)
+	if c.get("k1", "/cfg") != nil {
+		t.Fatal("a host whose process is gone is still cached")
+	}
+	if LoadProcessCache(filepath.Join(t.TempDir(), "missing.json")).get("k1", "/cfg") != nil {
+		t.Fatal("a missing file is an empty cache")
+	}
 }
 
 // TestProcessProbeFindsTheBrokerByItsConfig runs the real probe script against fake broker
