@@ -264,7 +264,7 @@ func (e *Engine) Run(ctx context.Context, soft <-chan struct{}) error {
 			case ctx.Err() != nil:
 				return e.aborted(nil, StepGate)
 			case errors.As(err, &gr):
-				e.emit(Event{Kind: EventHalted, Batch: n, Brokers: gr.Brokers, Step: StepGate, Status: StatusFailed,
+				e.emit(Event{Kind: EventRefused, Batch: n, Brokers: gr.Brokers, Step: StepGate, Status: StatusFailed,
 					Message: gr.Error()})
 				return err
 			}
@@ -796,7 +796,7 @@ func (e *Engine) drainLease(ctx context.Context) {
 // about, and each step as it starts (so their status says which one is under way).
 func leaseWorthy(ev Event) bool {
 	switch ev.Kind {
-	case EventPlan, EventBatchStart, EventBatchDone, EventHalted, EventInterrupted, EventAborted, EventFinished:
+	case EventPlan, EventBatchStart, EventBatchDone, EventHalted, EventRefused, EventInterrupted, EventAborted, EventFinished:
 		return true
 	case EventStep:
 		return ev.Status == StatusStarted

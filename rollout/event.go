@@ -15,6 +15,7 @@ const (
 	EventWaiting     = "waiting"
 	EventBatchDone   = journal.EventBatchDone
 	EventHalted      = journal.EventHalted
+	EventRefused     = journal.EventRefused // the gate never opened: nothing in the batch touched
 	EventInterrupted = journal.EventInterrupted
 	EventAborted     = journal.EventAborted
 	EventFinished    = journal.EventFinished

@@ -142,10 +142,15 @@ func (r *Rolling) Guard() operation.Guard {
 // cannot be reached refuses the run with nothing changed, instead of halting it after the
 // brokers before it were restarted.
 func (r *Rolling) Execute(ctx context.Context, soft <-chan struct{}) error {
-	if err := r.checkHosts(ctx); err != nil {
-		return err
+	g := r.Guard()
+	stranded := g.Preflight
+	g.Preflight = func(ctx context.Context) error {
+		if err := r.checkHosts(ctx); err != nil {
+			return err
+		}
+		return stranded(ctx)
 	}
-	return r.Guard().Run(ctx, func(ctx context.Context, s *operation.Session) error {
+	return g.Run(ctx, func(ctx context.Context, s *operation.Session) error {
 		return r.Run(ctx, s, soft)
 	})
 }

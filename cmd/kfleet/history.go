@@ -21,19 +21,30 @@ import (
 )
 
 func newHistoryCmd(f *factory.Factory) *cobra.Command {
-	return &cobra.Command{
+	var kind, status string
+	cmd := &cobra.Command{
 		Use:   "history",
 		Short: "List operations from the local journal (newest first)",
-		Long: `List the operations this machine ran, from the journals in --state-dir: id, kind, cluster,
-status (done, halted, interrupted, running), when, and how many brokers are done. A halted or
-interrupted operation continues with 'kfleet resume OP-ID'.`,
+		Long: `List every operation this machine started, from the journals in --state-dir: id, kind, cluster,
+how it ended, when, and how many brokers are done. Kinds: restart, deploy, rollback, finalize,
+config-apply, patch-run, reassign-apply, zookeeper-restart, fleet. How it ended, in the words of
+its exit code: done (0), halted (1: a step failed mid-way), failed (1, 2 or 69: it ended before it
+changed anything), refused (75: the lease was held or the safety gate closed; nothing changed),
+interrupted (130: Ctrl-C, the step under way finished), aborted (130: a second Ctrl-C cut a step
+short), running (no end recorded: still running, or its process died). A halted, refused,
+interrupted or aborted operation continues with 'kfleet resume OP-ID'.`,
+		Example: `  kfleet history -c payments-prod
+  kfleet history --kind restart --status halted -o json`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if status != "" && !slices.Contains(journal.Statuses, status) {
+				return fault.Usagef("--status %q: one of %s", status, strings.Join(journal.Statuses, ", "))
+			}
 			names, err := historyClusters(f)
 			if err != nil {
 				return err
 			}
-			ops, err := journal.List(f.StateDir, journal.Filter{Clusters: names})
+			ops, err := journal.List(f.StateDir, journal.Filter{Clusters: names, Kind: kind, Status: status})
 			if err != nil {
 				return err
 			}
@@ -45,6 +56,9 @@ interrupted operation continues with 'kfleet resume OP-ID'.`,
 			}{ops}, func(w io.Writer) error { return output.History(w, ops) })
 		},
 	}
+	cmd.Flags().StringVar(&kind, "kind", "", "only operations of this kind (restart, deploy, config-apply, ...)")
+	cmd.Flags().StringVar(&status, "status", "", "only operations that ended so: "+strings.Join(journal.Statuses, ", "))
+	return cmd
 }
 
 func newResumeCmd(f *factory.Factory) *cobra.Command {

@@ -133,3 +133,47 @@ func TestListFiltersByClusterKindAndParent(t *testing.T) {
 		t.Errorf("empty state dir: %v, %v", es, err)
 	}
 }
+
+// History says how each operation ended in the words of its exit code, names its kind as users
+// know it, and filters by both.
+func TestHistoryOutcomesKindsAndFilters(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct{ id, kind, last string }{
+		{"op-1", "restart", EventFinished},
+		{"op-2", "restart", EventHalted},
+		{"op-3", "config", EventRefused},
+		{"op-4", "patch", EventFailed},
+		{"op-5", "reassign", EventInterrupted},
+		{"op-6", "deploy", EventAborted},
+		{"op-7", "restart", ""},
+	} {
+		j, err := Create(dir, Record{ID: tc.id, Kind: tc.kind, Cluster: "c"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tc.last != "" {
+			if err := j.Append(map[string]any{"event": tc.last, "message": tc.last}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		j.Close()
+	}
+	want := map[string][2]string{"op-1": {"restart", StatusDone}, "op-2": {"restart", StatusHalted},
+		"op-3": {"config-apply", StatusRefused}, "op-4": {"patch-run", StatusFailed}, "op-5": {"reassign-apply", StatusInterrupted},
+		"op-6": {"deploy", StatusAborted}, "op-7": {"restart", StatusRunning}}
+	all, err := List(dir, Filter{})
+	if err != nil || len(all) != len(want) {
+		t.Fatalf("%d listed, %v", len(all), err)
+	}
+	for _, e := range all {
+		if got := [2]string{e.Kind, e.Status}; got != want[e.Op.ID] {
+			t.Errorf("%s: %v, want %v", e.Op.ID, got, want[e.Op.ID])
+		}
+	}
+	for _, f := range []Filter{{Kind: "config-apply"}, {Kind: "config"}, {Status: StatusRefused}} {
+		got, _ := List(dir, f)
+		if len(got) != 1 || got[0].Op.ID != "op-3" {
+			t.Errorf("filter %+v: %d listed, want op-3 alone", f, len(got))
+		}
+	}
+}

@@ -22,22 +22,53 @@ const (
 	EventInterrupted = "interrupted"
 	EventAborted     = "aborted"
 	EventFinished    = "finished"
+	// EventRefused: the run was refused with nothing changed by it (the lease held, the safety
+	// gate closed): exit 75. EventFailed: it ended before it changed anything for another reason
+	// (an ACL, an unreachable host or cluster).
+	EventRefused = "refused"
+	EventFailed  = "failed"
 )
 
-// Statuses as history shows them.
+// Statuses as history shows them: how the operation's last run ended, in the words of its exit
+// code (done 0, halted and failed 1, refused 75, interrupted and aborted 130).
 const (
 	StatusRunning     = "running" // no end recorded: still running, or the process died
 	StatusDone        = "done"
-	StatusHalted      = "halted"
-	StatusInterrupted = "interrupted"
+	StatusHalted      = "halted"      // a step failed mid-way; resume continues
+	StatusRefused     = "refused"     // nothing was changed: the lease or the gate said no
+	StatusInterrupted = "interrupted" // Ctrl-C: the step under way finished
+	StatusAborted     = "aborted"     // a second Ctrl-C cut a step short
+	// StatusFailed (a step status too, "failed"): ended before any change, not refused.
 )
+
+// Statuses lists every status, for flags and docs.
+var Statuses = []string{StatusRunning, StatusDone, StatusHalted, StatusRefused, StatusInterrupted, StatusAborted, StatusFailed}
+
+// kindNames are the names history gives the kinds operations journal under (the journal keeps
+// its kind, which resume looks up); a kind not listed is its own name.
+var kindNames = map[string]string{
+	"config":   "config-apply",
+	"patch":    "patch-run",
+	"reassign": "reassign-apply",
+}
+
+// KindName is the name history shows for a journaled kind: restart, deploy, rollback, finalize,
+// config-apply, patch-run, patch-hook, reassign-apply, zookeeper-restart, fleet.
+func KindName(kind string) string {
+	if n, ok := kindNames[kind]; ok {
+		return n
+	}
+	return kind
+}
 
 // ErrNoSuchOp is returned for an unknown operation id.
 var ErrNoSuchOp = errors.New("no such operation")
 
 // Entry is an operation as its journal tells it.
 type Entry struct {
-	Op      Record    `json:"op"`
+	Op Record `json:"op"`
+	// Kind is the operation's name in history (KindName of Op.Kind).
+	Kind    string    `json:"kind"`
 	Status  string    `json:"status"`
 	Done    []int32   `json:"done"`    // brokers whose batch finished
 	Pending []int32   `json:"pending"` // brokers not yet done
@@ -108,6 +139,7 @@ func Load(stateDir, id string) (*Entry, error) {
 	if e.Status == "" {
 		e.Status = StatusRunning
 	}
+	e.Kind = KindName(e.Op.Kind)
 	for _, b := range e.Op.Brokers {
 		if !slices.Contains(e.Done, b) {
 			e.Pending = append(e.Pending, b)
@@ -134,23 +166,30 @@ func (e *Entry) apply(h header) {
 		e.Status = StatusDone
 	case EventHalted:
 		e.Status = StatusHalted
-	case EventInterrupted, EventAborted:
+	case EventRefused:
+		e.Status = StatusRefused
+	case EventFailed:
+		e.Status = StatusFailed
+	case EventInterrupted:
 		e.Status = StatusInterrupted
+	case EventAborted:
+		e.Status = StatusAborted
 	}
 }
 
 // Filter selects operations; an empty field matches any.
 type Filter struct {
 	Clusters []string // any of these clusters
-	Kind     string
+	Kind     string   // the journaled kind or its history name (KindName)
 	Parent   string
+	Status   string // how it ended (Statuses); matched once the journal is read
 }
 
 func (f Filter) match(r Record) bool {
 	inCluster := len(f.Clusters) == 0 || slices.Contains(f.Clusters, r.Cluster) ||
 		slices.ContainsFunc(r.Clusters, func(c string) bool { return slices.Contains(f.Clusters, c) })
 	return inCluster &&
-		(f.Kind == "" || r.Kind == f.Kind) && (f.Parent == "" || r.Parent == f.Parent)
+		(f.Kind == "" || r.Kind == f.Kind || KindName(r.Kind) == f.Kind) && (f.Parent == "" || r.Parent == f.Parent)
 }
 
 // List reads the journals in the state dir that match f, newest first.
@@ -169,7 +208,7 @@ func List(stateDir string, f Filter) ([]*Entry, error) {
 			continue
 		}
 		e, err := Load(stateDir, id)
-		if err != nil || !f.match(e.Op) {
+		if err != nil || !f.match(e.Op) || (f.Status != "" && e.Status != f.Status) {
 			continue
 		}
 		out = append(out, e)

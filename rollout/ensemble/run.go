@@ -79,7 +79,7 @@ func (u *runner) run(ctx context.Context, soft <-chan struct{}) error {
 			case ctx.Err() != nil:
 				return u.aborted(left[0], rollout.StepGate)
 			case errors.As(err, &refused):
-				u.emit(rollout.Event{Kind: rollout.EventHalted, Batch: n, ZooKeeperNode: refused.Node, Step: rollout.StepGate,
+				u.emit(rollout.Event{Kind: rollout.EventRefused, Batch: n, ZooKeeperNode: refused.Node, Step: rollout.StepGate,
 					Status: rollout.StatusFailed, Message: refused.Error()})
 				return err
 			}
@@ -264,7 +264,7 @@ func (u *runner) emit(ev rollout.Event) {
 	switch {
 	case u.lease == nil:
 	case ev.Kind == rollout.EventStep && ev.Status == rollout.StatusStarted,
-		ev.Kind == rollout.EventBatchStart, ev.Kind == rollout.EventBatchDone, ev.Kind == rollout.EventHalted,
+		ev.Kind == rollout.EventBatchStart, ev.Kind == rollout.EventBatchDone, ev.Kind == rollout.EventHalted, ev.Kind == rollout.EventRefused,
 		ev.Kind == rollout.EventInterrupted, ev.Kind == rollout.EventAborted, ev.Kind == rollout.EventFinished:
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		_ = u.lease.Event(ctx, ev.Kind, ev.Message, u.progress.Fields(ev, ev.Time))

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kfleet/kfleet/inventory"
+	"github.com/kfleet/kfleet/ops/fault"
 	"github.com/kfleet/kfleet/ops/journal"
 	"github.com/kfleet/kfleet/ops/kafka"
 	"github.com/kfleet/kfleet/ops/lease"
@@ -70,18 +71,38 @@ type Session struct {
 	Journal *journal.Journal // nil with NoJournal
 }
 
-// Run checks, takes the lease, opens the journal and runs body. The lease is released when body
-// returns, whatever it returned.
+// Run opens the journal, checks, takes the lease and runs body. The lease is released when body
+// returns, whatever it returned. The journal comes first, so that every run that started is in
+// history with how it ended, even one refused (the lease held, the gate closed) or failed before
+// it changed anything; its copy in the cluster's log starts once the lease is held.
 func (g Guard) Run(ctx context.Context, body func(ctx context.Context, s *Session) error) (err error) {
 	cl, name := g.Deps.Client, g.Cluster.Name
+	s := &Session{}
+	if !g.NoJournal {
+		if s.Journal, err = g.openJournal(); err != nil {
+			return err
+		}
+	}
+	// Until the body runs, an error ends the run here: the journal says so, and closes.
+	early := func(err error) error {
+		if s.Journal != nil {
+			kind := journal.EventFailed
+			if k, _ := fault.KindOf(err); k == fault.RefusedForNow {
+				kind = journal.EventRefused
+			}
+			_ = s.Journal.Append(Note{Time: g.Deps.Clock().UTC(), Op: g.OpID, Cluster: name, Kind: kind, Message: err.Error()})
+			s.Journal.Close()
+		}
+		return err
+	}
 	if len(g.Needs) > 0 {
 		if err := kafka.RequireClusterOps(ctx, cl, name, g.Needs...); err != nil {
-			return err
+			return early(err)
 		}
 	}
 	if g.Preflight != nil {
 		if err := g.Preflight(ctx); err != nil {
-			return err
+			return early(err)
 		}
 	}
 	purpose := g.Purpose
@@ -97,8 +118,9 @@ func (g Guard) Run(ctx context.Context, body func(ctx context.Context, s *Sessio
 		Detached: g.KeepLease, TakeOver: g.Resuming,
 	})
 	if err != nil {
-		return err
+		return early(err)
 	}
+	s.Lease = held
 	if held.TookOver != "" {
 		g.Deps.Sayf("cluster %s: %s", name, held.TookOver)
 	}
@@ -130,14 +152,10 @@ func (g Guard) Run(ctx context.Context, body func(ctx context.Context, s *Sessio
 	}()
 	if g.UnderLease != nil {
 		if err := g.UnderLease(ctx); err != nil {
-			return err
+			return early(err)
 		}
 	}
-	s := &Session{Lease: held}
-	if !g.NoJournal {
-		if s.Journal, err = g.openJournal(); err != nil {
-			return err
-		}
+	if s.Journal != nil {
 		mirror := newOpsMirror(held)
 		s.Journal.MirrorTo(mirror)
 		for _, n := range g.Deps.Notes {

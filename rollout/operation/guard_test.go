@@ -33,13 +33,18 @@ func held(t *testing.T, ctx context.Context, g Guard) bool {
 	return st.Held
 }
 
-func journaled(g Guard) bool {
-	_, err := journal.Load(g.Deps.StateDir, g.OpID)
-	return err == nil
+// ended is how the run's journal says it ended; "" when there is none.
+func ended(g Guard) string {
+	e, err := journal.Load(g.Deps.StateDir, g.OpID)
+	if err != nil {
+		return ""
+	}
+	return e.Status
 }
 
-// The order is the safety model's: checks, then the lease, then the journal, then changes; the
-// lease is released however the body ends, and a refusal leaves nothing behind.
+// The order is the safety model's: the journal, the checks, then the lease, then changes; the
+// lease is released however the body ends, and a run refused or failed before the body changed
+// nothing and is in history with how it ended.
 func TestGuardOrder(t *testing.T) {
 	boom := errors.New("boom")
 	t.Run("preflight refusal takes no lease", func(t *testing.T) {
@@ -47,11 +52,11 @@ func TestGuardOrder(t *testing.T) {
 		ran := false
 		g.Preflight = func(context.Context) error { return boom }
 		err := g.Run(ctx, func(context.Context, *Session) error { ran = true; return nil })
-		if !errors.Is(err, boom) || ran || held(t, ctx, g) || journaled(g) {
-			t.Errorf("err %v, body ran %v, lease held %v, journaled %v", err, ran, held(t, ctx, g), journaled(g))
+		if !errors.Is(err, boom) || ran || held(t, ctx, g) || ended(g) != journal.StatusFailed {
+			t.Errorf("err %v, body ran %v, lease held %v, journal ended %q", err, ran, held(t, ctx, g), ended(g))
 		}
 	})
-	t.Run("a held lease refuses before the journal", func(t *testing.T) {
+	t.Run("a held lease refuses: journaled as refused", func(t *testing.T) {
 		g, ctx := guardOn(t)
 		other, err := lease.Acquire(ctx, g.Deps.Client, "c", lease.Request{Holder: "other", OpID: "op-other", Purpose: "x", TTL: time.Minute})
 		if err != nil {
@@ -61,11 +66,11 @@ func TestGuardOrder(t *testing.T) {
 		ran := false
 		err = g.Run(ctx, func(context.Context, *Session) error { ran = true; return nil })
 		var h *lease.HeldError
-		if !errors.As(err, &h) || ran || journaled(g) {
-			t.Errorf("err %v, body ran %v, journaled %v", err, ran, journaled(g))
+		if !errors.As(err, &h) || ran || ended(g) != journal.StatusRefused {
+			t.Errorf("err %v, body ran %v, journal ended %q", err, ran, ended(g))
 		}
 	})
-	t.Run("a refusal under the lease releases it and journals nothing", func(t *testing.T) {
+	t.Run("a refusal under the lease releases it, journaled", func(t *testing.T) {
 		g, ctx := guardOn(t)
 		ran := false
 		g.UnderLease = func(ctx context.Context) error {
@@ -75,8 +80,8 @@ func TestGuardOrder(t *testing.T) {
 			return boom
 		}
 		err := g.Run(ctx, func(context.Context, *Session) error { ran = true; return nil })
-		if !errors.Is(err, boom) || ran || held(t, ctx, g) || journaled(g) {
-			t.Errorf("err %v, body ran %v, lease held %v, journaled %v", err, ran, held(t, ctx, g), journaled(g))
+		if !errors.Is(err, boom) || ran || held(t, ctx, g) || ended(g) != journal.StatusFailed {
+			t.Errorf("err %v, body ran %v, lease held %v, journal ended %q", err, ran, held(t, ctx, g), ended(g))
 		}
 	})
 	t.Run("the body runs under the lease with its journal; the lease goes when it fails", func(t *testing.T) {

@@ -118,8 +118,8 @@ func TestRestartRefusedByAHeldLeaseChangesNothing(t *testing.T) {
 	if len(f.Actions()) != 0 {
 		t.Errorf("touched brokers while another held the lease: %v", f.Actions())
 	}
-	if _, err := journal.Load(d.StateDir, r.OpID()); !errors.Is(err, journal.ErrNoSuchOp) {
-		t.Errorf("a refused run left a journal: %v", err)
+	if e, err := journal.Load(d.StateDir, r.OpID()); err != nil || e.Status != journal.StatusRefused || len(e.Done) != 0 {
+		t.Errorf("a refused run is in history as %+v, %v; want refused with nothing done", e, err)
 	}
 }
 
@@ -282,8 +282,8 @@ func TestRestartRefusesAnUnreachableHostBeforeAnyChange(t *testing.T) {
 	if got := f.Actions(); len(got) != 0 {
 		t.Errorf("touched brokers before finding host 2 unreachable: %v", got)
 	}
-	if _, err := journal.Load(d.StateDir, r.OpID()); !errors.Is(err, journal.ErrNoSuchOp) {
-		t.Errorf("a refused run left a journal: %v", err)
+	if e, err := journal.Load(d.StateDir, r.OpID()); err != nil || e.Status != journal.StatusFailed || len(e.Done) != 0 {
+		t.Errorf("the run is in history as %+v, %v; want failed with nothing done", e, err)
 	}
 }
 
