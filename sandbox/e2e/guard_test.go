@@ -89,11 +89,26 @@ func TestOperationsTakeTheLeaseBeforeAnyChange(t *testing.T) {
 		t.Errorf("brokers restarted although the lease was held: %v -> %v", pids, got)
 	}
 	h := kfleet(t, "--state-dir", state, "history", "-o", "json")
+	expectHistoryAll(t, h, "refused")
+}
+
+// expectHistoryAll checks that every operation `history -o json` lists ended as status (refused
+// runs are listed too, with how they ended and nothing done).
+func expectHistoryAll(t *testing.T, h result, status string) {
+	t.Helper()
 	var hist struct {
-		Operations []json.RawMessage `json:"operations"`
+		Operations []struct {
+			Status string  `json:"status"`
+			Done   []int32 `json:"done"`
+		} `json:"operations"`
 	}
-	if err := json.Unmarshal([]byte(h.stdout), &hist); err != nil || len(hist.Operations) != 0 {
-		t.Errorf("refused runs left journals (%v):\n%s", err, h.stdout)
+	if err := json.Unmarshal([]byte(h.stdout), &hist); err != nil || len(hist.Operations) == 0 {
+		t.Fatalf("history -o json (%v):\n%s", err, h.stdout)
+	}
+	for _, o := range hist.Operations {
+		if o.Status != status || len(o.Done) != 0 {
+			t.Errorf("history lists an operation %s with %v done; want every one %s with nothing done:\n%s", o.Status, o.Done, status, h.stdout)
+		}
 	}
 }
 

@@ -51,12 +51,7 @@ func TestSwappedBrokerIDsAreRefused(t *testing.T) {
 		t.Errorf("brokers restarted although the inventory's ids are swapped: %v -> %v", pids, got)
 	}
 	h := kfleet(t, "--state-dir", state, "history", "-o", "json")
-	var hist struct {
-		Operations []json.RawMessage `json:"operations"`
-	}
-	if err := json.Unmarshal([]byte(h.stdout), &hist); err != nil || len(hist.Operations) != 0 {
-		t.Errorf("refused runs left journals (%v):\n%s", err, h.stdout)
-	}
+	expectHistoryAll(t, h, "failed")
 
 	// status: a misaddressed inventory is a warning on a healthy cluster, printed without -v.
 	r := kfleet(t, "-i", inv, "status")
