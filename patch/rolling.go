@@ -82,7 +82,7 @@ func NewRun(c *inventory.Cluster, brokers []*inventory.Broker, d operation.Deps,
 	return &Run{rollout.Operation{Rolling: rollout.Rolling{
 		Kind: RunKind, Purpose: "patch run: brokers " + inventory.JoinIDs(inventory.BrokerIDs(brokers)),
 		Cluster: c, Brokers: brokers, OpID: journal.NewID(d.Clock()), Deps: d, Settings: s.Settings, Journaled: s,
-		Between: between,
+		Between: between, BetweenStep: rollout.StepPatchHost,
 	}}}
 }
 

@@ -1,6 +1,7 @@
 package rollout
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -60,6 +61,8 @@ type Options struct {
 	// Between runs on each stopped broker's host before it is started (deploy switches the
 	// release here). Nil for a plain restart.
 	Between func(ctx context.Context, b *inventory.Broker) error
+	// BetweenStep names Between's step in events and the journal ("" is StepBetween).
+	BetweenStep string
 	// Verify runs on each started broker once it is registered, before the cluster is waited
 	// on (deploy confirms the process runs the new release here). Nil: nothing checked.
 	Verify func(ctx context.Context, b *inventory.Broker) error
@@ -498,10 +501,11 @@ func (e *Engine) runBatch(ctx context.Context, soft <-chan struct{}, n int, batc
 		return fail(StepPostStop, err, true)
 	}
 	if e.Opts.Between != nil {
-		if err := e.step(ctx, n, ids, StepBetween, func() error {
+		step := cmp.Or(e.Opts.BetweenStep, StepBetween)
+		if err := e.step(ctx, n, ids, step, func() error {
 			return e.parallel(ctx, brokers, func(b *inventory.Broker) error { return e.Opts.Between(ctx, b) })
 		}); err != nil {
-			return fail(StepBetween, err, true)
+			return fail(step, err, true)
 		}
 	}
 

@@ -28,7 +28,9 @@ const (
 	StepStop           = journal.StepStop
 	StepConfirmStopped = "confirm-stopped"
 	StepPostStop       = "post-stop-hooks"
-	StepBetween        = "between"
+	StepBetween        = "between"        // Options.Between's step, unless Options.BetweenStep names it
+	StepSwitchRelease  = "switch-release" // deploy's Between
+	StepPatchHost      = "patch-host"     // patch run's Between
 	StepStart          = journal.StepStart
 	StepConfirmStarted = "confirm-started"
 	StepHealthy        = "wait-healthy"

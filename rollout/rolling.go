@@ -33,9 +33,11 @@ type Rolling struct {
 	// Closing are skipped brokers whose cut-short batch the run still closes: it waits for the
 	// cluster to be healthy and gives them their preferred leaders back (see ResumeSkips).
 	Closing []int32
-	// Between and Verify are the engine's per-broker steps (Options.Between, Options.Verify).
-	Between func(ctx context.Context, b *inventory.Broker) error
-	Verify  func(ctx context.Context, b *inventory.Broker) error
+	// Between and Verify are the engine's per-broker steps (Options.Between, Options.Verify);
+	// BetweenStep names Between's step.
+	Between     func(ctx context.Context, b *inventory.Broker) error
+	BetweenStep string
+	Verify      func(ctx context.Context, b *inventory.Broker) error
 	// Before and After run under the lease, before the first batch and after the last.
 	Before func(ctx context.Context, s *operation.Session) error
 	After  func(ctx context.Context, s *operation.Session) error
@@ -100,7 +102,7 @@ func (r *Rolling) admin() Kafka {
 func (r *Rolling) engine() *Engine {
 	o := r.Settings.options(r.OpID, r.Cluster, r.Brokers, r.Skip)
 	o.Closing = r.Closing
-	o.Between, o.Verify = r.Between, r.Verify
+	o.Between, o.BetweenStep, o.Verify = r.Between, r.BetweenStep, r.Verify
 	var emit func(Event)
 	if r.Deps.Emit != nil {
 		emit = func(e Event) { r.Deps.Emit(e) }

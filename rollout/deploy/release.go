@@ -192,7 +192,7 @@ func (r *Release) planRelease(ctx context.Context) (*ReleasePlan, error) {
 	}
 	act := Activation{SSH: ssh, Version: version, Say: r.deps.Say}
 	r.rolling.Settings, r.rolling.Journaled = r.settings.Settings, r.settings
-	r.rolling.Between, r.rolling.Verify = act.Switch, act.Verify
+	r.rolling.Between, r.rolling.BetweenStep, r.rolling.Verify = act.Switch, rollout.StepSwitchRelease, act.Verify
 	r.rolling.Skip = hosts.Skip()
 	r.rolling.Before, r.rolling.After = r.stageAll, r.prune
 	rp, err := r.rolling.Plan(ctx)

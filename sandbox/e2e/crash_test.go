@@ -157,7 +157,7 @@ func TestKilledPatchRunIsResumed(t *testing.T) {
 	victim := firstBatch(t)
 	h := hostIP(victim)
 	before := brokerPID(t, victim)
-	op, _ := runUntil(t, []string{`"step":"between","status":"started"`},
+	op, _ := runUntil(t, []string{`"step":"patch-host","status":"started"`},
 		"--state-dir", t.TempDir(), "patch", "run", "--hosts", h, "--yes", "-o", "json", "--", "sleep 2")
 	if pid := brokerPID(t, victim); pid != 0 {
 		t.Fatalf("broker %d runs (pid %d) while its host is being patched", victim, pid)

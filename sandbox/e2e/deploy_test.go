@@ -241,7 +241,7 @@ func TestDeploy(t *testing.T) {
 	// its first broker stopped on the switched release; another operator (another state dir)
 	// resumes it.
 	pid1 := brokerPID(t, 1)
-	op, _ := runUntil(t, []string{`"step":"between","status":"ok"`},
+	op, _ := runUntil(t, []string{`"step":"switch-release","status":"ok"`},
 		"--state-dir", t.TempDir(), "deploy", "--yes", "-o", "json", "--artifact", artifact(deployNew))
 	r = kfleet(t, "--state-dir", state, "resume", op, "--yes", "-o", "json")
 	mustCode(r, 0, "resume of the killed deploy of the rest")
