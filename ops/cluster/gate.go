@@ -50,7 +50,7 @@ const (
 // under-replicated already; and its replication factor must exceed min ISR unless
 // AllowUnavailable. No partition anywhere may be offline, and the KRaft quorum, when known,
 // must keep a caught-up majority of all voters without down; in ZooKeeper mode the ensemble,
-// when read, must be healthy. Brokers in down that are fenced or
+// when read, must have a synced majority under one leader. Brokers in down that are fenced or
 // unregistered are fine: they count as down like the others.
 //
 // In-sync replicas on brokers that are not alive do not count towards min ISR: the metadata can
@@ -560,20 +560,25 @@ func (c *gateCheck) checkQuorum(now time.Time) (string, bool) {
 }
 
 // checkEnsemble applies ZooKeeper mode's quorum rule: brokers go down only while the ensemble
-// is healthy (every node serving and in sync under one leader). A broker restarted while the
-// ensemble has no quorum cannot register again, and one restarted while a node is already down
-// is one more failure away from that. Stopping brokers never changes the ensemble, so the rule
-// does not depend on which brokers stop.
+// keeps a synced majority under one leader. A broker restarted while ZooKeeper has no quorum
+// cannot register again. Stopping brokers never changes the ensemble, so the rule does not
+// depend on which brokers stop; a node down while a majority stays in sync (one more failure
+// from no quorum) is a warning of status, not a refusal, so that brokers can be patched while a
+// ZooKeeper host is.
 func (c *gateCheck) checkEnsemble() (string, bool) {
 	zk := c.s.ZooKeeper
-	if zk == nil || zk.Healthy {
+	if zk == nil {
 		return "", true
 	}
-	why := strings.Join(zk.Problems, "; ")
-	if why == "" {
-		why = "it is not healthy"
+	quorum := zk.Voters/2 + 1
+	if zk.Leader >= 0 && zk.Voters > 0 && zk.Synced >= quorum {
+		return "", true
 	}
-	return "ZooKeeper ensemble: " + why, false
+	why := fmt.Sprintf("ZooKeeper ensemble has no synced majority under one leader (%d of %d voters in sync, a quorum needs %d)", zk.Synced, zk.Voters, quorum)
+	if len(zk.Problems) > 0 {
+		why += ": " + strings.Join(zk.Problems, "; ")
+	}
+	return why, false
 }
 
 func gateVerb(one bool, singular, plural string) string {

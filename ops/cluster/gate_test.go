@@ -309,13 +309,17 @@ func TestCheckGateZooKeeperEnsemble(t *testing.T) {
 		ok      bool
 		reasons []string
 	}{
-		{name: "a healthy ensemble lets a broker go", snap: withZK(&ZooKeeperHealth{Healthy: true, Leader: 2}), ok: true},
+		{name: "a healthy ensemble lets a broker go", snap: withZK(&ZooKeeperHealth{Healthy: true, Leader: 2, Voters: 3, Synced: 3}), ok: true},
 		{name: "KRaft (no ensemble read) is judged on partitions alone", snap: withZK(nil), ok: true},
-		{name: "a follower down closes the gate, naming it",
-			snap:    withZK(&ZooKeeperHealth{Leader: 2, Problems: []string{"zookeeper node 3 (zk3:2181) is down: connection refused"}}),
-			reasons: []string{"ZooKeeper ensemble: zookeeper node 3 (zk3:2181) is down: connection refused"}},
-		{name: "unhealthy without a reason still closes it",
-			snap: withZK(&ZooKeeperHealth{Leader: -1}), reasons: []string{"ZooKeeper ensemble: it is not healthy"}},
+		{name: "a follower down: a synced majority remains, brokers may go",
+			snap: withZK(&ZooKeeperHealth{Leader: 2, Voters: 3, Synced: 2, Problems: []string{"zookeeper node 3 (zk3:2181) is down"}}), ok: true},
+		{name: "two of three down: no quorum, closed, naming them",
+			snap: withZK(&ZooKeeperHealth{Leader: 2, Voters: 3, Synced: 1, Problems: []string{"zookeeper node 1 (zk1:2181) is down", "zookeeper node 3 (zk3:2181) is down"}}),
+			reasons: []string{"ZooKeeper ensemble has no synced majority under one leader (1 of 3 voters in sync, a quorum needs 2): zookeeper node 1 (zk1:2181) is down; zookeeper node 3 (zk3:2181) is down"}},
+		{name: "no leader closes it",
+			snap: withZK(&ZooKeeperHealth{Leader: -1, Voters: 3, Synced: 0}), reasons: []string{"ZooKeeper ensemble has no synced majority under one leader (0 of 3 voters in sync, a quorum needs 2)"}},
+		{name: "nothing read closes it",
+			snap: withZK(&ZooKeeperHealth{Leader: -1}), reasons: []string{"ZooKeeper ensemble has no synced majority under one leader (0 of 0 voters in sync, a quorum needs 1)"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -17,7 +17,7 @@
 // problems (status exits 3 when there are any) and warnings. CanStop is the gate's rule for
 // taking ZooKeeper nodes down, RestartOrder the order of an ensemble restart (followers, then
 // the leader) and GateForBrokers the rule that brokers of a ZooKeeper-mode cluster go down only
-// while the ensemble is healthy. They are pure functions of an Ensemble.
+// while the ensemble keeps a synced majority. They are pure functions of an Ensemble.
 //
 // It imports ops/fault, ops/ssh (shell quoting only) and the standard library; never inventory
 // (the caller turns the inventory's ZooKeeper block into []Node), Kafka, or anything above.

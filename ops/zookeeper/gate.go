@@ -112,11 +112,12 @@ func RestartOrder(e Ensemble) []int {
 }
 
 // GateForBrokers is the rule for taking brokers of a ZooKeeper-mode cluster down: only while the
-// ensemble is healthy (Assess), since a broker restarted while ZooKeeper has no quorum cannot
-// register again, and one restarted while a ZooKeeper node is already down is one failure away
-// from that. The reasons are the ensemble's problems.
+// ensemble keeps a synced majority under one leader, since a broker restarted while ZooKeeper has
+// no quorum cannot register again. A node down while a majority stays in sync is allowed (status
+// warns that one more failure loses the quorum). The reasons are the ensemble's problems. The
+// safety gate applies the same rule to what status reads (cluster.ZooKeeperHealth).
 func GateForBrokers(e Ensemble) (ok bool, reasons []string) {
-	if e.Healthy {
+	if e.Leader >= 0 && e.Quorum > 0 && e.Synced >= e.Quorum {
 		return true, nil
 	}
 	return false, slices.Clone(e.Problems)
