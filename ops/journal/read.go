@@ -78,6 +78,22 @@ type Entry struct {
 	Events []json.RawMessage `json:"-"`
 }
 
+// MarshalJSON writes Done and Pending as lists, [] when empty (history -o json's contract).
+func (e Entry) MarshalJSON() ([]byte, error) {
+	type plain Entry
+	p := plain(e)
+	if p.Done == nil {
+		p.Done = []int32{}
+	}
+	if p.Pending == nil {
+		p.Pending = []int32{}
+	}
+	if p.Op.Brokers == nil {
+		p.Op.Brokers = []int32{}
+	}
+	return json.Marshal(p)
+}
+
 // header is what every event carries.
 type header struct {
 	Time    time.Time `json:"time"`
