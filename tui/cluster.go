@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/kfleet/kfleet/inventory"
 	"github.com/kfleet/kfleet/ops/cluster"
@@ -114,6 +115,11 @@ func clusterLines(c *cluster.Health, st styles, width int) []string {
 		out = append(out, reassignmentLines(c.Snapshot)...)
 	}
 
+	if ops := recentOperations(c); len(ops) > 1 {
+		section("OPERATIONS (newest first)")
+		out = append(out, table(ops, nil)...)
+	}
+
 	section("OPERATION EVENTS (newest first)")
 	if len(c.Events) == 0 {
 		out = append(out, "  none recorded")
@@ -148,6 +154,45 @@ func brokerLines(c *cluster.Health) []string {
 			strconv.Itoa(b.Leaders), strconv.Itoa(b.Replicas), strconv.Itoa(b.UnderReplicated)})
 	}
 	return table(rows, map[int]bool{0: true, 5: true, 6: true, 7: true})
+}
+
+// recentOperations is the cluster's recent operations, from its event log, newest first: each
+// with how it ended (its last milestone: done, halted, refused, interrupted, aborted; running
+// while it holds the lease), when it started and its last message. The first row is the header.
+func recentOperations(c *cluster.Health) [][]string {
+	type op struct {
+		id, holder, outcome, last string
+		first, latest             time.Time
+	}
+	var order []string
+	seen := map[string]*op{}
+	for _, e := range c.Events {
+		o := seen[e.OpID]
+		if o == nil {
+			o = &op{id: cmp.Or(e.OpID, "(no operation id)"), holder: e.Holder, first: e.Time, outcome: "?"}
+			seen[e.OpID] = o
+			order = append(order, e.OpID)
+		}
+		o.latest = e.Time
+		if e.Message != "" {
+			o.last = e.Message
+		}
+		switch e.Kind {
+		case "finished":
+			o.outcome = "done"
+		case "halted", "refused", "interrupted", "aborted", "failed":
+			o.outcome = e.Kind
+		}
+	}
+	rows := [][]string{{"OPERATION", "OUTCOME", "STARTED", "HOLDER", "LAST"}}
+	for i := len(order) - 1; i >= 0; i-- {
+		o := seen[order[i]]
+		if c.Lease != nil && c.Lease.OpID == order[i] {
+			o.outcome = "running"
+		}
+		rows = append(rows, []string{o.id, o.outcome, o.first.Local().Format("15:04:05"), o.holder, oneLine(o.last)})
+	}
+	return rows
 }
 
 // zooKeeperLines is the ensemble, node by node.

@@ -548,3 +548,22 @@ func TestClusterViewShowsTheZooKeeperEnsemble(t *testing.T) {
 		}
 	}
 }
+
+func TestClusterViewListsRecentOperationsWithTheirOutcome(t *testing.T) {
+	c := healthy("payments", 3)
+	c.Lease = &cluster.LeaseHolder{Holder: "bob@h pid 9", Purpose: "restart", OpID: "op-3", Since: t0}
+	c.Events = []cluster.OpEvent{
+		{Time: t0, OpID: "op-1", Kind: "batch-start", Message: "batch 1/3", Holder: "alice@h pid 1"},
+		{Time: t0, OpID: "op-1", Kind: "finished", Message: "rolled 3 broker(s)", Holder: "alice@h pid 1"},
+		{Time: t0, OpID: "op-2", Kind: "refused", Message: "not safe to stop broker(s) 2", Holder: "alice@h pid 2"},
+		{Time: t0, OpID: "op-3", Kind: "batch-start", Message: "batch 1/3", Holder: "bob@h pid 9"},
+	}
+	m := newTestModel(t, []cluster.Health{c}, 140, 60)
+	press(m, "enter")
+	text := screenText(m)
+	for _, want := range []string{"OPERATIONS (newest first)", "op-3       running", "op-2       refused", "op-1       done"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("cluster view lacks %q:\n%s", want, text)
+		}
+	}
+}
