@@ -10,6 +10,7 @@
 package fleet
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -37,6 +38,9 @@ type Options struct {
 	// SSH, when set, asks every broker's host which Kafka process and version runs there.
 	SSH            *ssh.Runner
 	SSHConcurrency int // hosts asked at once per cluster; <= 0 -> 16
+	// HostTimeout bounds each host's answer, so that one slow host never holds up its cluster's
+	// row for the whole Timeout: its broker shows the version unknown, saying why. 0 -> 5s.
+	HostTimeout time.Duration
 	// Processes remembers the brokers' processes between reads (host.ProcessCache): a process
 	// already known is only confirmed on its host. Nil: every read probes in full.
 	Processes *host.ProcessCache
@@ -49,6 +53,9 @@ type Options struct {
 	// handshaken again each time); nil: a client per read, closed after it.
 	Client func(c *inventory.Cluster) (*kgo.Client, error)
 }
+
+// defaultHostTimeout is how long status waits for one host's answer about its Kafka process.
+const defaultHostTimeout = 5 * time.Second
 
 // DefaultConcurrency is how many clusters are read at once unless told otherwise: reading is
 // waiting on the network, so far more than the cores.
@@ -114,7 +121,15 @@ func collectCluster(ctx context.Context, c *inventory.Cluster, o Options) cluste
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			procs, procErrs = host.ProbeBrokersCached(ctx, o.SSH, c.Brokers, o.SSHConcurrency, o.Processes)
+			limit := cmp.Or(o.HostTimeout, defaultHostTimeout)
+			hctx, cancel := context.WithTimeout(ctx, limit)
+			defer cancel()
+			procs, procErrs = host.ProbeBrokersCached(hctx, o.SSH, c.Brokers, o.SSHConcurrency, o.Processes)
+			if hctx.Err() != nil && ctx.Err() == nil {
+				for id := range procErrs {
+					procErrs[id] = fmt.Errorf("its host did not answer within %s", limit)
+				}
+			}
 		}()
 	}
 

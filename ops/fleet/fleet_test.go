@@ -20,6 +20,8 @@ import (
 	"github.com/kfleet/kfleet/inventory"
 	"github.com/kfleet/kfleet/ops/cluster"
 	"github.com/kfleet/kfleet/ops/kafka"
+	"github.com/kfleet/kfleet/ops/ssh"
+	"github.com/kfleet/kfleet/ops/ssh/sshtest"
 )
 
 // Collect drops each cluster's partition-level snapshot once it is assessed, or keeps only its
@@ -235,5 +237,39 @@ func TestCollectReadsTheZooKeeperEnsemble(t *testing.T) {
 	}
 	if slices.ContainsFunc(h.Warnings, func(w string) bool { return strings.HasPrefix(w, "controller quorum") }) {
 		t.Errorf("a ZooKeeper-mode cluster has no KRaft quorum to warn about: %v", h.Warnings)
+	}
+}
+
+// A host that does not answer holds its cluster's row up only HostTimeout, not the cluster's
+// whole Timeout: the cluster is read, and the broker's version is unknown, saying why.
+func TestCollectBoundsASlowHost(t *testing.T) {
+	fc, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, "t"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(fc.Close)
+	e := sshtest.NewEnv(t)
+	// The host's grep hangs: the process probe never ends.
+	slow := filepath.Join(e.Dir, "slowbin")
+	if err := os.MkdirAll(slow, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(slow, "grep"), []byte("#!/bin/sh\nexec sleep 30\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	s := e.Server(sshtest.Options{Env: []string{"PATH=" + slow + ":" + os.Getenv("PATH")}})
+	e.Trust(s)
+	c := &inventory.Cluster{Name: "slow", Bootstrap: fc.ListenAddrs(), Brokers: []*inventory.Broker{{ID: 0, Host: "127.0.0.1",
+		SSH: inventory.SSH{User: "kafka", Port: s.Port, IdentityFile: e.KeyFile, KnownHosts: e.KnownHosts,
+			HostKeyPolicy: ssh.HostKeyStrict, ConnectTimeout: 5 * time.Second}}}}
+	r := ssh.NewRunner(nil)
+	t.Cleanup(func() { r.Close() })
+	start := time.Now()
+	h := Collect(context.Background(), []*inventory.Cluster{c}, Options{Timeout: 20 * time.Second, SSH: r, HostTimeout: 500 * time.Millisecond})[0]
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("the row took %s: a slow host held it up", took)
+	}
+	if h.Unreachable || len(h.Brokers) != 1 || !strings.Contains(h.Brokers[0].VersionError, "did not answer within 500ms") {
+		t.Errorf("health %+v", h.Brokers)
 	}
 }
