@@ -14,6 +14,7 @@ import (
 	"github.com/kfleet/kfleet/cmd/internal/output"
 	"github.com/kfleet/kfleet/inventory"
 	"github.com/kfleet/kfleet/rollout"
+	"github.com/kfleet/kfleet/rollout/brokerconfig"
 	"github.com/kfleet/kfleet/rollout/rollouttest"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -46,6 +47,11 @@ func TestJSONOutputsMatchTheirSchemas(t *testing.T) {
 		{"history", []string{"--state-dir", t.TempDir(), "history", "-o", "json"}, 0},
 		{"patch-status", []string{"patch", "status", "-o", "json"}, 0},
 		{"exec", []string{"exec", "-o", "json", "--", "true"}, 69},
+		// Broker 1 holds the only replica of scratch-0: refused.
+		{"patch-result", []string{"patch", "pre", "--host", "127.0.0.11", "-o", "json"}, 75},
+		// Broker 0's host cannot be reached: pre takes the lease, the gate is open, the stop fails.
+		{"patch-result", []string{"patch", "pre", "--host", "127.0.0.10", "-o", "json"}, 69},
+		{"patch-result", []string{"patch", "post", "--host", "127.0.0.11", "--timeout", "1s", "-o", "json"}, 69},
 	} {
 		t.Run(tc.schema+" "+strings.Join(tc.args, " "), func(t *testing.T) {
 			out, errOut, code := runCLI(t, append([]string{"-i", inv}, tc.args...)...)
@@ -94,6 +100,34 @@ func TestRollingEventsMatchTheirSchema(t *testing.T) {
 		}
 		if err := s.Validate(doc); err != nil {
 			t.Errorf("%v\n%s", err, l)
+		}
+	}
+}
+
+// config diff reads each broker's server.properties over SSH, which the golden hosts do not
+// serve: its schema is checked against what the command marshals, a difference of every kind.
+func TestConfigDiffMatchesItsSchema(t *testing.T) {
+	s, err := jsonschema.NewCompiler().Compile(filepath.Join("..", "..", "docs", "schemas", "config-diff.schema.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	diffs := []brokerconfig.Diff{
+		{Cluster: "c", Broker: 1, Key: "log.retention.ms", Live: "1", LiveSource: "STATIC_BROKER_CONFIG", Desired: "2",
+			Declared: "dynamic (cluster)", Apply: "cluster-wide dynamic", Action: "set"},
+		{Cluster: "c", Broker: 2, Key: "ssl.key.password", Live: "(masked)", Desired: "(masked)", Declared: "static (broker)",
+			Apply: "server.properties + restart", Action: "set", Restart: true, Sensitive: true, Note: "sensitive"},
+	}
+	for _, v := range []any{diffs, []brokerconfig.Diff{}} {
+		data, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc, err := jsonschema.UnmarshalJSON(strings.NewReader(string(data)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Validate(doc); err != nil {
+			t.Errorf("%v\n%s", err, data)
 		}
 	}
 }
