@@ -10,6 +10,7 @@ import (
 
 	"github.com/kfleet/kfleet/inventory"
 	"github.com/kfleet/kfleet/ops/cluster"
+	"github.com/kfleet/kfleet/ops/journal"
 	"github.com/kfleet/kfleet/ops/lease"
 	"github.com/kfleet/kfleet/ops/ssh"
 )
@@ -83,5 +84,29 @@ func TestDroppedConnection(t *testing.T) {
 		if got := droppedConnection(tt.err); got != tt.want {
 			t.Errorf("droppedConnection(%v) = %v", tt.err, got)
 		}
+	}
+}
+
+// Every pre and post call is in history as a patch-hook operation with how it ended.
+func TestHookCallsAreRecorded(t *testing.T) {
+	dir := t.TempDir()
+	h := &Hook{Cluster: &inventory.Cluster{Name: "c"}, Host: "k1", Brokers: []*inventory.Broker{{ID: 1, Host: "k1"}}}
+	h.Record(dir, "pre", Result{Decision: DecisionGo, Message: "go ahead"})
+	h.Record(dir, "pre", Result{Decision: DecisionRefused, Message: "not safe"})
+	h.Record(dir, "post", Result{Decision: DecisionNotReady, Message: "not healthy"})
+	h.Record("", "post", Result{Decision: DecisionHealthy}) // no state dir: nothing
+	ops, err := journal.List(dir, journal.Filter{Kind: HookKind})
+	if err != nil || len(ops) != 3 {
+		t.Fatalf("%d recorded, %v", len(ops), err)
+	}
+	got := map[string]int{}
+	for _, o := range ops {
+		got[o.Status]++
+		if o.Kind != "patch-hook" || !strings.Contains(o.Last, "--host k1") {
+			t.Errorf("%+v", o)
+		}
+	}
+	if got[journal.StatusDone] != 1 || got[journal.StatusRefused] != 1 || got[journal.StatusFailed] != 1 {
+		t.Errorf("outcomes %v", got)
 	}
 }

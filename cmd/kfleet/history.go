@@ -27,7 +27,8 @@ func newHistoryCmd(f *factory.Factory) *cobra.Command {
 		Short: "List operations from the local journal (newest first)",
 		Long: `List every operation this machine started, from the journals in --state-dir: id, kind, cluster,
 how it ended, when, and how many brokers are done. Kinds: restart, deploy, rollback, finalize,
-config-apply, patch-run, reassign-apply, zookeeper-restart, fleet. How it ended, in the words of
+config-apply, patch-run, patch-hook (each patch pre and post call), reassign-apply,
+zookeeper-restart, fleet. How it ended, in the words of
 its exit code: done (0), halted (1: a step failed mid-way), failed (1, 2 or 69: it ended before it
 changed anything), refused (75: the lease was held or the safety gate closed; nothing changed),
 interrupted (130: Ctrl-C, the step under way finished), aborted (130: a second Ctrl-C cut a step

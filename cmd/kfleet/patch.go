@@ -96,7 +96,11 @@ are named; the lease is released). Exit 1: stopping failed (the broker was start
 of a pre that already said go for this host exits 0 without doing anything again.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runHook(f, host, func(h *patch.Hook) (patch.Result, error) { return h.Pre(cmd.Context(), o) })
+			return runHook(f, host, func(h *patch.Hook) (patch.Result, error) {
+				r, err := h.Pre(cmd.Context(), o)
+				h.Record(f.StateDir, "pre", r)
+				return r, err
+			})
 		},
 	}
 	fl := cmd.Flags()
@@ -125,7 +129,11 @@ Safe to call after a failed pre or when nothing is held: it then only verifies h
 be the patching system's "on exit" hook.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runHook(f, host, func(h *patch.Hook) (patch.Result, error) { return h.Post(cmd.Context(), o) })
+			return runHook(f, host, func(h *patch.Hook) (patch.Result, error) {
+				r, err := h.Post(cmd.Context(), o)
+				h.Record(f.StateDir, "post", r)
+				return r, err
+			})
 		},
 	}
 	fl := cmd.Flags()
