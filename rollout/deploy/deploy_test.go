@@ -1,8 +1,6 @@
 package deploy
 
 import (
-	"archive/tar"
-	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -14,36 +12,13 @@ import (
 
 	"github.com/kfleet/kfleet/inventory"
 	"github.com/kfleet/kfleet/ops/cluster"
+	"github.com/kfleet/kfleet/rollout/rollouttest"
 )
 
 // tarball writes a .tgz holding the named files (a trailing / makes a directory).
 func tarball(t *testing.T, names ...string) string {
 	t.Helper()
-	p := filepath.Join(t.TempDir(), "a.tgz")
-	f, err := os.Create(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	zw := gzip.NewWriter(f)
-	tw := tar.NewWriter(zw)
-	for _, n := range names {
-		h := &tar.Header{Name: n, Mode: 0o644, Typeflag: tar.TypeReg, Size: int64(len(n))}
-		if strings.HasSuffix(n, "/") {
-			h.Typeflag, h.Mode, h.Size = tar.TypeDir, 0o755, 0
-		}
-		if err := tw.WriteHeader(h); err != nil {
-			t.Fatal(err)
-		}
-		if h.Size > 0 {
-			_, _ = tw.Write([]byte(n))
-		}
-	}
-	for _, c := range []interface{ Close() error }{tw, zw, f} {
-		if err := c.Close(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return p
+	return rollouttest.Tarball(t, filepath.Join(t.TempDir(), "a.tgz"), names...)
 }
 
 func fileSHA(t *testing.T, p string) string {

@@ -3,8 +3,6 @@
 package e2e
 
 import (
-	"archive/tar"
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -19,6 +17,7 @@ import (
 
 	inv "github.com/kfleet/kfleet/inventory"
 	"github.com/kfleet/kfleet/rollout/deploy"
+	"github.com/kfleet/kfleet/rollout/rollouttest"
 )
 
 // TestDeployWithinThree runs deployWithinThree alone on a 3.x sandbox the caller brought up
@@ -272,33 +271,7 @@ func sameMap(a, b map[int32]string) bool {
 // before planning) that holds no Kafka: a refused deploy never gets to run it.
 func fakeDistribution(t *testing.T, v string) string {
 	t.Helper()
-	p := filepath.Join(t.TempDir(), "kafka_2.13-"+v+".tgz")
-	f, err := os.Create(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	zw := gzip.NewWriter(f)
-	tw := tar.NewWriter(zw)
 	top := "kafka_2.13-" + v + "/"
-	for _, n := range []string{top, top + "bin/", top + "bin/kafka-server-start.sh", top + "config/", top + "config/server.properties",
-		top + "libs/", top + "libs/kafka_2.13-" + v + ".jar"} {
-		h := &tar.Header{Name: n, Mode: 0o644, Typeflag: tar.TypeReg, Size: int64(len(n))}
-		if strings.HasSuffix(n, "/") {
-			h.Typeflag, h.Mode, h.Size = tar.TypeDir, 0o755, 0
-		}
-		if err := tw.WriteHeader(h); err != nil {
-			t.Fatal(err)
-		}
-		if h.Size > 0 {
-			if _, err := tw.Write([]byte(n)); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	for _, c := range []interface{ Close() error }{tw, zw, f} {
-		if err := c.Close(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return p
+	return rollouttest.Tarball(t, filepath.Join(t.TempDir(), "kafka_2.13-"+v+".tgz"), top, top+"bin/", top+"bin/kafka-server-start.sh",
+		top+"config/", top+"config/server.properties", top+"libs/", top+"libs/kafka_2.13-"+v+".jar")
 }
