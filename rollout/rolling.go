@@ -147,7 +147,7 @@ func (r *Rolling) Execute(ctx context.Context, soft <-chan struct{}) error {
 	g := r.Guard()
 	stranded := g.Preflight
 	g.Preflight = func(ctx context.Context) error {
-		if err := r.checkHosts(ctx); err != nil {
+		if err := r.checkHosts(ctx); err != nil || stranded == nil {
 			return err
 		}
 		return stranded(ctx)

@@ -158,11 +158,6 @@ func (g Guard) Run(ctx context.Context, body func(ctx context.Context, s *Sessio
 	if s.Journal != nil {
 		mirror := newOpsMirror(held)
 		s.Journal.MirrorTo(mirror)
-		for _, n := range g.Deps.Notes {
-			if err := s.Journal.Append(Note{Time: g.Deps.Clock().UTC(), Op: g.OpID, Cluster: name, Kind: EventNote, Message: n}); err != nil {
-				return err
-			}
-		}
 		defer func() {
 			s.Journal.Close()
 			mctx, cancel := windDown(mirrorDrain)
@@ -177,6 +172,11 @@ func (g Guard) Run(ctx context.Context, body func(ctx context.Context, s *Sessio
 				g.Deps.Sayf("warning: cluster %s: %v (the local journal %s has every line)", name, merr, s.Journal.Path())
 			}
 		}()
+		for _, n := range g.Deps.Notes {
+			if err := s.Journal.Append(Note{Time: g.Deps.Clock().UTC(), Op: g.OpID, Cluster: name, Kind: EventNote, Message: n}); err != nil {
+				return err
+			}
+		}
 	}
 	return body(ctx, s)
 }
