@@ -153,9 +153,11 @@ func (r *Run) build(ctx context.Context, c *inventory.Cluster) (op operation.Ope
 		e, err := journal.Load(r.StateDir, prior.Op)
 		switch {
 		case errors.Is(err, journal.ErrNoSuchOp):
-			// Refused before it journaled anything (the lease was held): start it anew.
+			// Refused before it journaled anything (a run of an older kfleet): start it anew.
 		case err != nil:
 			return nil, false, err
+		case e.Status == journal.StatusRefused || e.Status == journal.StatusFailed:
+			// It changed nothing (the lease was held, a host could not be reached): start anew.
 		default:
 			op, err := operation.Resume(ctx, c, d, e)
 			return op, true, err
