@@ -314,7 +314,7 @@ func TestCheckGateZooKeeperEnsemble(t *testing.T) {
 		{name: "a follower down: a synced majority remains, brokers may go",
 			snap: withZK(&ZooKeeperHealth{Leader: 2, Voters: 3, Synced: 2, Problems: []string{"zookeeper node 3 (zk3:2181) is down"}}), ok: true},
 		{name: "two of three down: no quorum, closed, naming them",
-			snap: withZK(&ZooKeeperHealth{Leader: 2, Voters: 3, Synced: 1, Problems: []string{"zookeeper node 1 (zk1:2181) is down", "zookeeper node 3 (zk3:2181) is down"}}),
+			snap:    withZK(&ZooKeeperHealth{Leader: 2, Voters: 3, Synced: 1, Problems: []string{"zookeeper node 1 (zk1:2181) is down", "zookeeper node 3 (zk3:2181) is down"}}),
 			reasons: []string{"ZooKeeper ensemble has no synced majority under one leader (1 of 3 voters in sync, a quorum needs 2): zookeeper node 1 (zk1:2181) is down; zookeeper node 3 (zk3:2181) is down"}},
 		{name: "no leader closes it",
 			snap: withZK(&ZooKeeperHealth{Leader: -1, Voters: 3, Synced: 0}), reasons: []string{"ZooKeeper ensemble has no synced majority under one leader (0 of 3 voters in sync, a quorum needs 2)"}},
