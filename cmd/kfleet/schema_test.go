@@ -155,3 +155,44 @@ func TestSchemasAreDocumented(t *testing.T) {
 		}
 	}
 }
+
+// A fleet run's --dry-run -o json is a stream: the fleet plan, then each cluster's own dry run.
+func TestFleetDryRunMatchesItsSchemas(t *testing.T) {
+	compile := func(name string) *jsonschema.Schema {
+		t.Helper()
+		s, err := jsonschema.NewCompiler().Compile(filepath.Join("..", "..", "docs", "schemas", name+".schema.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	plan, cluster := compile("fleet-plan"), compile("restart-dry-run")
+	inv := goldenFleet(t, "golden-a", "golden-b")
+	out, errOut, code := runCLI(t, "-i", inv, "restart", "--dry-run", "-o", "json", "--canary", "golden-b")
+	if code != 69 {
+		t.Fatalf("exit %d, want 69 (the hosts cannot be reached)\n%s%s", code, out, errOut)
+	}
+	dec := json.NewDecoder(strings.NewReader(out))
+	n := 0
+	for dec.More() {
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			t.Fatal(err)
+		}
+		doc, err := jsonschema.UnmarshalJSON(strings.NewReader(string(raw)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := cluster
+		if n == 0 {
+			s = plan
+		}
+		if err := s.Validate(doc); err != nil {
+			t.Errorf("document %d: %v\n%s", n, err, raw)
+		}
+		n++
+	}
+	if n != 3 {
+		t.Errorf("%d documents, want the fleet plan and two clusters' plans", n)
+	}
+}
