@@ -49,12 +49,6 @@ func TestDeployWithinThree(t *testing.T) {
 func deployWithinThree(t *testing.T, from, to string) {
 	needSandbox(t)
 	state := t.TempDir()
-	must := func(r result, code int, what string) {
-		t.Helper()
-		if r.code != code {
-			t.Fatalf("%s: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", what, r.code, code, r.stdout, r.stderr)
-		}
-	}
 	c := sandboxCluster(t)
 	mode := c.Metadata.Mode()
 	toLine, ok := deploy.ParseRelease(to)
@@ -71,7 +65,7 @@ func deployWithinThree(t *testing.T, from, to string) {
 		before := hostState(t)
 		for _, args := range [][]string{{"--dry-run"}, {"--yes"}} {
 			r := kfleet(t, append([]string{"--state-dir", state, "deploy", "--artifact", four}, args...)...)
-			must(r, 2, "deploy 4.1.1 on a ZooKeeper-mode cluster "+args[0])
+			mustCode(t, r, 2, "deploy 4.1.1 on a ZooKeeper-mode cluster "+args[0])
 			for _, w := range []string{"ZooKeeper", "migrate the cluster to KRaft", "nothing was changed"} {
 				if !strings.Contains(r.stderr, w) {
 					t.Errorf("4.x refusal does not say %q: %s", w, r.stderr)
@@ -98,7 +92,7 @@ func deployWithinThree(t *testing.T, from, to string) {
 
 	began := time.Now()
 	r := kfleet(t, "--state-dir", state, "deploy", "--yes", "-o", "json", "--artifact", artifact(to))
-	must(r, 0, "deploy "+to)
+	mustCode(t, r, 0, "deploy "+to)
 	t.Logf("deploy %s -> %s of %d brokers (%s mode): %s", from, to, len(ids), mode, time.Since(began).Round(100*time.Millisecond))
 	expectVersions(t, to)
 	if mode == inv.MetadataZooKeeper {
@@ -110,7 +104,7 @@ func deployWithinThree(t *testing.T, from, to string) {
 
 	// The dry run says which feature moves, from and to, and changes nothing.
 	r = kfleet(t, "--state-dir", state, "deploy", "finalize", "--dry-run", "-o", "json")
-	must(r, 0, "finalize --dry-run")
+	mustCode(t, r, 0, "finalize --dry-run")
 	plan := lastFinalize(t, r.stdout)
 	t.Logf("finalize --dry-run: %s %s -> %s", plan.Feature, plan.FromVersion, plan.ToVersion)
 	if plan.Version != to || plan.Finalized || !plan.DryRun {
@@ -132,7 +126,7 @@ func deployWithinThree(t *testing.T, from, to string) {
 
 	began = time.Now()
 	r = kfleet(t, "--state-dir", state, "deploy", "finalize", "--yes", "-o", "json")
-	must(r, 0, "finalize")
+	mustCode(t, r, 0, "finalize")
 	res := lastFinalize(t, r.stdout)
 	t.Logf("finalize: %s %s -> %s in %s", res.Feature, res.FromVersion, res.ToVersion, time.Since(began).Round(100*time.Millisecond))
 	if !res.Finalized {
@@ -170,7 +164,7 @@ func deployWithinThree(t *testing.T, from, to string) {
 	expectVersions(t, to)
 
 	r = kfleet(t, "--state-dir", state, "deploy", "finalize", "--yes")
-	must(r, 0, "finalize again")
+	mustCode(t, r, 0, "finalize again")
 	if !strings.Contains(r.stdout, "nothing to do") {
 		t.Errorf("second finalize: %s", r.stdout)
 	}
@@ -178,7 +172,7 @@ func deployWithinThree(t *testing.T, from, to string) {
 	// No way back below what was finalized: rollback is refused, nothing touched.
 	before := hostState(t)
 	r = kfleet(t, "--state-dir", state, "deploy", "rollback", "--dry-run")
-	must(r, 2, "rollback after finalize")
+	mustCode(t, r, 2, "rollback after finalize")
 	if !strings.Contains(r.stderr, "roll back to Kafka "+from) || !strings.Contains(r.stderr, "fix forward") {
 		t.Errorf("rollback refusal does not say why: %s", r.stderr)
 	}

@@ -146,18 +146,12 @@ func expectVersions(t *testing.T, v string) deployStatus {
 func TestDeploy(t *testing.T) {
 	deploySandbox(t)
 	state := t.TempDir()
-	mustCode := func(r result, code int, what string) {
-		t.Helper()
-		if r.code != code {
-			t.Fatalf("%s: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", what, r.code, code, r.stdout, r.stderr)
-		}
-	}
 	expectVersions(t, deployOld)
 
 	// Checks on the artifact come before any host is touched.
 	before := hostState(t)
 	r := kfleet(t, "--state-dir", state, "deploy", "--yes", "--artifact", artifact(deployNew), "--sha256", strings.Repeat("ab", 32))
-	mustCode(r, 2, "deploy with a wrong --sha256")
+	mustCode(t, r, 2, "deploy with a wrong --sha256")
 	if !strings.Contains(r.stderr, "--sha256") {
 		t.Errorf("wrong --sha256: stderr does not say so: %s", r.stderr)
 	}
@@ -166,7 +160,7 @@ func TestDeploy(t *testing.T) {
 		t.Fatalf("tar: %v %s", err, out)
 	}
 	r = kfleet(t, "--state-dir", state, "deploy", "--yes", "--artifact", notKafka)
-	mustCode(r, 2, "deploy of a tarball that is not Kafka")
+	mustCode(t, r, 2, "deploy of a tarball that is not Kafka")
 	if !strings.Contains(r.stderr, "libs/kafka_2.*-VERSION.jar") {
 		t.Errorf("not-Kafka artifact: stderr does not name what is missing: %s", r.stderr)
 	}
@@ -186,7 +180,7 @@ func TestDeploy(t *testing.T) {
 	// Upgrade under load.
 	began := time.Now()
 	r = kfleet(t, "--state-dir", state, "deploy", "--yes", "-o", "json", "--artifact", artifact(deployNew))
-	mustCode(r, 0, "deploy "+deployNew)
+	mustCode(t, r, 0, "deploy "+deployNew)
 	t.Logf("deploy %s -> %s of 3 brokers: %s", deployOld, deployNew, time.Since(began).Round(100*time.Millisecond))
 	logStaging(t, r.stderr)
 	evs := events(t, r.stdout)
@@ -206,7 +200,7 @@ func TestDeploy(t *testing.T) {
 	// The same artifact again: nothing staged, nothing restarted.
 	pids := brokerPIDs(t, 3)
 	r = kfleet(t, "--state-dir", state, "deploy", "--yes", "-o", "json", "--artifact", artifact(deployNew))
-	mustCode(r, 0, "deploy "+deployNew+" again")
+	mustCode(t, r, 0, "deploy "+deployNew+" again")
 	evs = events(t, r.stdout)
 	if n := countStage(evs, "upload") + countStage(evs, "done"); n != 0 || len(batchesDone(evs)) != 0 {
 		t.Errorf("re-deploy staged %d / restarted %v, want nothing", n, batchesDone(evs))
@@ -218,7 +212,7 @@ func TestDeploy(t *testing.T) {
 	// Rollback, the same safe way.
 	began = time.Now()
 	r = kfleet(t, "--state-dir", state, "deploy", "rollback", "--yes", "-o", "json")
-	mustCode(r, 0, "deploy rollback")
+	mustCode(t, r, 0, "deploy rollback")
 	t.Logf("rollback to %s of 3 brokers: %s", deployOld, time.Since(began).Round(100*time.Millisecond))
 	if got := batchesDone(events(t, r.stdout)); len(got) != 3 {
 		t.Errorf("rollback: batches done = %v, want 3", got)
@@ -227,9 +221,9 @@ func TestDeploy(t *testing.T) {
 
 	// One broker on the new release: versions are mixed and finalize refuses, naming brokers.
 	r = kfleet(t, "--state-dir", state, "deploy", "--yes", "--brokers", "1", "--artifact", artifact(deployNew))
-	mustCode(r, 0, "deploy --brokers 1")
+	mustCode(t, r, 0, "deploy --brokers 1")
 	r = kfleet(t, "deploy", "finalize", "--yes")
-	mustCode(r, 75, "finalize while versions are mixed")
+	mustCode(t, r, 75, "finalize while versions are mixed")
 	if !strings.Contains(r.stderr, deployOld+" on broker(s) 2,3") || !strings.Contains(r.stderr, deployNew+" on broker(s) 1") {
 		t.Errorf("finalize refusal does not name the brokers: %s", r.stderr)
 	}
@@ -244,7 +238,7 @@ func TestDeploy(t *testing.T) {
 	op, _ := runUntil(t, []string{`"step":"switch-release","status":"ok"`},
 		"--state-dir", t.TempDir(), "deploy", "--yes", "-o", "json", "--artifact", artifact(deployNew))
 	r = kfleet(t, "--state-dir", state, "resume", op, "--yes", "-o", "json")
-	mustCode(r, 0, "resume of the killed deploy of the rest")
+	mustCode(t, r, 0, "resume of the killed deploy of the rest")
 	if !strings.Contains(r.stderr, "took over the lease of op "+op) {
 		t.Errorf("resume of the killed deploy did not take its dead holder's lease over:\n%s", r.stderr)
 	}
@@ -259,7 +253,7 @@ func TestDeploy(t *testing.T) {
 	expectVersions(t, deployNew)
 
 	r = kfleet(t, "deploy", "finalize", "--dry-run", "-o", "json")
-	mustCode(r, 0, "finalize --dry-run")
+	mustCode(t, r, 0, "finalize --dry-run")
 	var plan struct {
 		From, To int
 		Version  string
@@ -279,13 +273,13 @@ func TestDeploy(t *testing.T) {
 			pending.Supported, plan.To, pending.Warnings)
 	}
 	r = kfleet(t, "deploy", "finalize", "--yes")
-	mustCode(r, 0, "finalize")
+	mustCode(t, r, 0, "finalize")
 	t.Logf("finalize: %s", strings.TrimSpace(r.stdout))
 	if after := readDeployStatus(t).Clusters[0]; after.MetadataVersion == nil || *after.MetadataVersion != plan.To || after.Supported != nil {
 		t.Errorf("status metadata_version = %v (supported %v) after finalize, want %d and nothing pending", after.MetadataVersion, after.Supported, plan.To)
 	}
 	r = kfleet(t, "deploy", "finalize", "--yes")
-	mustCode(r, 0, "finalize again")
+	mustCode(t, r, 0, "finalize again")
 	if !strings.Contains(r.stdout, "nothing to do") {
 		t.Errorf("second finalize: %s", r.stdout)
 	}

@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -285,6 +286,28 @@ func writeInventory(t *testing.T, inv map[string]any) string {
 
 // brokerPID reads the pid the sandbox's service script recorded for broker id; 0 when the
 // broker is stopped (the script removes the file).
+// mustCode fails the test unless kfleet exited with code, showing what it printed.
+func mustCode(t *testing.T, r result, code int, what string) {
+	t.Helper()
+	if r.code != code {
+		t.Fatalf("%s: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", what, r.code, code, r.stdout, r.stderr)
+	}
+}
+
+// killBroker kills broker id's Kafka process with SIGKILL (a host dying) and returns when.
+func killBroker(t *testing.T, id int) time.Time {
+	t.Helper()
+	pid := brokerPID(t, id)
+	if pid == 0 {
+		t.Fatalf("broker %d is not running", id)
+	}
+	killed := time.Now()
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatalf("kill -9 broker %d (pid %d): %v", id, pid, err)
+	}
+	return killed
+}
+
 func brokerPID(t *testing.T, id int) int {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(sandboxDir, "hosts", fmt.Sprint(id), "run", "kafka.pid"))

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -114,9 +113,7 @@ func TestPatchPreExactlyOneOfNineThenPostThenNext(t *testing.T) {
 func TestPatchPreRefusedWhileAnotherBrokerIsDown(t *testing.T) {
 	needSandbox(t)
 	t.Cleanup(func() { releasePatches(t) })
-	if err := syscall.Kill(brokerPID(t, 3), syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
+	killBroker(t, 3)
 	// Wait until Kafka sees it (fenced, partitions under-replicated).
 	deadline := time.Now().Add(45 * time.Second)
 	for {

@@ -14,7 +14,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -73,14 +72,7 @@ func TestSixBrokerReassign(t *testing.T) {
 	fillTopic(t, "e2e-reassign-b", 6, 512<<10)
 	before := replicaMap(t)
 
-	pid := brokerPID(t, 6)
-	if pid == 0 {
-		t.Fatal("broker 6 is not running")
-	}
-	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
-		t.Fatalf("kill -9 broker 6 (pid %d): %v", pid, err)
-	}
-	killed := time.Now()
+	killed := killBroker(t, 6)
 	waitFencedWithURP(t, 6)
 	t.Logf("broker 6 fenced and partitions under-replicated %.1fs after kill -9", time.Since(killed).Seconds())
 

@@ -5,7 +5,6 @@ package e2e
 import (
 	"encoding/json"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -62,11 +61,7 @@ func TestStatusSeesAKilledBroker(t *testing.T) {
 	needSandbox(t)
 	t.Cleanup(func() { heal(t) })
 
-	pid := brokerPID(t, 2)
-	killed := time.Now()
-	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
-		t.Fatalf("kill -9 %d: %v", pid, err)
-	}
+	killed := killBroker(t, 2)
 	var last status
 	deadline := killed.Add(45 * time.Second)
 	for {

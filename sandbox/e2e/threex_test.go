@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -160,14 +159,7 @@ func statusScenario(t *testing.T, sb threeX, broker, wantMV int) {
 		}
 		killZooKeeper(t, zkDown)
 	}
-	pid := brokerPID(t, broker)
-	if pid == 0 {
-		t.Fatalf("broker %d is not running", broker)
-	}
-	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
-		t.Fatalf("kill -9 broker %d (pid %d): %v", broker, pid, err)
-	}
-	killed := time.Now()
+	killed := killBroker(t, broker)
 
 	// Poll until status sees both; it may see one before the other.
 	deadline := killed.Add(60 * time.Second)
@@ -358,14 +350,7 @@ func reassignScenario(t *testing.T, sb threeX, victim int) {
 	before := partitionStates(t)
 	stateDir := t.TempDir()
 
-	pid := brokerPID(t, victim)
-	if pid == 0 {
-		t.Fatalf("broker %d is not running", victim)
-	}
-	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
-		t.Fatalf("kill -9 broker %d (pid %d): %v", victim, pid, err)
-	}
-	killed := time.Now()
+	killed := killBroker(t, victim)
 	waitFencedWithURP(t, int32(victim))
 	t.Logf("broker %d seen dead with partitions under-replicated %.1fs after kill -9", victim, time.Since(killed).Seconds())
 

@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -54,11 +53,7 @@ func TestTuiLiveFleetView(t *testing.T) {
 	}
 
 	t.Cleanup(func() { heal(t) })
-	pid := brokerPID(t, 2)
-	killed := time.Now()
-	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
-		t.Fatalf("kill -9 %d: %v", pid, err)
-	}
+	killed := killBroker(t, 2)
 	screen = tm.waitFor(t, 60*time.Second, "sandbox 2/3 with under-replicated partitions", func(s string) bool {
 		f := rowFields(s, "sandbox")
 		return len(f) > 3 && f[1] == "2/3" && f[3] != "0"
