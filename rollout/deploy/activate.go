@@ -3,6 +3,7 @@ package deploy
 import (
 	"context"
 	"fmt"
+	"maps"
 	"path"
 	"slices"
 	"strings"
@@ -141,11 +142,7 @@ func RollbackTarget(states []HostRelease) (string, error) {
 
 // describeGroups renders {"4.1.1": [2,3], "4.2.0": [1]} as "4.1.1 on 2,3; 4.2.0 on 1".
 func describeGroups(g map[string][]int32) string {
-	keys := make([]string, 0, len(g))
-	for k := range g {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
+	keys := slices.Sorted(maps.Keys(g))
 	parts := make([]string, len(keys))
 	for i, k := range keys {
 		ids := slices.Clone(g[k])

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -244,11 +245,7 @@ func planProtocolFiles(ctx context.Context, cl *kgo.Client, hosts brokerconfig.H
 
 // protocolFailures names the brokers that did not say which protocol version they run.
 func protocolFailures(cluster string, failed map[int32]error) error {
-	ids := make([]int32, 0, len(failed))
-	for id := range failed {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
+	ids := slices.Sorted(maps.Keys(failed))
 	errs := make([]error, len(ids))
 	for i, id := range ids {
 		errs[i] = fmt.Errorf("cluster %s: broker %d: reading %s: %w", cluster, id, ProtocolVersionFeature, failed[id])

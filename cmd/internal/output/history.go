@@ -32,7 +32,7 @@ func History(w io.Writer, ops []*journal.Entry) error {
 		}
 	}
 	row := func(o *journal.Entry, indent string) {
-		kind, cluster, done := journal.KindName(o.Op.Kind), o.Op.Cluster, "-"
+		kind, cluster, done := o.Kind, o.Op.Cluster, "-"
 		if len(o.Op.Brokers) > 0 { // a reassignment, a ZooKeeper restart or a config apply names none up front
 			done = fmt.Sprintf("%d/%d brokers", len(o.Done), len(o.Op.Brokers))
 		}
