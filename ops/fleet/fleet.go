@@ -270,17 +270,12 @@ func finalizedMetadataVersion(ctx context.Context, cl *kgo.Client) (metadataVers
 	if err := kerr.ErrorForCode(resp.ErrorCode); err != nil {
 		return mv, err
 	}
-	for _, f := range resp.FinalizedFeatures {
-		if f.Name == "metadata.version" {
-			v := f.MaxVersionLevel
-			mv.finalized = &v
-		}
+	l := kafka.Feature(resp, kafka.MetadataVersionFeature)
+	if l.Finalized >= 0 {
+		mv.finalized = &l.Finalized
 	}
-	for _, f := range resp.SupportedFeatures {
-		if f.Name == "metadata.version" {
-			v := f.MaxVersion
-			mv.supported = &v
-		}
+	if l.Supported {
+		mv.supported = &l.Max
 	}
 	return mv, nil
 }

@@ -25,7 +25,7 @@ import (
 )
 
 // MetadataVersionFeature is the feature finalize raises.
-const MetadataVersionFeature = "metadata.version"
+const MetadataVersionFeature = kafka.MetadataVersionFeature
 
 // FeatureRange is the metadata.version levels one broker supports.
 type FeatureRange struct {
@@ -64,16 +64,11 @@ func ReadMetadataVersions(ctx context.Context, cl *kgo.Client, ids []int32) (Met
 				mv.Errors[id] = err.Error()
 				return
 			}
-			for _, f := range resp.SupportedFeatures {
-				if f.Name == MetadataVersionFeature {
-					mv.Supported[id] = FeatureRange{Min: f.MinVersion, Max: f.MaxVersion}
-				}
+			l := kafka.Feature(resp, MetadataVersionFeature)
+			if l.Supported {
+				mv.Supported[id] = FeatureRange{Min: l.Min, Max: l.Max}
 			}
-			for _, f := range resp.FinalizedFeatures {
-				if f.Name == MetadataVersionFeature && f.MaxVersionLevel > mv.Finalized {
-					mv.Finalized = f.MaxVersionLevel
-				}
-			}
+			mv.Finalized = max(mv.Finalized, l.Finalized)
 		}()
 	}
 	wg.Wait()
