@@ -68,6 +68,16 @@ ZK3_ENV := SANDBOX_DIR=$(CURDIR)/.sandbox-zk3 SANDBOX_IP_BASE=10 SANDBOX_BROKERS
 KRAFT3_ENV := SANDBOX_DIR=$(CURDIR)/.sandbox-kraft3 SANDBOX_IP_BASE=10 SANDBOX_BROKERS=4 \
 	SANDBOX_KAFKA_VERSION=3.8.1 SANDBOX_KAFKA_NEXT_VERSION=3.9.1
 
+# finalizing_phase ENV,DIR,GATE,TEST runs one e2e phase whose tests finalize a version (which
+# cannot be undone) on a fresh sandbox of its own: removed first, stopped after its tests, and
+# removed when they passed (kept for its logs when they failed).
+define finalizing_phase
+$(1) bash sandbox/down.sh && rm -rf $(2)
+$(1) bash sandbox/up.sh && $(1) KFLEET_E2E=$${KFLEET_E2E:-1} $(3)=1 \
+	$(GO) test -count=1 -timeout 15m -tags e2e -run $(4) -v ./sandbox/e2e/...; \
+	rc=$$?; $(1) bash sandbox/down.sh; [ $$rc -ne 0 ] || rm -rf $(2); exit $$rc
+endef
+
 # Everything: vet, unit tests, then the 3-broker sandbox and the end-to-end tests against it,
 # then a 6-broker sandbox (racks a,b,c twice) for the rack-batch and reassignment scenarios (it
 # takes the first one's addresses, so the 3-broker one is stopped in between), then the sandbox
@@ -102,14 +112,8 @@ test: build vet
 	$(SECURE_ENV) bash sandbox/down.sh
 	KFLEET_E2E= KFLEET_E2E_DEPLOY=1 SANDBOX_DIR=$(CURDIR)/.sandbox-deploy SANDBOX_IP_BASE=30 \
 		$(GO) test -count=1 -timeout 30m -tags e2e -run TestDeploy -v ./sandbox/e2e/...
-	$(ZK3_ENV) bash sandbox/down.sh && rm -rf .sandbox-zk3
-	$(ZK3_ENV) bash sandbox/up.sh && $(ZK3_ENV) KFLEET_E2E=$${KFLEET_E2E:-1} KFLEET_E2E_ZK=1 \
-		$(GO) test -count=1 -timeout 15m -tags e2e -run TestZooKeeperMode -v ./sandbox/e2e/...; \
-		rc=$$?; $(ZK3_ENV) bash sandbox/down.sh; [ $$rc -ne 0 ] || rm -rf .sandbox-zk3; exit $$rc
-	$(KRAFT3_ENV) bash sandbox/down.sh && rm -rf .sandbox-kraft3
-	$(KRAFT3_ENV) bash sandbox/up.sh && $(KRAFT3_ENV) KFLEET_E2E=$${KFLEET_E2E:-1} KFLEET_E2E_KRAFT3=1 \
-		$(GO) test -count=1 -timeout 15m -tags e2e -run TestKRaftThree -v ./sandbox/e2e/...; \
-		rc=$$?; $(KRAFT3_ENV) bash sandbox/down.sh; [ $$rc -ne 0 ] || rm -rf .sandbox-kraft3; exit $$rc
+	$(call finalizing_phase,$(ZK3_ENV),.sandbox-zk3,KFLEET_E2E_ZK,TestZooKeeperMode)
+	$(call finalizing_phase,$(KRAFT3_ENV),.sandbox-kraft3,KFLEET_E2E_KRAFT3,TestKRaftThree)
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
