@@ -147,27 +147,34 @@ func (h *Hook) say(format string, args ...any) {
 }
 
 func (h *Hook) admin() *kafka.ClusterAdmin {
-	a := &kafka.ClusterAdmin{Name: h.Cluster.Name, Client: h.Client}
-	if h.Ensemble != nil {
-		a.Ensemble = func(ctx context.Context) *cluster.ZooKeeperHealth { return host.EnsembleHealth(h.Ensemble.Read(ctx)) }
-	}
-	return a
+	return &kafka.ClusterAdmin{Name: h.Cluster.Name, Client: h.Client, ZooKeeper: h.Ensemble != nil}
 }
 
 // gate is the verdict on taking the host down now: its brokers by the safety gate (which, in
-// ZooKeeper mode, wants the ensemble healthy), its ZooKeeper nodes by the ensemble's rule (it
-// keeps a synced majority without them; the leader alone).
+// ZooKeeper mode, wants a synced majority of the ensemble), its ZooKeeper nodes by the
+// ensemble's rule (it keeps a synced majority without them; the leader alone). The ensemble is
+// read once, for both.
 func (h *Hook) gate(ctx context.Context, o cluster.GateOptions) ([]string, error) {
+	var e zookeeper.Ensemble
+	var ensemble func(ctx context.Context) *cluster.ZooKeeperHealth
+	if h.Ensemble != nil {
+		ensemble = func(ctx context.Context) *cluster.ZooKeeperHealth {
+			e = h.Ensemble.Read(ctx)
+			return host.EnsembleHealth(e)
+		}
+	}
 	var reasons []string
 	if len(h.Brokers) > 0 || h.Ensemble == nil {
-		snap, err := h.admin().Snapshot(ctx)
+		snap, err := rollout.GateSnapshot(ctx, h.admin(), ensemble)
 		if err != nil {
 			return nil, err
 		}
 		reasons = append(reasons, cluster.CheckGate(snap, h.ids(), time.Now(), o).Reasons...)
+	} else {
+		e = h.Ensemble.Read(ctx) // a host with a ZooKeeper node alone: Kafka has no say
 	}
 	if len(h.ZooKeeper) > 0 {
-		if ok, why := zookeeper.CanStop(h.Ensemble.Read(ctx), h.nodeIDs()); !ok {
+		if ok, why := zookeeper.CanStop(e, h.nodeIDs()); !ok {
 			reasons = append(reasons, why...)
 		}
 	}

@@ -96,14 +96,17 @@ func (o *Options) Defaults() {
 // preferred leaders, hooks. It halts at the first failure and never starts a new batch after
 // one.
 type Engine struct {
-	Kafka   Kafka
-	Hosts   Hosts
-	Journal *journal.Journal // nil: nothing recorded (dry run)
-	Lease   LeaseSession     // nil: no lease (tests)
-	Emit    func(Event)      // progress sink; may be nil
-	Opts    Options
-	now     func() time.Time
-	batches int
+	Kafka Kafka
+	Hosts Hosts
+	// Ensemble reads a ZooKeeper-mode cluster's ensemble for the safety gate (GateSnapshot);
+	// nil in KRaft mode.
+	Ensemble func(ctx context.Context) *cluster.ZooKeeperHealth
+	Journal  *journal.Journal // nil: nothing recorded (dry run)
+	Lease    LeaseSession     // nil: no lease (tests)
+	Emit     func(Event)      // progress sink; may be nil
+	Opts     Options
+	now      func() time.Time
+	batches  int
 	// leaseEvents feeds the cluster's event log from a goroutine, off the rollout's critical path
 	// (a produce can stall for a second while the log's leader moves).
 	leaseEvents chan leaseNote
@@ -204,7 +207,7 @@ func (e *AbortedError) FaultKind() fault.Kind { return fault.Interrupted }
 // Plan returns the batches the engine would run now, for --dry-run and the confirmation.
 func (e *Engine) Plan(ctx context.Context) ([]Batch, *cluster.Snapshot, error) {
 	e.Opts.Defaults()
-	snap, err := e.Kafka.Snapshot(ctx)
+	snap, err := GateSnapshot(ctx, e.Kafka, e.Ensemble)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -382,7 +385,7 @@ func (e *Engine) nextBatch(ctx context.Context, soft <-chan struct{}, n int, lef
 	var lastReasons string
 	var lastSaid, downSince time.Time
 	for {
-		snap, err := e.Kafka.Snapshot(ctx)
+		snap, err := GateSnapshot(ctx, e.Kafka, e.Ensemble)
 		if err == nil {
 			plan, perr := PlanBatches(PlanInput{Snapshot: snap, Brokers: left, MaxParallel: e.Opts.MaxParallel,
 				Gate: e.Opts.Gate, Now: e.now()})

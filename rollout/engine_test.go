@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/kfleet/kfleet/inventory"
+	"github.com/kfleet/kfleet/ops/cluster"
 	"github.com/kfleet/kfleet/ops/fault"
 	"github.com/kfleet/kfleet/ops/journal"
 	"github.com/kfleet/kfleet/rollout/rollouttest"
@@ -319,5 +320,44 @@ func TestEngineTellsTheEventLogWhereItStands(t *testing.T) {
 	}
 	if last := l.kinds[len(l.kinds)-1]; last != EventFinished {
 		t.Errorf("last event %s, want finished", last)
+	}
+}
+
+// In ZooKeeper mode the gate reads the ensemble with every snapshot it judges, and only then:
+// with no synced majority no broker goes down; with one, the waits after each stop and start
+// read the cluster alone.
+func TestEngineGateReadsTheEnsembleOnlyForTheGate(t *testing.T) {
+	f := rollouttest.New(3, 3, 6)
+	c := testCluster(3)
+	e, _ := testEngine(t, f, c, 1)
+	var mu sync.Mutex
+	reads := 0
+	health := &cluster.ZooKeeperHealth{Leader: -1, Voters: 3, Synced: 1, Problems: []string{"zookeeper node 1 (zk1:2181) is down"}}
+	e.Ensemble = func(context.Context) *cluster.ZooKeeperHealth {
+		mu.Lock()
+		defer mu.Unlock()
+		reads++
+		return health
+	}
+	e.Opts.GateTimeout = 50 * time.Millisecond
+	var gr *GateRefusedError
+	if err := e.Run(context.Background(), nil); !errors.As(err, &gr) || !strings.Contains(err.Error(), "ZooKeeper ensemble") {
+		t.Fatalf("err = %v, want the gate refused for the ensemble", err)
+	}
+	if len(f.Actions()) != 0 {
+		t.Fatalf("brokers touched without a ZooKeeper quorum: %v", f.Actions())
+	}
+
+	f2 := rollouttest.New(3, 3, 6)
+	e2, _ := testEngine(t, f2, c, 1)
+	reads = 0
+	health = &cluster.ZooKeeperHealth{Leader: 2, Voters: 3, Synced: 3, Healthy: true}
+	e2.Ensemble = e.Ensemble
+	if err := e2.Run(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	// The plan, then each batch's gate; polls during the waits read Kafka alone.
+	if reads < 4 || reads > 8 {
+		t.Errorf("the ensemble was read %d times for 3 batches: want it read for the plan and each gate only", reads)
 	}
 }

@@ -96,7 +96,7 @@ func (r *Rolling) admin() Kafka {
 	if r.Deps.Admin != nil {
 		return r.Deps.Admin
 	}
-	return &kafka.ClusterAdmin{Name: r.Cluster.Name, Client: r.Deps.Client, Ensemble: host.EnsembleReader(r.Cluster, r.Deps.SSH)}
+	return &kafka.ClusterAdmin{Name: r.Cluster.Name, Client: r.Deps.Client, ZooKeeper: r.Cluster.Metadata.Mode() == inventory.MetadataZooKeeper}
 }
 
 func (r *Rolling) engine() *Engine {
@@ -107,7 +107,7 @@ func (r *Rolling) engine() *Engine {
 	if r.Deps.Emit != nil {
 		emit = func(e Event) { r.Deps.Emit(e) }
 	}
-	return &Engine{Kafka: r.admin(), Hosts: r.hosts(),
+	return &Engine{Kafka: r.admin(), Hosts: r.hosts(), Ensemble: host.EnsembleReader(r.Cluster, r.Deps.SSH),
 		Emit: emit, Opts: o, now: r.Deps.Now}
 }
 

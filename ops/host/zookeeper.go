@@ -73,7 +73,7 @@ func EnsembleHealth(e zookeeper.Ensemble) *cluster.ZooKeeperHealth {
 }
 
 // EnsembleReader reads c's ensemble for each snapshot the safety gate judges (see
-// kafka.ClusterAdmin.Ensemble); nil for a KRaft cluster.
+// rollout.GateSnapshot); nil for a KRaft cluster.
 func EnsembleReader(c *inventory.Cluster, r *ssh.Runner) func(ctx context.Context) *cluster.ZooKeeperHealth {
 	if c.Metadata.Mode() != inventory.MetadataZooKeeper || c.Metadata.ZooKeeper == nil {
 		return nil

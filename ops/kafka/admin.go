@@ -18,25 +18,14 @@ import (
 type ClusterAdmin struct {
 	Name   string
 	Client *kgo.Client
-	// Ensemble reads a ZooKeeper-mode cluster's ensemble (host.EnsembleReader); every snapshot
-	// then carries it, read at the same time, for the safety gate. Nil: KRaft, nothing read.
-	Ensemble func(ctx context.Context) *cluster.ZooKeeperHealth
+	// ZooKeeper: the cluster keeps its metadata in ZooKeeper, so its snapshots describe no KRaft
+	// quorum (the safety gate reads the ensemble instead: rollout.GateSnapshot).
+	ZooKeeper bool
 }
 
-// Snapshot reads the cluster now, and its ZooKeeper ensemble beside it when it has one.
+// Snapshot reads the cluster now.
 func (a *ClusterAdmin) Snapshot(ctx context.Context) (*cluster.Snapshot, error) {
-	if a.Ensemble == nil {
-		return TakeSnapshot(ctx, a.Client, a.Name)
-	}
-	zk := make(chan *cluster.ZooKeeperHealth, 1)
-	go func() { zk <- a.Ensemble(ctx) }()
-	snap, err := TakeSnapshotWith(ctx, a.Client, a.Name, SnapshotOptions{ZooKeeper: true})
-	ensemble := <-zk
-	if err != nil {
-		return nil, err
-	}
-	snap.ZooKeeper = ensemble
-	return snap, nil
+	return TakeSnapshotWith(ctx, a.Client, a.Name, SnapshotOptions{ZooKeeper: a.ZooKeeper})
 }
 
 // ElectPreferred runs a preferred-leader election for these partitions. Partitions already led
