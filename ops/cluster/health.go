@@ -34,6 +34,9 @@ type Health struct {
 	// MetadataVersionSupported is the higher level the brokers' one release supports when a
 	// deploy was not finalized yet (`kfleet deploy finalize` raises it); absent otherwise.
 	MetadataVersionSupported *int16 `json:"metadata_version_supported,omitempty" yaml:"metadata_version_supported,omitempty"`
+	// ProtocolVersion is, in ZooKeeper mode, the lowest inter.broker.protocol.version a broker
+	// runs (what deploy finalize raises there); absent in KRaft or when no broker answered.
+	ProtocolVersion string `json:"inter_broker_protocol_version,omitempty" yaml:"inter_broker_protocol_version,omitempty"`
 	// MetadataMode is how the cluster keeps its metadata: kraft, or zookeeper (then ZooKeeper is
 	// its ensemble's health).
 	MetadataMode      string             `json:"metadata_mode" yaml:"metadata_mode"`
@@ -158,22 +161,28 @@ type BrokerProcess struct {
 	// inventory says it does.
 	NodeID    int32
 	HasNodeID bool
+	// Checked is when the host last said all this (a probe, or a confirmation that the same
+	// process still runs); a fact reused from the cache keeps the time it was confirmed.
+	Checked time.Time
 }
 
 // BrokerHealth is one broker: the inventory's view joined with Kafka's and the host's.
 type BrokerHealth struct {
-	ID              int32  `json:"id" yaml:"id"`
-	Host            string `json:"host" yaml:"host"`
-	Rack            string `json:"rack" yaml:"rack"`
-	Alive           bool   `json:"alive" yaml:"alive"`           // registered and unfenced
-	Registered      bool   `json:"registered" yaml:"registered"` // known to the controller, maybe fenced
-	Fenced          bool   `json:"fenced" yaml:"fenced"`
-	InInventory     bool   `json:"in_inventory" yaml:"in_inventory"`
-	Version         string `json:"version" yaml:"version"`
-	VersionError    string `json:"version_error,omitempty" yaml:"version_error,omitempty"`
-	Leaders         int    `json:"leaders" yaml:"leaders"`
-	Replicas        int    `json:"replicas" yaml:"replicas"`
-	UnderReplicated int    `json:"under_replicated" yaml:"under_replicated"`
+	ID           int32  `json:"id" yaml:"id"`
+	Host         string `json:"host" yaml:"host"`
+	Rack         string `json:"rack" yaml:"rack"`
+	Alive        bool   `json:"alive" yaml:"alive"`           // registered and unfenced
+	Registered   bool   `json:"registered" yaml:"registered"` // known to the controller, maybe fenced
+	Fenced       bool   `json:"fenced" yaml:"fenced"`
+	InInventory  bool   `json:"in_inventory" yaml:"in_inventory"`
+	Version      string `json:"version" yaml:"version"`
+	VersionError string `json:"version_error,omitempty" yaml:"version_error,omitempty"`
+	// HostCheckedAt is when the broker's host last said which process runs there (its version,
+	// node id): a status may reuse what a host said shortly before (fleet.Options.HostFactsMaxAge).
+	HostCheckedAt   time.Time `json:"host_checked_at,omitzero" yaml:"host_checked_at,omitempty"`
+	Leaders         int       `json:"leaders" yaml:"leaders"`
+	Replicas        int       `json:"replicas" yaml:"replicas"`
+	UnderReplicated int       `json:"under_replicated" yaml:"under_replicated"`
 	// Identity: set only when the broker's host or Kafka disagree with the inventory about which
 	// broker this is. NodeIDMismatch is the node id the Kafka process on the inventory's host was
 	// started with; EndpointMismatch is where Kafka has this broker id registered (host:port).
@@ -211,7 +220,7 @@ func Assess(c *inventory.Cluster, s *Snapshot, procs map[int32]BrokerProcess, pr
 		case err != nil:
 			b.VersionError = err.Error()
 		case p.Running:
-			b.Version = p.Version
+			b.Version, b.HostCheckedAt = p.Version, p.Checked
 			versions[p.Version] = true
 			if p.HasNodeID && p.NodeID != ib.ID {
 				id := p.NodeID

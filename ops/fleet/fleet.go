@@ -10,7 +10,6 @@
 package fleet
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -18,9 +17,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
-	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/kfleet/kfleet/inventory"
 	"github.com/kfleet/kfleet/ops/cluster"
@@ -44,6 +41,11 @@ type Options struct {
 	// Processes remembers the brokers' processes between reads (host.ProcessCache): a process
 	// already known is only confirmed on its host. Nil: every read probes in full.
 	Processes *host.ProcessCache
+	// HostFactsMaxAge, when positive, lets a read reuse a process Processes saw confirmed on its
+	// host within it, without asking the host, unless Kafka shows a sign that it may have
+	// restarted since (fenced or unregistered, a lease held, an operation logged since). 0: every
+	// read asks every host.
+	HostFactsMaxAge time.Duration
 	// KeepReassigning keeps, of each cluster's snapshot, the reassignments in flight and their
 	// partitions (the TUI's cluster view shows them); otherwise the snapshot is dropped once
 	// assessed. Either way a fleet of a million partitions is not held in memory for a table.
@@ -114,33 +116,18 @@ func collectCluster(ctx context.Context, c *inventory.Cluster, o Options) cluste
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
 
-	var procs map[int32]cluster.BrokerProcess
-	var procErrs map[int32]error
+	facts := askHosts(ctx, c, o)
 	var wg sync.WaitGroup
-	if o.SSH != nil {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			limit := cmp.Or(o.HostTimeout, defaultHostTimeout)
-			hctx, cancel := context.WithTimeout(ctx, limit)
-			defer cancel()
-			procs, procErrs = host.ProbeBrokersCached(hctx, o.SSH, c.Brokers, o.SSHConcurrency, o.Processes)
-			if hctx.Err() != nil && ctx.Err() == nil {
-				for id := range procErrs {
-					procErrs[id] = fmt.Errorf("its host did not answer within %s", limit)
-				}
-			}
-		}()
-	}
 
 	// A ZooKeeper-mode cluster's ensemble is read beside Kafka.
 	var zk *cluster.ZooKeeperHealth
 	if read := host.EnsembleReader(c, o.SSH); read != nil {
 		wg.Go(func() { zk = read(ctx) })
 	}
-	snap, lease, mv, err := readClusterBy(ctx, c, o)
+	snap, lease, fin, err := readClusterBy(ctx, c, o)
 	wg.Wait()
 	if err != nil {
+		facts.wait()
 		if errors.Is(err, context.DeadlineExceeded) {
 			err = fmt.Errorf("%w (no answer within %s)", err, o.Timeout)
 		}
@@ -151,6 +138,7 @@ func collectCluster(ctx context.Context, c *inventory.Cluster, o Options) cluste
 		}
 		return h
 	}
+	procs, procErrs := facts.result(snap, lease)
 	h := cluster.Assess(c, snap, procs, procErrs)
 	h.MetadataMode = string(c.Metadata.Mode())
 	if zk != nil {
@@ -164,12 +152,7 @@ func collectCluster(ctx context.Context, c *inventory.Cluster, o Options) cluste
 	_, gone := lease.HolderGone()
 	h.MarkOperation(cluster.InFlight(h.Lease, gone, lease.Events, time.Now()))
 	h.MarkStopped(lease.Stopped)
-	h.MetadataVersion = mv.finalized
-	if mv.pending() && len(h.Versions) == 1 {
-		h.MetadataVersionSupported = mv.supported
-		h.Warnings = append(h.Warnings, fmt.Sprintf("metadata.version %d is finalized and every broker runs %s, which supports %d: `kfleet deploy finalize -c %s` raises it (irreversible: no rollback after it)",
-			*mv.finalized, h.Versions[0], *mv.supported, c.Name))
-	}
+	fin.mark(&h, c.Name)
 	h.Events = lease.Events
 	if o.KeepReassigning {
 		h.Snapshot = h.Snapshot.OnlyReassigning()
@@ -182,30 +165,30 @@ func collectCluster(ctx context.Context, c *inventory.Cluster, o Options) cluste
 // readClusterBy is readCluster that returns when ctx ends even if the Kafka client has not: a
 // broker that accepts a connection and never answers holds franz-go's handshake for about 20 s
 // whatever the context says. The abandoned read ends on its own and closes its client.
-func readClusterBy(ctx context.Context, c *inventory.Cluster, o Options) (*cluster.Snapshot, lease.State, metadataVersion, error) {
+func readClusterBy(ctx context.Context, c *inventory.Cluster, o Options) (*cluster.Snapshot, lease.State, finalizeState, error) {
 	type result struct {
 		snap *cluster.Snapshot
 		held lease.State
-		mv   metadataVersion
+		fin  finalizeState
 		err  error
 	}
 	done := make(chan result, 1)
 	go func() {
-		snap, held, mv, err := readCluster(ctx, c, o)
-		done <- result{snap, held, mv, err}
+		snap, held, fin, err := readCluster(ctx, c, o)
+		done <- result{snap, held, fin, err}
 	}()
 	select {
 	case r := <-done:
-		return r.snap, r.held, r.mv, r.err
+		return r.snap, r.held, r.fin, r.err
 	case <-ctx.Done():
-		return nil, lease.State{}, metadataVersion{}, ctx.Err()
+		return nil, lease.State{}, finalizeState{}, ctx.Err()
 	}
 }
 
 // readCluster reads one cluster (with o.Client's client, else one of its own, closed after): a
 // snapshot, its lease log and its finalized cluster.metadata.version. A lease log or feature
 // level that cannot be read is a warning: the cluster's health does not depend on it.
-func readCluster(ctx context.Context, c *inventory.Cluster, o Options) (*cluster.Snapshot, lease.State, metadataVersion, error) {
+func readCluster(ctx context.Context, c *inventory.Cluster, o Options) (*cluster.Snapshot, lease.State, finalizeState, error) {
 	var cl *kgo.Client
 	var err error
 	if o.Client != nil {
@@ -217,65 +200,33 @@ func readCluster(ctx context.Context, c *inventory.Cluster, o Options) (*cluster
 		}
 	}
 	if err != nil {
-		return nil, lease.State{}, metadataVersion{}, err
+		return nil, lease.State{}, finalizeState{}, err
 	}
 	// The lease log and the feature level are read beside the snapshot's own reads, once its
 	// first request (which franz-go retries across the seeds when one is down) has told the
 	// client the brokers: sent beside that first request on a fresh client, a broker just killed
 	// among the seeds made status call the cluster unreachable.
 	var (
-		held            lease.State
-		mv              metadataVersion
-		leaseErr, mvErr error
+		held             lease.State
+		fin              finalizeState
+		leaseErr, finErr error
 	)
-	snap, err := kafka.TakeSnapshotWith(ctx, cl, c.Name, kafka.SnapshotOptions{ZooKeeper: c.Metadata.Mode() == inventory.MetadataZooKeeper,
+	zk := c.Metadata.Mode() == inventory.MetadataZooKeeper
+	snap, err := kafka.TakeSnapshotWith(ctx, cl, c.Name, kafka.SnapshotOptions{ZooKeeper: zk,
 		Beside: func(ctx context.Context) {
 			var wg sync.WaitGroup
 			wg.Go(func() { held, leaseErr = lease.Read(ctx, cl, c.Name) })
-			wg.Go(func() { mv, mvErr = finalizedMetadataVersion(ctx, cl) })
+			wg.Go(func() { fin, finErr = readFinalizeState(ctx, cl, c, zk) })
 			wg.Wait()
 		}})
 	if err != nil {
-		return nil, lease.State{}, metadataVersion{}, err
+		return nil, lease.State{}, finalizeState{}, err
 	}
 	if leaseErr != nil {
 		snap.Warnings = append(snap.Warnings, "lease log: "+leaseErr.Error())
 	}
-	if mvErr != nil {
-		snap.Warnings = append(snap.Warnings, "metadata.version: "+mvErr.Error())
+	if finErr != nil {
+		snap.Warnings = append(snap.Warnings, finErr.Error())
 	}
-	return snap, held, mv, nil
-}
-
-// metadataVersion is what one broker says of the cluster's metadata.version: the finalized level
-// and the highest its release supports (nil: not reported).
-type metadataVersion struct{ finalized, supported *int16 }
-
-// pending: the release supports a level higher than the finalized one (a deploy not finalized).
-func (m metadataVersion) pending() bool {
-	return m.finalized != nil && m.supported != nil && *m.supported > *m.finalized
-}
-
-// finalizedMetadataVersion asks one broker (ApiVersions) for the cluster's finalized
-// metadata.version level and the highest its release supports.
-func finalizedMetadataVersion(ctx context.Context, cl *kgo.Client) (metadataVersion, error) {
-	var mv metadataVersion
-	req := kmsg.NewPtrApiVersionsRequest()
-	req.ClientSoftwareName, req.ClientSoftwareVersion = "kfleet", "1"
-	r, err := kafka.AskAnyBroker(ctx, cl, req) // a broker just killed may still be listed
-	if err != nil {
-		return mv, err
-	}
-	resp := r.(*kmsg.ApiVersionsResponse)
-	if err := kerr.ErrorForCode(resp.ErrorCode); err != nil {
-		return mv, err
-	}
-	l := kafka.Feature(resp, kafka.MetadataVersionFeature)
-	if l.Finalized >= 0 {
-		mv.finalized = &l.Finalized
-	}
-	if l.Supported {
-		mv.supported = &l.Max
-	}
-	return mv, nil
+	return snap, held, fin, nil
 }

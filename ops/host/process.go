@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/kfleet/kfleet/inventory"
 	"github.com/kfleet/kfleet/ops/cluster"
@@ -100,9 +101,10 @@ func probeProcess(ctx context.Context, r *ssh.Runner, t ssh.Target, configFile s
 	if err != nil {
 		return cluster.BrokerProcess{}, fmt.Errorf("host %s: %w", t.Host, err)
 	}
+	p.Checked = time.Now()
 	if unchanged && known != nil {
 		k := *known
-		k.BootID = p.BootID
+		k.BootID, k.Checked = p.BootID, p.Checked
 		return k, nil
 	}
 	return p, nil

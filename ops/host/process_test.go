@@ -117,7 +117,8 @@ func TestProcessProbeConfirmsAKnownProcess(t *testing.T) {
 // whose process is gone.
 func TestProcessCacheRoundTrip(t *testing.T) {
 	c := NewProcessCache()
-	p := cluster.BrokerProcess{Running: true, PID: 42, StartTicks: 7, Version: "4.1.1", NodeID: 1, HasNodeID: true, BootID: "b"}
+	checked := time.Date(2026, 12, 2, 1, 2, 3, 0, time.UTC)
+	p := cluster.BrokerProcess{Running: true, PID: 42, StartTicks: 7, Version: "4.1.1", NodeID: 1, HasNodeID: true, BootID: "b", Checked: checked}
 	c.put("k1", "/cfg", p, nil)
 	file := filepath.Join(t.TempDir(), "processes.json")
 	if err := c.Save(file); err != nil {
@@ -126,6 +127,20 @@ func TestProcessCacheRoundTrip(t *testing.T) {
 	got := LoadProcessCache(file).get("k1", "/cfg")
 	if got == nil || *got != p {
 		t.Fatalf("loaded %+v, want %+v", got, p)
+	}
+	for _, tc := range []struct {
+		maxAge time.Duration
+		now    time.Time
+		want   bool
+	}{
+		{time.Minute, checked.Add(30 * time.Second), true},
+		{time.Minute, checked.Add(2 * time.Minute), false}, // too old
+		{0, checked, false},                             // reuse nothing
+		{time.Minute, checked.Add(-time.Second), false}, // confirmed in the future: a clock moved
+	} {
+		if _, ok := c.Recent("k1", "/cfg", tc.maxAge, tc.now); ok != tc.want {
+			t.Errorf("Recent(max age %s, %s after the check) = %v, want %v", tc.maxAge, tc.now.Sub(checked), ok, tc.want)
+		}
 	}
 	c.put("k1", "/cfg", cluster.BrokerProcess{}, nil)
 	if c.get("k1", "/cfg") != nil {

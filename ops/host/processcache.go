@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/kfleet/kfleet/ops/cluster"
 )
@@ -40,6 +41,16 @@ func (c *ProcessCache) get(host, configFile string) *cluster.BrokerProcess {
 	return nil
 }
 
+// Recent is the process the cache knows on host with configFile when its host confirmed it no
+// longer than maxAge before now; false otherwise (nothing known, or known for too long).
+func (c *ProcessCache) Recent(host, configFile string, maxAge time.Duration, now time.Time) (cluster.BrokerProcess, bool) {
+	p := c.get(host, configFile)
+	if p == nil || maxAge <= 0 || p.Checked.IsZero() || now.Sub(p.Checked) > maxAge || p.Checked.After(now) {
+		return cluster.BrokerProcess{}, false
+	}
+	return *p, true
+}
+
 // put remembers a running process; a probe that failed or found none forgets the host's.
 func (c *ProcessCache) put(host, configFile string, p cluster.BrokerProcess, err error) {
 	if c == nil {
@@ -56,13 +67,14 @@ func (c *ProcessCache) put(host, configFile string, p cluster.BrokerProcess, err
 
 // cachedProcess is one entry as the state dir keeps it.
 type cachedProcess struct {
-	Host       string `json:"host"`
-	ConfigFile string `json:"config_file"`
-	PID        int    `json:"pid"`
-	StartTicks uint64 `json:"start_ticks"`
-	Version    string `json:"version"`
-	NodeID     *int32 `json:"node_id,omitempty"`
-	BootID     string `json:"boot_id"`
+	Host       string    `json:"host"`
+	ConfigFile string    `json:"config_file"`
+	PID        int       `json:"pid"`
+	StartTicks uint64    `json:"start_ticks"`
+	Version    string    `json:"version"`
+	NodeID     *int32    `json:"node_id,omitempty"`
+	BootID     string    `json:"boot_id"`
+	Checked    time.Time `json:"checked,omitzero"`
 }
 
 // ProcessCacheFile is where a state dir keeps the cache.
@@ -81,7 +93,7 @@ func LoadProcessCache(file string) *ProcessCache {
 		return c
 	}
 	for _, e := range entries {
-		p := cluster.BrokerProcess{Running: true, PID: e.PID, StartTicks: e.StartTicks, Version: e.Version, BootID: e.BootID}
+		p := cluster.BrokerProcess{Running: true, PID: e.PID, StartTicks: e.StartTicks, Version: e.Version, BootID: e.BootID, Checked: e.Checked}
 		if e.NodeID != nil {
 			p.NodeID, p.HasNodeID = *e.NodeID, true
 		}
@@ -96,7 +108,7 @@ func (c *ProcessCache) Save(file string) error {
 	entries := make([]cachedProcess, 0, len(c.m))
 	for k, p := range c.m {
 		host, cfg, _ := strings.Cut(k, "\x00")
-		e := cachedProcess{Host: host, ConfigFile: cfg, PID: p.PID, StartTicks: p.StartTicks, Version: p.Version, BootID: p.BootID}
+		e := cachedProcess{Host: host, ConfigFile: cfg, PID: p.PID, StartTicks: p.StartTicks, Version: p.Version, BootID: p.BootID, Checked: p.Checked}
 		if p.HasNodeID {
 			id := p.NodeID
 			e.NodeID = &id

@@ -377,7 +377,7 @@ func (f *Finalizer) planProtocol(ctx context.Context) (operation.Plan, error) {
 			return nil, err
 		}
 	}
-	live, failed := ReadProtocolVersions(ctx, cl, inventory.BrokerIDs(c.Brokers))
+	live, failed := kafka.ProtocolVersions(ctx, cl, inventory.BrokerIDs(c.Brokers))
 	if len(failed) > 0 {
 		if f.resumed == nil {
 			return nil, protocolFailures(c.Name, failed)
@@ -540,17 +540,17 @@ func (f *Finalizer) executeProtocol(ctx context.Context, soft <-chan struct{}) e
 
 // waitProtocol polls until every raised broker reports the new protocol version (bounded).
 func (f *Finalizer) waitProtocol(ctx context.Context, plan FinalizePlan) error {
-	target, _ := ParseRelease(plan.ToVersion)
+	target, _ := kafka.ParseRelease(plan.ToVersion)
 	timeout := f.settings.VerifyTimeout
 	if timeout <= 0 {
 		timeout = time.Minute
 	}
 	deadline := time.Now().Add(timeout)
 	for {
-		live, failed := ReadProtocolVersions(ctx, f.deps.Client, plan.Raise)
+		live, failed := kafka.ProtocolVersions(ctx, f.deps.Client, plan.Raise)
 		var behind []string
 		for _, id := range plan.Raise {
-			r, ok := ParseRelease(live[id])
+			r, ok := kafka.ParseRelease(live[id])
 			switch {
 			case failed[id] != nil:
 				behind = append(behind, fmt.Sprintf("broker %d: %v", id, failed[id]))

@@ -6,16 +6,13 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strconv"
 	"strings"
-	"sync"
 
-	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
-	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/kfleet/kfleet/inventory"
 	"github.com/kfleet/kfleet/ops/fault"
+	"github.com/kfleet/kfleet/ops/kafka"
 	"github.com/kfleet/kfleet/rollout/brokerconfig"
 )
 
@@ -28,62 +25,14 @@ import (
 // (brokerconfig.PlanChanges, WriteConfigFile) and a gated rolling restart of those brokers.
 
 // ProtocolVersionFeature is what finalize raises on a ZooKeeper-mode cluster.
-const ProtocolVersionFeature = "inter.broker.protocol.version"
-
-// ReadProtocolVersions asks each broker of ids for its inter.broker.protocol.version
-// (DescribeConfigs, sent to the broker itself). The value is what the broker runs: the file's,
-// or the release's default when the file does not set it ("3.9-IV0"). failed holds the brokers
-// that did not answer.
-func ReadProtocolVersions(ctx context.Context, cl *kgo.Client, ids []int32) (live map[int32]string, failed map[int32]error) {
-	live, failed = map[int32]string{}, map[int32]error{}
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for _, id := range ids {
-		wg.Go(func() {
-			v, err := readProtocolVersion(ctx, cl, id)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				failed[id] = err
-				return
-			}
-			live[id] = v
-		})
-	}
-	wg.Wait()
-	return live, failed
-}
-
-func readProtocolVersion(ctx context.Context, cl *kgo.Client, id int32) (string, error) {
-	req := kmsg.NewPtrDescribeConfigsRequest()
-	r := kmsg.NewDescribeConfigsRequestResource()
-	r.ResourceType = kmsg.ConfigResourceTypeBroker
-	r.ResourceName = strconv.Itoa(int(id))
-	r.ConfigNames = []string{ProtocolVersionFeature}
-	req.Resources = append(req.Resources, r)
-	resp, err := req.RequestWith(ctx, cl.Broker(int(id)))
-	if err != nil {
-		return "", err
-	}
-	for _, res := range resp.Resources {
-		if err := kerr.ErrorForCode(res.ErrorCode); err != nil {
-			return "", featureError(res.ErrorCode, res.ErrorMessage)
-		}
-		for _, c := range res.Configs {
-			if c.Name == ProtocolVersionFeature && c.Value != nil {
-				return *c.Value, nil
-			}
-		}
-	}
-	return "", fmt.Errorf("DescribeConfigs did not report %s", ProtocolVersionFeature)
-}
+const ProtocolVersionFeature = kafka.ProtocolVersionConfig
 
 // highestProtocolVersion is the highest inter.broker.protocol.version among live ("" when none
 // parses).
 func highestProtocolVersion(live map[int32]string) string {
-	best, bestR := "", ReleaseLine{}
+	best, bestR := "", kafka.ReleaseLine{}
 	for _, v := range live {
-		if r, ok := ParseRelease(v); ok && (best == "" || bestR.Less(r)) {
+		if r, ok := kafka.ParseRelease(v); ok && (best == "" || bestR.Less(r)) {
 			best, bestR = v, r
 		}
 	}
@@ -154,21 +103,21 @@ func (e *ProtocolPinnedError) FaultKind() fault.Kind { return fault.Usage }
 // past it, or running the release's default) is left alone.
 func PlanProtocolFinalize(cluster string, brokers []*inventory.Broker, version string, live map[int32]string, pins []ProtocolPin) (FinalizePlan, error) {
 	p := FinalizePlan{Cluster: cluster, Version: version, Feature: ProtocolVersionFeature, Raise: []int32{}}
-	target, ok := ParseRelease(version)
+	target, ok := kafka.ParseRelease(version)
 	if !ok {
 		return p, fmt.Errorf("cluster %s: cannot tell the release line of Kafka %q", cluster, version)
 	}
 	p.ToVersion = target.String()
 	var off []ProtocolPin
 	for _, pin := range pins {
-		if r, ok := ParseRelease(pin.Value); !ok || r != target {
+		if r, ok := kafka.ParseRelease(pin.Value); !ok || r != target {
 			off = append(off, pin)
 		}
 	}
 	if len(off) > 0 {
 		return p, &ProtocolPinnedError{Cluster: cluster, Pins: off, To: p.ToVersion}
 	}
-	var lowest ReleaseLine
+	var lowest kafka.ReleaseLine
 	for _, b := range brokers {
 		p.Brokers = append(p.Brokers, b.ID)
 		v, ok := live[b.ID]
@@ -176,7 +125,7 @@ func PlanProtocolFinalize(cluster string, brokers []*inventory.Broker, version s
 			p.Raise = append(p.Raise, b.ID)
 			continue
 		}
-		r, ok := ParseRelease(v)
+		r, ok := kafka.ParseRelease(v)
 		if !ok {
 			return p, fmt.Errorf("cluster %s: broker %d reports %s %q, which kfleet cannot read", cluster, b.ID, ProtocolVersionFeature, v)
 		}

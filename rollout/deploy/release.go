@@ -12,6 +12,7 @@ import (
 	"github.com/kfleet/kfleet/ops/cluster"
 	"github.com/kfleet/kfleet/ops/fault"
 	"github.com/kfleet/kfleet/ops/journal"
+	"github.com/kfleet/kfleet/ops/kafka"
 	"github.com/kfleet/kfleet/ops/units"
 	"github.com/kfleet/kfleet/rollout"
 	"github.com/kfleet/kfleet/rollout/operation"
@@ -223,7 +224,7 @@ func (r *Release) checkUpgrade(ctx context.Context, version string, procs map[in
 		defer cancel()
 		ids := inventory.BrokerIDs(r.cluster.Brokers)
 		if f.Mode == inventory.MetadataZooKeeper {
-			live, _ := ReadProtocolVersions(rctx, cl, ids)
+			live, _ := kafka.ProtocolVersions(rctx, cl, ids)
 			f.ProtocolVersion = highestProtocolVersion(live)
 		} else if mv, _ := ReadMetadataVersions(rctx, cl, ids); mv.Finalized > 0 {
 			f.MetadataVersion = &mv.Finalized

@@ -4,10 +4,10 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/kfleet/kfleet/inventory"
 	"github.com/kfleet/kfleet/ops/fault"
+	"github.com/kfleet/kfleet/ops/kafka"
 )
 
 // Which Kafka releases a cluster may move to is Kafka's rule, not kfleet's. CheckUpgrade holds
@@ -50,43 +50,16 @@ func MetadataVersionName(level int16) string {
 
 // metadataVersionRelease is the oldest release that runs a metadata.version level. A level
 // newer than any kfleet knows needs at least the newest release it knows (exact false).
-func metadataVersionRelease(level int16) (r ReleaseLine, exact bool) {
+func metadataVersionRelease(level int16) (r kafka.ReleaseLine, exact bool) {
 	if name := MetadataVersionName(level); name != "" {
-		r, _ = ParseRelease(name)
+		r, _ = kafka.ParseRelease(name)
 		return r, true
 	}
 	if level > 0 {
-		r, _ = ParseRelease(metadataVersionNames[len(metadataVersionNames)-1])
+		r, _ = kafka.ParseRelease(metadataVersionNames[len(metadataVersionNames)-1])
 		return r, false
 	}
-	return ReleaseLine{}, false
-}
-
-// ReleaseLine is a Kafka release line, MAJOR.MINOR: what inter.broker.protocol.version and
-// metadata.version name, and what the upgrade rules compare.
-type ReleaseLine struct{ Major, Minor int }
-
-func (r ReleaseLine) String() string { return fmt.Sprintf("%d.%d", r.Major, r.Minor) }
-
-// Less orders releases.
-func (r ReleaseLine) Less(o ReleaseLine) bool {
-	return r.Major < o.Major || r.Major == o.Major && r.Minor < o.Minor
-}
-
-// ParseRelease reads the release line of a Kafka version ("3.9.1"), an
-// inter.broker.protocol.version ("3.8", "3.8-IV0", "0.10.2-IV0") or a metadata.version name.
-func ParseRelease(v string) (ReleaseLine, bool) {
-	v, _, _ = strings.Cut(strings.TrimSpace(v), "-")
-	parts := strings.Split(v, ".")
-	if len(parts) < 2 {
-		return ReleaseLine{}, false
-	}
-	major, err1 := strconv.Atoi(parts[0])
-	minor, err2 := strconv.Atoi(parts[1])
-	if err1 != nil || err2 != nil || major < 0 || minor < 0 {
-		return ReleaseLine{}, false
-	}
-	return ReleaseLine{major, minor}, true
+	return kafka.ReleaseLine{}, false
 }
 
 // UpgradeFacts are what decides whether a cluster may move to a release.
@@ -130,14 +103,14 @@ func (e *UnsupportedUpgradeError) FaultKind() fault.Kind { return fault.Usage }
 // CheckUpgrade refuses a move to f.Target that Kafka does not support (see the rules above).
 // It is pure; facts it does not have (nil, "") decide nothing.
 func CheckUpgrade(f UpgradeFacts) error {
-	target, ok := ParseRelease(f.Target)
+	target, ok := kafka.ParseRelease(f.Target)
 	if !ok {
 		return nil
 	}
 	refuse := func(todo, format string, args ...any) error {
 		return &UnsupportedUpgradeError{Cluster: f.Cluster, Kind: f.Kind, Target: f.Target, Reason: fmt.Sprintf(format, args...), Todo: todo}
 	}
-	fixForward := func(r ReleaseLine) string {
+	fixForward := func(r kafka.ReleaseLine) string {
 		if f.Kind == KindRollback {
 			return fmt.Sprintf("there is no way back below Kafka %s after deploy finalize: fix forward with a deploy of %s.x or later", r, r)
 		}
@@ -149,14 +122,14 @@ func CheckUpgrade(f UpgradeFacts) error {
 			return refuse(fmt.Sprintf("migrate the cluster to KRaft first (Kafka 3.9's ZooKeeper to KRaft migration; deploy 3.9.x first if it runs older), then deploy %s", f.Target),
 				"the cluster keeps its metadata in ZooKeeper (inventory metadata.mode: zookeeper) and Kafka 4.0 removed ZooKeeper mode")
 		}
-		if ibp, ok := ParseRelease(f.ProtocolVersion); ok && target.Less(ibp) {
+		if ibp, ok := kafka.ParseRelease(f.ProtocolVersion); ok && target.Less(ibp) {
 			return refuse(fixForward(ibp),
 				"its brokers run inter.broker.protocol.version %s, which Kafka %s does not know (its brokers would not start), and a raised protocol version cannot be lowered",
 				f.ProtocolVersion, target)
 		}
 	case inventory.MetadataKRaft:
 		if target.Major >= 4 {
-			if old := runningBelow(f.Running, ReleaseLine{3, 3}); len(old) > 0 {
+			if old := runningBelow(f.Running, kafka.ReleaseLine{Major: 3, Minor: 3}); len(old) > 0 {
 				return refuse(fmt.Sprintf("deploy Kafka 3.9.x first (Kafka recommends 3.9 before 4.x), run kfleet deploy finalize, then deploy %s", f.Target),
 					"Kafka 4.x needs every broker on 3.3 or later (with metadata.version 3.3-IV3 or higher) and the cluster runs %s", describeGroups(old))
 			}
@@ -166,7 +139,7 @@ func CheckUpgrade(f UpgradeFacts) error {
 			}
 		}
 		if mv := f.MetadataVersion; mv != nil {
-			if needs, exact := metadataVersionRelease(*mv); needs != (ReleaseLine{}) && target.Less(needs) {
+			if needs, exact := metadataVersionRelease(*mv); needs != (kafka.ReleaseLine{}) && target.Less(needs) {
 				at := "Kafka " + needs.String()
 				if !exact {
 					at = "a release newer than " + needs.String()
@@ -181,10 +154,10 @@ func CheckUpgrade(f UpgradeFacts) error {
 }
 
 // runningBelow groups the brokers whose process runs a release older than min.
-func runningBelow(running map[int32]string, min ReleaseLine) map[string][]int32 {
+func runningBelow(running map[int32]string, min kafka.ReleaseLine) map[string][]int32 {
 	out := map[string][]int32{}
 	for id, v := range running {
-		if r, ok := ParseRelease(v); ok && r.Less(min) {
+		if r, ok := kafka.ParseRelease(v); ok && r.Less(min) {
 			out[v] = append(out[v], id)
 		}
 	}

@@ -82,21 +82,6 @@ func TestCheckUpgrade(t *testing.T) {
 	}
 }
 
-func TestParseRelease(t *testing.T) {
-	for in, want := range map[string]ReleaseLine{
-		"3.9.1": {3, 9}, "3.8": {3, 8}, "3.8-IV0": {3, 8}, "0.10.2-IV0": {0, 10}, "4.2-IV1": {4, 2}, " 4.0.0 ": {4, 0},
-	} {
-		if got, ok := ParseRelease(in); !ok || got != want {
-			t.Errorf("ParseRelease(%q) = %v %v, want %v", in, got, ok, want)
-		}
-	}
-	for _, bad := range []string{"", "3", "x.y", "trunk"} {
-		if _, ok := ParseRelease(bad); ok {
-			t.Errorf("ParseRelease(%q) accepted", bad)
-		}
-	}
-}
-
 func TestMetadataVersionName(t *testing.T) {
 	for l, want := range map[int16]string{1: "3.0-IV1", 7: "3.3-IV3", 14: "3.6-IV2", 20: "3.8-IV0", 21: "3.9-IV0", 25: "4.0-IV3", 27: "4.1-IV1", 29: "4.2-IV1", 0: "", -1: "", 30: ""} {
 		if got := MetadataVersionName(l); got != want {

@@ -16,6 +16,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	inv "github.com/kfleet/kfleet/inventory"
+	"github.com/kfleet/kfleet/ops/kafka"
 	"github.com/kfleet/kfleet/rollout/deploy"
 	"github.com/kfleet/kfleet/rollout/rollouttest"
 )
@@ -51,7 +52,7 @@ func deployWithinThree(t *testing.T, from, to string) {
 	state := t.TempDir()
 	c := sandboxCluster(t)
 	mode := c.Metadata.Mode()
-	toLine, ok := deploy.ParseRelease(to)
+	toLine, ok := kafka.ParseRelease(to)
 	if !ok {
 		t.Fatalf("%q is not a release", to)
 	}
@@ -94,11 +95,18 @@ func deployWithinThree(t *testing.T, from, to string) {
 	r := kfleet(t, "--state-dir", state, "deploy", "--yes", "-o", "json", "--artifact", artifact(to))
 	mustCode(t, r, 0, "deploy "+to)
 	t.Logf("deploy %s -> %s of %d brokers (%s mode): %s", from, to, len(ids), mode, time.Since(began).Round(100*time.Millisecond))
-	expectVersions(t, to)
+	st := expectVersions(t, to)
 	if mode == inv.MetadataZooKeeper {
-		// The deploy does not touch the protocol version: it stays pinned until finalize.
+		// The deploy does not touch the protocol version: it stays pinned until finalize, and
+		// status says so.
 		if got := protocolVersions(t, ids); !sameMap(got, ibpBefore) {
 			t.Errorf("deploy changed inter.broker.protocol.version: %v -> %v", ibpBefore, got)
+		}
+		c := st.Clusters[0]
+		if p, ok := kafka.ParseRelease(c.ProtocolVersion); !ok || !p.Less(toLine) ||
+			!strings.Contains(strings.Join(c.Warnings, "\n"), "`kfleet deploy finalize") {
+			t.Errorf("status after the deploy: inter_broker_protocol_version %q, warnings %q; want below %s and finalize named",
+				c.ProtocolVersion, c.Warnings, toLine)
 		}
 	}
 

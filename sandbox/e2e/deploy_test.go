@@ -106,9 +106,11 @@ type deployStatus struct {
 		Versions        []string `json:"versions"`
 		MetadataVersion *int     `json:"metadata_version"`
 		// Supported: what the new release supports while a deploy is not finalized.
-		Supported *int     `json:"metadata_version_supported"`
-		Warnings  []string `json:"warnings"`
-		Brokers   []struct {
+		Supported *int `json:"metadata_version_supported"`
+		// ProtocolVersion: ZooKeeper mode's lowest inter.broker.protocol.version.
+		ProtocolVersion string   `json:"inter_broker_protocol_version"`
+		Warnings        []string `json:"warnings"`
+		Brokers         []struct {
 			ID      int32  `json:"id"`
 			Version string `json:"version"`
 		} `json:"brokers"`
