@@ -121,10 +121,10 @@ func collectCluster(ctx context.Context, c *inventory.Cluster, o Options) cluste
 
 	// A ZooKeeper-mode cluster's ensemble is read beside Kafka.
 	var zk *cluster.ZooKeeperHealth
-	if read := host.EnsembleReader(c, o.SSH); read != nil {
-		wg.Go(func() { zk = read(ctx) })
+	if readEnsemble := host.EnsembleReader(c, o.SSH); readEnsemble != nil {
+		wg.Go(func() { zk = readEnsemble(ctx) })
 	}
-	snap, lease, fin, err := readClusterBy(ctx, c, o)
+	read, err := readClusterBy(ctx, c, o)
 	wg.Wait()
 	if err != nil {
 		facts.wait()
@@ -138,8 +138,8 @@ func collectCluster(ctx context.Context, c *inventory.Cluster, o Options) cluste
 		}
 		return h
 	}
-	procs, procErrs := facts.result(snap, lease)
-	h := cluster.Assess(c, snap, procs, procErrs)
+	procs, procErrs := facts.result(read)
+	h := cluster.Assess(c, read.snap, procs, procErrs)
 	h.MetadataMode = string(c.Metadata.Mode())
 	if zk != nil {
 		h.ZooKeeper = zk
@@ -148,12 +148,12 @@ func collectCluster(ctx context.Context, c *inventory.Cluster, o Options) cluste
 		h.Healthy = len(h.Problems) == 0
 	}
 	flagEndpoints(ctx, &h, net.DefaultResolver.LookupHost)
-	h.Lease = lease.LeaseHolder()
-	_, gone := lease.HolderGone()
-	h.MarkOperation(cluster.InFlight(h.Lease, gone, lease.Events, time.Now()))
-	h.MarkStopped(lease.Stopped)
-	fin.mark(&h, c.Name)
-	h.Events = lease.Events
+	h.Lease = read.lease.LeaseHolder()
+	_, gone := read.lease.HolderGone()
+	h.MarkOperation(cluster.InFlight(h.Lease, gone, read.lease.Events, time.Now()))
+	h.MarkStopped(read.lease.Stopped)
+	read.fin.mark(&h, c.Name)
+	h.Events = read.lease.Events
 	if o.KeepReassigning {
 		h.Snapshot = h.Snapshot.OnlyReassigning()
 	} else {
@@ -162,33 +162,40 @@ func collectCluster(ctx context.Context, c *inventory.Cluster, o Options) cluste
 	return h
 }
 
+// kafkaRead is what one read of a cluster's Kafka gives: a snapshot, its lease log (leaseRead
+// false when the log could not be read: a warning then) and what tells a pending finalize.
+type kafkaRead struct {
+	snap      *cluster.Snapshot
+	lease     lease.State
+	leaseRead bool
+	fin       finalizeState
+}
+
 // readClusterBy is readCluster that returns when ctx ends even if the Kafka client has not: a
 // broker that accepts a connection and never answers holds franz-go's handshake for about 20 s
 // whatever the context says. The abandoned read ends on its own and closes its client.
-func readClusterBy(ctx context.Context, c *inventory.Cluster, o Options) (*cluster.Snapshot, lease.State, finalizeState, error) {
+func readClusterBy(ctx context.Context, c *inventory.Cluster, o Options) (kafkaRead, error) {
 	type result struct {
-		snap *cluster.Snapshot
-		held lease.State
-		fin  finalizeState
-		err  error
+		r   kafkaRead
+		err error
 	}
 	done := make(chan result, 1)
 	go func() {
-		snap, held, fin, err := readCluster(ctx, c, o)
-		done <- result{snap, held, fin, err}
+		r, err := readCluster(ctx, c, o)
+		done <- result{r, err}
 	}()
 	select {
 	case r := <-done:
-		return r.snap, r.held, r.fin, r.err
+		return r.r, r.err
 	case <-ctx.Done():
-		return nil, lease.State{}, finalizeState{}, ctx.Err()
+		return kafkaRead{}, ctx.Err()
 	}
 }
 
 // readCluster reads one cluster (with o.Client's client, else one of its own, closed after): a
 // snapshot, its lease log and its finalized cluster.metadata.version. A lease log or feature
 // level that cannot be read is a warning: the cluster's health does not depend on it.
-func readCluster(ctx context.Context, c *inventory.Cluster, o Options) (*cluster.Snapshot, lease.State, finalizeState, error) {
+func readCluster(ctx context.Context, c *inventory.Cluster, o Options) (kafkaRead, error) {
 	var cl *kgo.Client
 	var err error
 	if o.Client != nil {
@@ -200,33 +207,33 @@ func readCluster(ctx context.Context, c *inventory.Cluster, o Options) (*cluster
 		}
 	}
 	if err != nil {
-		return nil, lease.State{}, finalizeState{}, err
+		return kafkaRead{}, err
 	}
 	// The lease log and the feature level are read beside the snapshot's own reads, once its
 	// first request (which franz-go retries across the seeds when one is down) has told the
 	// client the brokers: sent beside that first request on a fresh client, a broker just killed
 	// among the seeds made status call the cluster unreachable.
 	var (
-		held             lease.State
-		fin              finalizeState
+		r                kafkaRead
 		leaseErr, finErr error
 	)
 	zk := c.Metadata.Mode() == inventory.MetadataZooKeeper
-	snap, err := kafka.TakeSnapshotWith(ctx, cl, c.Name, kafka.SnapshotOptions{ZooKeeper: zk,
+	r.snap, err = kafka.TakeSnapshotWith(ctx, cl, c.Name, kafka.SnapshotOptions{ZooKeeper: zk,
 		Beside: func(ctx context.Context) {
 			var wg sync.WaitGroup
-			wg.Go(func() { held, leaseErr = lease.Read(ctx, cl, c.Name) })
-			wg.Go(func() { fin, finErr = readFinalizeState(ctx, cl, c, zk) })
+			wg.Go(func() { r.lease, leaseErr = lease.Read(ctx, cl, c.Name) })
+			wg.Go(func() { r.fin, finErr = readFinalizeState(ctx, cl, c, zk) })
 			wg.Wait()
 		}})
 	if err != nil {
-		return nil, lease.State{}, finalizeState{}, err
+		return kafkaRead{}, err
 	}
+	r.leaseRead = leaseErr == nil
 	if leaseErr != nil {
-		snap.Warnings = append(snap.Warnings, "lease log: "+leaseErr.Error())
+		r.snap.Warnings = append(r.snap.Warnings, "lease log: "+leaseErr.Error())
 	}
 	if finErr != nil {
-		snap.Warnings = append(snap.Warnings, finErr.Error())
+		r.snap.Warnings = append(r.snap.Warnings, finErr.Error())
 	}
-	return snap, held, fin, nil
+	return r, nil
 }

@@ -24,7 +24,8 @@ const clockSkew = time.Minute
 // hostFacts is what the brokers' hosts say of their Kafka processes, asked while Kafka is read.
 // A process the cache has confirmed within Options.HostFactsMaxAge is not asked about at once:
 // once Kafka has answered, its facts are reused unless Kafka shows a sign that it may have
-// restarted since (see reusable), and only then is its host asked.
+// restarted since (reusable) or its listener refuses a connection (stillListening), and only
+// then is its host asked.
 type hostFacts struct {
 	ctx    context.Context
 	o      Options
@@ -83,16 +84,19 @@ func (f *hostFacts) wait() {
 	}
 }
 
-// result is every broker's facts once Kafka has answered with snap and the lease state st: the
-// hosts asked at the start, the recent facts Kafka gives no reason to doubt, and the hosts of
-// the others, asked now.
-func (f *hostFacts) result(snap *cluster.Snapshot, st lease.State) (map[int32]cluster.BrokerProcess, map[int32]error) {
+// result is every broker's facts once Kafka has answered (read): the hosts asked at the start,
+// the recent facts Kafka gives no reason to doubt, and the hosts of the others, asked now. With
+// no lease log read there is no telling whether an operation ran since: every host is asked.
+func (f *hostFacts) result(read kafkaRead) (map[int32]cluster.BrokerProcess, map[int32]error) {
 	if f == nil {
 		return nil, nil
 	}
 	f.wait()
 	var again []*inventory.Broker
-	kept := f.stillListening(snap, st)
+	var kept map[int32]bool
+	if read.leaseRead {
+		kept = f.stillListening(read.snap, read.lease)
+	}
 	for id, p := range f.recent {
 		if kept[id] {
 			f.procs[id] = p
