@@ -3,12 +3,14 @@ package reassign
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/kfleet/kfleet/ops/journal"
 	"github.com/kfleet/kfleet/ops/lease"
 )
 
@@ -62,5 +64,19 @@ func TestCancelTakesTheLeaseUnlessItsOperationHoldsIt(t *testing.T) {
 	}
 	if st, err := lease.Read(ctx, cl, "fake"); err != nil || st.Held {
 		t.Fatalf("lease after the cancel: %+v, %v; want released", st, err)
+	}
+
+	// Each cancel run is in history under a kind of its own, with how it ended.
+	cancels, err := journal.List(dir, journal.Filter{Kind: CancelKind})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range cancels {
+		got = append(got, e.Kind+" "+e.Status)
+	}
+	slices.Sort(got)
+	if want := []string{"reassign-cancel done", "reassign-cancel refused"}; !slices.Equal(got, want) {
+		t.Errorf("history of the cancels: %q, want %q", got, want)
 	}
 }

@@ -53,7 +53,7 @@ var kindNames = map[string]string{
 }
 
 // KindName is the name history shows for a journaled kind: restart, deploy, rollback, finalize,
-// config-apply, patch-run, patch-hook, reassign-apply, zookeeper-restart, fleet.
+// config-apply, patch-run, patch-hook, reassign-apply, reassign-cancel, zookeeper-restart, fleet.
 func KindName(kind string) string {
 	if n, ok := kindNames[kind]; ok {
 		return n
