@@ -2,6 +2,7 @@ package reassign
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -116,6 +117,24 @@ type CancelResult struct {
 	Foreign   []string         `json:"not_kfleets" yaml:"not_kfleets"`
 	// Reordered are cancelled partitions whose old replica order kfleet put back.
 	Reordered []TopicPartition `json:"order_restored" yaml:"order_restored"`
+}
+
+// MarshalJSON writes every list as a list, [] when empty, never null (reassign cancel -o json's
+// contract), however the result was built.
+func (r CancelResult) MarshalJSON() ([]byte, error) {
+	type result CancelResult // without this method
+	out := result(r)
+	for _, l := range []*[]TopicPartition{&out.Cancelled, &out.Reordered} {
+		if *l == nil {
+			*l = []TopicPartition{}
+		}
+	}
+	for _, l := range []*[]string{&out.Ops, &out.Foreign} {
+		if *l == nil {
+			*l = []string{}
+		}
+	}
+	return json.Marshal(out)
 }
 
 // Cancel reverts kfleet's moves in flight (AlterPartitionAssignments with no replicas: Kafka

@@ -163,7 +163,7 @@ type BrokerProcess struct {
 	HasNodeID bool
 	// Checked is when the host last said all this (a probe, or a confirmation that the same
 	// process still runs); a fact reused from the cache keeps the time it was confirmed.
-	Checked time.Time
+	Checked time.Time `json:"-"`
 }
 
 // BrokerHealth is one broker: the inventory's view joined with Kafka's and the host's.

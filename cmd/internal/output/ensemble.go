@@ -15,11 +15,13 @@ func (pr Printer) EnsemblePlan(p *ensemble.Plan, dryRun bool) error {
 		if !dryRun {
 			return nil
 		}
+		plan := *p
+		plan.Order = orEmpty(p.Order) // a resumed restart with every node done
 		return Render(w, pr.Format, struct {
 			Event string `json:"event" yaml:"event"`
 			*ensemble.Plan
 			Settings any `json:"settings" yaml:"settings"` // durations as text
-		}{"zookeeper-restart-plan", p, SettingsView(p.Settings)}, nil)
+		}{"zookeeper-restart-plan", &plan, SettingsView(p.Settings)}, nil)
 	}
 	s := p.Settings
 	fmt.Fprintf(w, "restart of the ZooKeeper ensemble of cluster %s: %d node(s), one at a time\n", p.Cluster, len(p.Order))

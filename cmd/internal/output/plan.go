@@ -122,7 +122,9 @@ func (pr Printer) ConfigApplyPlan(p *brokerconfig.ApplyPlan, dryRun bool) error 
 	case p.Resumed:
 		return pr.RollingRun(p.Restart, dryRun)
 	case dryRun && pr.Format != FormatTable:
-		return Render(pr.IO.Out, pr.Format, plan, nil)
+		lists := *plan
+		lists.Changes, lists.Files, lists.Restart = orEmpty(plan.Changes), orEmpty(plan.Files), orEmpty(plan.Restart)
+		return Render(pr.IO.Out, pr.Format, &lists, nil)
 	case dryRun:
 		ConfigPlan(pr.IO.Out, plan)
 		if p.Restart != nil {
@@ -170,6 +172,7 @@ func (pr Printer) ReassignApplyPlan(p *reassign.ApplyPlan, dryRun bool) error {
 			return nil
 		}
 		d := p.DryRun()
+		d.Waves, d.Impossible, d.Notes = orEmpty(d.Waves), orEmpty(d.Impossible), orEmpty(d.Notes)
 		if err := Render(pr.IO.Out, pr.Format, d, func(w io.Writer) error {
 			ReassignDryRun(w, d)
 			return nil
@@ -179,4 +182,12 @@ func (pr Printer) ReassignApplyPlan(p *reassign.ApplyPlan, dryRun bool) error {
 		return p.Impossible()
 	}
 	return p.Refusal()
+}
+
+// orEmpty is s, or an empty list for nil: machine output says "no items" as [], never null.
+func orEmpty[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
 }
