@@ -8,11 +8,14 @@ import (
 	"time"
 )
 
-// StatusReport is what `kfleet reassign status` shows: every reassignment in flight, whoever
-// started it, with its progress, and the kfleet reassignments of this state dir that are not
-// over (with the throttles they still have set).
+// StatusReport is what `kfleet reassign status` shows of a cluster: every reassignment in
+// flight, whoever started it, with its progress, and the kfleet reassignments of this state dir
+// that are not over (with the throttles they still have set).
 type StatusReport struct {
-	Cluster         string     `json:"cluster" yaml:"cluster"`
+	Cluster string `json:"cluster" yaml:"cluster"`
+	// Error says why the cluster could not be read (a read of many clusters reports each); the
+	// counts are then zero and the lists empty.
+	Error           string     `json:"error,omitempty" yaml:"error,omitempty"`
 	UnderReplicated int        `json:"under_replicated" yaml:"under_replicated"`
 	UnderMinISR     int        `json:"under_min_isr" yaml:"under_min_isr"`
 	Offline         int        `json:"offline" yaml:"offline"`
@@ -59,6 +62,11 @@ func opStatus(oj *OpJournal) string {
 	return "interrupted"
 }
 
+// Unread is the report of a cluster that could not be read: why, and nothing else.
+func Unread(cluster string, err error) *StatusReport {
+	return &StatusReport{Cluster: cluster, Error: err.Error(), InFlight: []InFlight{}, Operations: []OpStatus{}}
+}
+
 // Status reads the cluster and the state dir; it changes nothing.
 func Status(ctx context.Context, k Kafka, stateDir, cluster string) (*StatusReport, error) {
 	snap, err := k.Snapshot(ctx)
@@ -101,8 +109,8 @@ func Status(ctx context.Context, k Kafka, stateDir, cluster string) (*StatusRepo
 				brokers[b] = true
 			}
 		}
-		r.InFlight = append(r.InFlight, InFlight{TopicPartition: tp, Replicas: re.Replicas, Adding: re.Adding,
-			Removing: re.Removing, Bytes: -1, Copied: -1, Percent: -1, Op: owner[tp]})
+		r.InFlight = append(r.InFlight, InFlight{TopicPartition: tp, Replicas: brokerIDs(re.Replicas), Adding: brokerIDs(re.Adding),
+			Removing: brokerIDs(re.Removing), Bytes: -1, Copied: -1, Percent: -1, Op: owner[tp]})
 	}
 	if len(tps) > 0 {
 		var ids []int32
@@ -125,6 +133,15 @@ func Status(ctx context.Context, k Kafka, stateDir, cluster string) (*StatusRepo
 		return cmp.Or(strings.Compare(a.Topic, b.Topic), cmp.Compare(a.Partition, b.Partition))
 	})
 	return r, nil
+}
+
+// brokerIDs is a broker list as -o json prints it: [] when Kafka sent none (a move that only adds
+// replicas removes none), never null.
+func brokerIDs(s []int32) []int32 {
+	if s == nil {
+		return []int32{}
+	}
+	return s
 }
 
 // fillProgress compares the new replicas with the largest old one.

@@ -1,13 +1,17 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/kfleet/kfleet/cmd/internal/exitcode"
 	"github.com/kfleet/kfleet/cmd/internal/factory"
 	"github.com/kfleet/kfleet/cmd/internal/output"
+	"github.com/kfleet/kfleet/inventory"
 	"github.com/kfleet/kfleet/ops/fault"
 	"github.com/kfleet/kfleet/ops/kafka"
 	"github.com/kfleet/kfleet/ops/lease"
@@ -61,6 +65,62 @@ and you do not want to wait for the lease to expire. Needs --force and one clust
 		},
 	}
 	release.Flags().BoolVar(&force, "force", false, "really break the lease")
-	cmd.AddCommand(release)
+	cmd.AddCommand(newLeaseShowCmd(f), release)
 	return cmd
+}
+
+func newLeaseShowCmd(f *factory.Factory) *cobra.Command {
+	return &cobra.Command{
+		Use:   "show",
+		Short: "Per cluster: whether the lease is held, by whom, for what, and whether its holder is alive; change nothing",
+		Long: `Read the lease of every selected cluster (-c, -l; default: every cluster of the inventory) and
+show one row per cluster: held or free, the holder, the operation and its purpose, since when,
+until when, and whether the holder's process is alive or gone. A holder is gone only when that
+is provable: it ran on this machine and its pid is gone or reused, or the machine rebooted since.
+A holder on another machine counts as alive while its lease runs; patch pre's lease is kept by
+no process until its patch post.
+
+-o json prints {"clusters": [...]}, as status does, with one object per cluster: {"cluster",
+"held", "detached", "lease", "operation"} ("lease" and "operation" as in status -o json; null
+when free), with "error" for a cluster that could not be read. Each such cluster also gets one line on stderr, and the exit
+code is the worst of theirs (69: unreachable); 0 when every cluster answered, held or not.`,
+		Example: `  kfleet lease show
+  kfleet -l env=prod lease show -o json`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			clusters, err := f.SelectedClusters()
+			if err != nil {
+				return err
+			}
+			rows := make([]output.LeaseState, len(clusters))
+			failed := readClusters(cmd.Context(), clusters, func(ctx context.Context, i int, c *inventory.Cluster) error {
+				st, err := readLease(ctx, f, c)
+				rows[i] = output.LeaseStateOf(c.Name, st, time.Now())
+				if err != nil {
+					rows[i].Error = err.Error()
+				}
+				return err
+			})
+			if err := output.Render(f.IO.Out, f.Output, struct {
+				Clusters []output.LeaseState `json:"clusters" yaml:"clusters"`
+			}{rows}, output.LeaseStates(rows)); err != nil {
+				return err
+			}
+			return exitcode.ReportEach(f.IO.ErrOut, failed)
+		},
+	}
+}
+
+// readLease reads cluster c's lease; an error names the cluster and says whether Kafka could not
+// be reached or refused the read (exit 69).
+func readLease(ctx context.Context, f *factory.Factory, c *inventory.Cluster) (lease.State, error) {
+	cl, err := f.Kafka(c)
+	if err != nil {
+		return lease.State{}, err
+	}
+	st, err := lease.Read(ctx, cl, c.Name)
+	if err != nil {
+		return lease.State{}, kafka.Failure(c.Name, lease.OpLease, err)
+	}
+	return st, nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kfleet/kfleet/cmd/internal/exitcode"
 	"github.com/kfleet/kfleet/cmd/internal/factory"
 	"github.com/kfleet/kfleet/cmd/internal/output"
 	"github.com/kfleet/kfleet/inventory"
@@ -238,27 +239,49 @@ func (o *reassignApplyOptions) run(ctx context.Context) error {
 func newReassignStatusCmd(f *factory.Factory) *cobra.Command {
 	return &cobra.Command{
 		Use:   "status",
-		Short: "Reassignments in flight, whoever started them, with progress; change nothing",
-		Long: `List every reassignment in flight in the cluster (kfleet's or anyone's) with its replicas, the
-replicas being added and removed, and progress (the least advanced new replica against the
-largest existing one, from DescribeLogDirs), plus the kfleet reassignments of --state-dir that
-are not over and the throttles they still have set. Read-only; exits 0.`,
+		Short: "Reassignments in flight, whoever started them, with progress, per cluster; change nothing",
+		Long: `List every reassignment in flight in each selected cluster (-c, -l; default: every cluster of the
+inventory), kfleet's or anyone's, with its replicas, the replicas being added and removed, and
+progress (the least advanced new replica against the largest existing one, from
+DescribeLogDirs), plus the kfleet reassignments of --state-dir that are not over and the
+throttles they still have set. One section per cluster.
+
+-o json prints {"clusters": [...]}, as status does, with one object per cluster (also for one
+cluster); a cluster that could not be read has an "error" there. Each such cluster also gets one line on stderr, and the exit
+code is the worst of theirs (69: unreachable). Read-only; exits 0 when every cluster answered.`,
+		Example: `  kfleet -c payments-prod reassign status
+  kfleet -l env=prod reassign status -o json`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, k, err := reassignCluster(f, "reassign status")
+			clusters, err := f.SelectedClusters()
 			if err != nil {
 				return err
 			}
-			r, err := reassign.Status(cmd.Context(), k, f.StateDir, c.Name)
-			if err != nil {
+			reports := make([]*reassign.StatusReport, len(clusters))
+			failed := readClusters(cmd.Context(), clusters, func(ctx context.Context, i int, c *inventory.Cluster) error {
+				r, err := readReassignStatus(ctx, f, c)
+				if err != nil {
+					r = reassign.Unread(c.Name, err)
+				}
+				reports[i] = r
 				return err
-			}
-			return output.Render(f.IO.Out, f.Output, r, func(w io.Writer) error {
-				output.ReassignStatus(w, r)
-				return nil
 			})
+			if err := output.Render(f.IO.Out, f.Output, struct {
+				Clusters []*reassign.StatusReport `json:"clusters" yaml:"clusters"`
+			}{reports}, output.ReassignStatuses(reports)); err != nil {
+				return err
+			}
+			return exitcode.ReportEach(f.IO.ErrOut, failed)
 		},
 	}
+}
+
+func readReassignStatus(ctx context.Context, f *factory.Factory, c *inventory.Cluster) (*reassign.StatusReport, error) {
+	cl, err := f.Kafka(c)
+	if err != nil {
+		return nil, err
+	}
+	return reassign.Status(ctx, reassign.NewKafkaAdmin(c.Name, cl), f.StateDir, c.Name)
 }
 
 func newReassignCancelCmd(f *factory.Factory) *cobra.Command {

@@ -167,10 +167,13 @@ func TestSixBrokerReassign(t *testing.T) {
 	}
 	r = kfleet(t, "--state-dir", stateDir, "reassign", "status", "-o", "json")
 	var rs struct {
-		UnderReplicated int               `json:"under_replicated"`
-		InFlight        []json.RawMessage `json:"in_flight"`
+		Clusters []struct {
+			UnderReplicated int               `json:"under_replicated"`
+			InFlight        []json.RawMessage `json:"in_flight"`
+		} `json:"clusters"`
 	}
-	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &rs) != nil || rs.UnderReplicated != 0 || len(rs.InFlight) != 0 {
+	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &rs) != nil || len(rs.Clusters) != 1 ||
+		rs.Clusters[0].UnderReplicated != 0 || len(rs.Clusters[0].InFlight) != 0 {
 		t.Errorf("reassign status after apply: exit %d, %s", r.code, r.stdout)
 	}
 

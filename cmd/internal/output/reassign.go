@@ -118,6 +118,26 @@ func ReassignDryRun(w io.Writer, d *reassign.DryRun) {
 	}
 }
 
+// ReassignStatuses prints each cluster's reassign status, one section after another; a cluster
+// that could not be read has no section (its error follows on stderr).
+func ReassignStatuses(reports []*reassign.StatusReport) func(io.Writer) error {
+	return func(w io.Writer) error {
+		sections := 0
+		for _, r := range reports {
+			if r.Error != "" {
+				continue
+			}
+			if sections > 0 {
+				fmt.Fprintln(w)
+			}
+			ReassignStatus(w, r)
+			sections++
+		}
+		return nil
+	}
+}
+
+// ReassignStatus is one cluster's section of reassign status.
 func ReassignStatus(w io.Writer, r *reassign.StatusReport) {
 	fmt.Fprintf(w, "cluster %s: %d reassignment(s) in flight; %d under-replicated, %d under min ISR, %d offline\n",
 		r.Cluster, len(r.InFlight), r.UnderReplicated, r.UnderMinISR, r.Offline)
