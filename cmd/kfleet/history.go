@@ -28,12 +28,12 @@ func newHistoryCmd(f *factory.Factory) *cobra.Command {
 		Long: `List every operation this machine started, from the journals in --state-dir: id, kind, cluster,
 how it ended, when, and how many brokers are done. Kinds: restart, deploy, rollback, finalize,
 config-apply, patch-run, patch-hook (each patch pre and post call), reassign-apply,
-zookeeper-restart, fleet. How it ended, in the words of
-its exit code: done (0), halted (1: a step failed mid-way), failed (1, 2 or 69: it ended before it
-changed anything), refused (75: the lease was held or the safety gate closed; nothing changed),
-interrupted (130: Ctrl-C, the step under way finished), aborted (130: a second Ctrl-C cut a step
-short), running (no end recorded: still running, or its process died). A halted, refused,
-interrupted or aborted operation continues with 'kfleet resume OP-ID'.`,
+reassign-cancel, zookeeper-restart, fleet. How it ended, in the words of its exit code: done
+(0), halted (1: a step failed mid-way), failed (1, 2 or 69: it ended before it changed anything),
+refused (75: the lease was held or the safety gate closed; nothing changed), interrupted (130:
+Ctrl-C, the step under way finished), aborted (130: a second Ctrl-C cut a step short), running
+(no end recorded: still running, or its process died). A halted, refused, interrupted or aborted
+operation continues with 'kfleet resume OP-ID'.`,
 		Example: `  kfleet history -c payments-prod
   kfleet history --kind restart --status halted -o json`,
 		Args: noArgs,

@@ -29,6 +29,7 @@ type statusOptions struct {
 	timeout     time.Duration
 	concurrency int
 	noHosts     bool
+	hostMaxAge  time.Duration
 }
 
 func newStatusCmd(f *factory.Factory) *cobra.Command {
@@ -50,6 +51,13 @@ cluster delays only its own row; AGE says how old each row is, "(stale)" past th
 reading the whole fleet --concurrency at a time takes longer than --interval, the interval
 stretches to twice that time. With -o json, one compact document per draw.
 
+What a broker's host says of its Kafka process (its version, the node id it was started with) is
+kept in --state-dir (in memory with --watch). A later status within --host-facts-max-age reuses
+it without asking the host while Kafka gives no reason to doubt it: the broker is registered,
+unfenced and still accepts connections, and no operation holds the lease or has logged an event
+since. Otherwise, and for a process not seen before, the host is asked; one it has seen is only
+confirmed to run still. JSON's host_checked_at says when each host last answered.
+
 Exit codes: 0 every cluster healthy, 3 some cluster unhealthy, 69 some cluster unreachable.`,
 		Example: `  kfleet status
   kfleet -c payments-prod status --brokers 1,2 -o json
@@ -67,6 +75,7 @@ Exit codes: 0 every cluster healthy, 3 some cluster unhealthy, 69 some cluster u
 	fl.DurationVar(&o.timeout, "timeout", 15*time.Second, "deadline for reading one cluster (Kafka and hosts)")
 	fl.IntVar(&o.concurrency, "concurrency", fleet.DefaultConcurrency, "clusters read at once")
 	fl.BoolVar(&o.noHosts, "no-hosts", false, "do not SSH to brokers' hosts (no running version)")
+	fl.DurationVar(&o.hostMaxAge, "host-facts-max-age", 30*time.Second, "reuse what a broker's host said of its process this recently, unless Kafka gives a reason to doubt it (0: ask every host)")
 	return cmd
 }
 
@@ -82,6 +91,8 @@ func (o *statusOptions) run(ctx context.Context) error {
 		return fault.Usagef("--interval applies only with --watch")
 	case o.interval < 100*time.Millisecond:
 		return fault.Usagef("--interval %s is too short (minimum 100ms)", o.interval)
+	case o.hostMaxAge < 0:
+		return fault.Usagef("--host-facts-max-age %s is negative (0 asks every host)", o.hostMaxAge)
 	}
 	clusters, err := o.f.SelectedClusters()
 	if err != nil {
@@ -156,7 +167,7 @@ func (o *statusOptions) fleetOptions() fleet.Options {
 	fo := fleet.Options{Concurrency: o.concurrency, Timeout: o.timeout,
 		Kafka: kafka.Options{Logger: o.f.Logger()}}
 	if !o.noHosts {
-		fo.SSH = o.f.SSH()
+		fo.SSH, fo.HostFactsMaxAge = o.f.SSH(), o.hostMaxAge
 	}
 	return fo
 }

@@ -121,3 +121,47 @@ func TestCollectReusesRecentHostFacts(t *testing.T) {
 		t.Errorf("a broker registered at 127.0.0.1:%s, where nothing listens, kept its facts", strconv.Itoa(port))
 	}
 }
+
+// BenchmarkCollectHostFacts reads one kfake cluster with its broker's host behind the in-process
+// SSH server: asking the host every time (max age 0) against reusing what it said recently.
+func BenchmarkCollectHostFacts(b *testing.B) {
+	fc, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, "t"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(fc.Close)
+	e := sshtest.NewEnv(b)
+	s := e.Server(sshtest.Options{})
+	e.Trust(s)
+	br := &inventory.Broker{ID: 0, Host: "127.0.0.1", Install: inventory.Install{ConfigFile: "/nonexistent/server.properties"},
+		SSH: inventory.SSH{User: "kafka", Port: s.Port, IdentityFile: e.KeyFile, KnownHosts: e.KnownHosts,
+			HostKeyPolicy: ssh.HostKeyStrict, ConnectTimeout: 5 * time.Second}}
+	c := &inventory.Cluster{Name: "c", Bootstrap: fc.ListenAddrs(), Brokers: []*inventory.Broker{br}}
+	file := filepath.Join(b.TempDir(), "processes.json")
+	data, _ := json.Marshal([]map[string]any{{"host": "127.0.0.1", "config_file": br.Install.ConfigFile,
+		"pid": 4242, "start_ticks": 1, "version": "9.9.9", "boot_id": "b", "checked": time.Now()}})
+	for _, bc := range []struct {
+		name   string
+		maxAge time.Duration
+	}{{"ask", 0}, {"reuse", 24 * time.Hour}} {
+		b.Run(bc.name, func(b *testing.B) {
+			for b.Loop() {
+				b.StopTimer()
+				if err := os.WriteFile(file, data, 0o600); err != nil {
+					b.Fatal(err)
+				}
+				p := host.LoadProcessCache(file)
+				// A fresh runner per read, as one-shot status has: its SSH connection is dialled.
+				r := ssh.NewRunner(nil)
+				b.StartTimer()
+				h := CollectCluster(context.Background(), c, Options{SSH: r, Processes: p, HostFactsMaxAge: bc.maxAge})
+				b.StopTimer()
+				r.Close()
+				if h.Unreachable {
+					b.Fatal(h.Error)
+				}
+				b.StartTimer()
+			}
+		})
+	}
+}
