@@ -3,7 +3,6 @@ package factory
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -89,12 +88,9 @@ func (f *Factory) wireFleet(r *fleet.Run, inventoryPath, stateDir string) {
 		if err != nil {
 			return operation.Deps{}, err
 		}
-		name := c.Name
+		cp := printer.ForCluster(c.Name, r.ID)
 		return operation.Deps{Client: cl, SSH: f.SSH(), StateDir: stateDir, Inventory: inventoryPath,
-			Emit: printer.ForCluster(name, r.ID).Print,
-			Say: func(format string, args ...any) {
-				fmt.Fprintf(f.IO.ErrOut, "[%s] %s   %s\n", name, time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
-			}}, nil
+			Emit: cp.Print, Say: cp.Say}, nil
 	}
 	r.Healthy = func(ctx context.Context, c *inventory.Cluster) error {
 		cl, err := f.Kafka(c)

@@ -3,7 +3,6 @@ package factory
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/kfleet/kfleet/cmd/internal/output"
 	"github.com/kfleet/kfleet/inventory"
@@ -21,12 +20,7 @@ func (f *Factory) Deps(c *inventory.Cluster, inventoryPath string) (operation.De
 	}
 	printer := output.NewEventPrinter(f.IO, f.Output)
 	return operation.Deps{Client: cl, SSH: f.SSH(), StateDir: f.StateDir, Inventory: AbsPath(inventoryPath),
-		Emit: printer.Print, Say: f.say}, nil
-}
-
-// say shows one line of progress on stderr.
-func (f *Factory) say(format string, args ...any) {
-	fmt.Fprintf(f.IO.ErrOut, time.Now().Format("15:04:05")+"   "+format+"\n", args...)
+		Emit: printer.Print, Say: printer.Say}, nil
 }
 
 // Confirm asks question unless --yes.

@@ -69,6 +69,15 @@ func (p *EventPrinter) Print(e any) {
 	}
 }
 
+// Say shows one line of progress on stderr, timestamped (prefixed with the cluster for a fleet
+// run's printer), under the lock the stream's events are printed under: a fleet run's clusters
+// say things at once.
+func (p *EventPrinter) Say(format string, args ...any) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fmt.Fprintf(p.errOut, "%s   %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
+}
+
 // structured writes e as one JSON line, or as one YAML document with the same keys.
 func (p *EventPrinter) structured(e any) {
 	data, err := json.Marshal(e)

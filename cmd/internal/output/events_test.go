@@ -3,6 +3,7 @@ package output
 import (
 	"encoding/json"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -59,5 +60,35 @@ func TestEventLinesAreReadable(t *testing.T) {
 		Batch: 1, Batches: 2, Brokers: []int32{3, 4}, Message: "rack a"})
 	if want := "\n10:00:00 batch 1/2: broker(s) 3,4 (rack a)\n"; out.String() != want {
 		t.Errorf("got %q, want %q", out.String(), want)
+	}
+}
+
+// A fleet run's clusters say things at once (staging runs on every cluster together): each line
+// comes out whole, prefixed with its cluster, whatever the interleaving. Run with -race.
+func TestFleetClustersSayWholeLines(t *testing.T) {
+	io, _, errOut := TestIO(false)
+	p := NewEventPrinter(io, FormatTable)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for _, c := range []string{"a", "b", "c"} {
+		cp := p.ForCluster(c, "op-fleet")
+		wg.Go(func() {
+			<-start
+			for i := range 500 {
+				cp.Say("staged %d of 500 on %s", i+1, c)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	lines := strings.Split(strings.TrimSpace(errOut.String()), "\n")
+	if len(lines) != 1500 {
+		t.Fatalf("%d lines, want 1500", len(lines))
+	}
+	for _, l := range lines {
+		c := strings.TrimSuffix(strings.TrimPrefix(strings.Fields(l)[0], "["), "]")
+		if !strings.HasSuffix(l, " on "+c) {
+			t.Errorf("line %q is not whole, or not its cluster's", l)
+		}
 	}
 }
