@@ -2,8 +2,8 @@ package reassign
 
 // Limits bound how many moves run at once.
 type Limits struct {
-	MaxMoves     int // in the cluster
-	MaxPerBroker int // involving any one broker
+	MaxMoves     int `json:"max_moves" yaml:"max_moves"`           // in the cluster
+	MaxPerBroker int `json:"max_per_broker" yaml:"max_per_broker"` // involving any one broker
 }
 
 // participants are the brokers a running move loads: every broker receiving a replica, and
