@@ -116,10 +116,16 @@ func TestRunsAndTheirHistoryMatchTheirSchemas(t *testing.T) {
 		}
 		return out
 	}
-	events := validateStream(t, cli(1, "-i", inv, "reassign", "apply", "--auto", "--from-brokers", "2", "--throttle", "1MB/s", "--yes"), "reassign-event")
+	applied := cli(1, "-i", inv, "reassign", "apply", "--auto", "--from-brokers", "2", "--throttle", "1MB/s", "--yes")
+	events := validateStream(t, applied, "reassign-event")
 	if events["reassign-event"] < 3 {
 		t.Errorf("%d reassignment events", events["reassign-event"])
 	}
+	var first struct{ Op string }
+	if err := json.NewDecoder(strings.NewReader(applied)).Decode(&first); err != nil || first.Op == "" {
+		t.Fatalf("no op id in the first event (%v):\n%s", err, applied)
+	}
+	validate(t, "reassign-resume-dry-run", []byte(cli(0, "-i", inv, "resume", first.Op, "--dry-run")))
 	validate(t, "reassign-cancel", []byte(cli(1, "-i", inv, "reassign", "cancel", "--yes")))
 	validateStream(t, cli(1, "-i", fleet, "restart", "--yes"), "rolling-event")
 	history := cli(0, "-i", inv, "history")
@@ -208,6 +214,8 @@ func streamSchema(doc map[string]any, events string) string {
 		return "restart-dry-run"
 	case doc["submit"] != nil:
 		return "reassign-apply-dry-run"
+	case doc["to_start"] != nil:
+		return "reassign-resume-dry-run"
 	case doc["changes"] != nil:
 		return "config-apply-plan"
 	case doc["feature"] != nil:

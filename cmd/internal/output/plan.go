@@ -37,7 +37,12 @@ func (pr Printer) Plan(dryRun bool) func(operation.Plan) error {
 		case *reassign.ApplyPlan:
 			return pr.ReassignApplyPlan(p, dryRun)
 		case *deploy.FinalizePlan:
-			return nil // finalize prints its result once it is known
+			if !dryRun {
+				return nil // finalize prints its result once it is known
+			}
+			// A resumed finalize's dry run (deploy finalize --dry-run renders its own).
+			res := &FinalizeResult{FinalizePlan: *p, DryRun: true}
+			return Render(pr.IO.Out, pr.Format, res, res.Text)
 		case *fleet.FleetPlan:
 			return pr.FleetPlan(p, dryRun)
 		case *ensemble.Plan:
@@ -169,7 +174,12 @@ func (pr Printer) ReassignApplyPlan(p *reassign.ApplyPlan, dryRun bool) error {
 	}
 	if dryRun {
 		if p.Prepared == nil {
-			return nil
+			if pr.Format == FormatTable {
+				return nil // the line above said it
+			}
+			prior := p.Resumed.Prior
+			return Render(pr.IO.Out, pr.Format, ReassignResumeDryRun{Op: p.OpID, Cluster: p.Cluster, Moves: len(p.Args.Moves),
+				Done: len(prior.Done), InFlight: len(prior.Running), ToStart: len(p.Args.Moves) - len(prior.Done) - len(prior.Running)}, nil)
 		}
 		d := p.DryRun()
 		d.Waves, d.Impossible, d.Notes = orEmpty(d.Waves), orEmpty(d.Impossible), orEmpty(d.Notes)
@@ -182,6 +192,17 @@ func (pr Printer) ReassignApplyPlan(p *reassign.ApplyPlan, dryRun bool) error {
 		return p.Impossible()
 	}
 	return p.Refusal()
+}
+
+// ReassignResumeDryRun is `resume OP-ID --dry-run -o json` of a reassignment: where its moves
+// stand.
+type ReassignResumeDryRun struct {
+	Op       string `json:"op" yaml:"op"`
+	Cluster  string `json:"cluster" yaml:"cluster"`
+	Moves    int    `json:"moves" yaml:"moves"`
+	Done     int    `json:"done" yaml:"done"`
+	InFlight int    `json:"in_flight" yaml:"in_flight"`
+	ToStart  int    `json:"to_start" yaml:"to_start"`
 }
 
 // orEmpty is s, or an empty list for nil: machine output says "no items" as [], never null.
