@@ -50,3 +50,22 @@ func TestFinalizeResultJSON(t *testing.T) {
 		}
 	}
 }
+
+// A resumed finalize's dry run (through the plan printer) prints the result deploy finalize
+// --dry-run prints; the real run prints nothing before its result.
+func TestResumedFinalizeDryRunPrintsItsPlan(t *testing.T) {
+	plan := &deploy.FinalizePlan{Cluster: "c", Version: "3.9.1", Feature: deploy.ProtocolVersionFeature, FromVersion: "3.8", ToVersion: "3.9", Raise: []int32{1, 2}}
+	for _, dryRun := range []bool{true, false} {
+		io, out, _ := TestIO(false)
+		if err := (Printer{IO: io, Format: FormatJSON}).Plan(dryRun)(plan); err != nil {
+			t.Fatal(err)
+		}
+		var got map[string]any
+		switch err := json.Unmarshal(out.Bytes(), &got); {
+		case dryRun && (err != nil || got["dry_run"] != true || got["to_version"] != "3.9"):
+			t.Errorf("dry run printed %q (%v), want the finalize result", out, err)
+		case !dryRun && out.Len() != 0:
+			t.Errorf("the real run printed %q before its result", out)
+		}
+	}
+}
