@@ -3,9 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
 
+	"github.com/kfleet/kfleet/cmd/internal/exitcode"
+	"github.com/kfleet/kfleet/cmd/internal/factory"
+	"github.com/kfleet/kfleet/cmd/internal/output"
 	"github.com/kfleet/kfleet/inventory"
 	"github.com/kfleet/kfleet/ops/fleet"
 )
@@ -38,4 +42,15 @@ func readClusters(ctx context.Context, clusters []*inventory.Cluster, read func(
 		}
 	}
 	return failed
+}
+
+// renderEach prints a multi-cluster read: its rows as {"clusters": rows} (table: with table),
+// then one line per cluster that failed; it returns the worst of those, already said.
+func renderEach[T any](f *factory.Factory, rows []T, table func(io.Writer) error, failed []error) error {
+	if err := output.Render(f.IO.Out, f.Output, struct {
+		Clusters []T `json:"clusters" yaml:"clusters"`
+	}{rows}, table); err != nil {
+		return err
+	}
+	return exitcode.ReportEach(f.IO.ErrOut, failed)
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/kfleet/kfleet/cmd/internal/exitcode"
 	"github.com/kfleet/kfleet/cmd/internal/factory"
 	"github.com/kfleet/kfleet/cmd/internal/output"
 	"github.com/kfleet/kfleet/inventory"
@@ -101,23 +100,23 @@ code is the worst of theirs (69: unreachable); 0 when every cluster answered, he
 				}
 				return err
 			})
-			if err := output.Render(f.IO.Out, f.Output, struct {
-				Clusters []output.LeaseState `json:"clusters" yaml:"clusters"`
-			}{rows}, output.LeaseStates(rows)); err != nil {
-				return err
-			}
-			return exitcode.ReportEach(f.IO.ErrOut, failed)
+			return renderEach(f, rows, output.LeaseStates(rows), failed)
 		},
 	}
 }
 
-// readLease reads cluster c's lease; an error names the cluster and says whether Kafka could not
-// be reached or refused the read (exit 69).
+// leaseReadTimeout bounds reading one cluster's lease.
+const leaseReadTimeout = 15 * time.Second
+
+// readLease reads cluster c's lease within leaseReadTimeout; an error names the cluster and says
+// whether Kafka could not be reached or refused the read (exit 69).
 func readLease(ctx context.Context, f *factory.Factory, c *inventory.Cluster) (lease.State, error) {
 	cl, err := f.Kafka(c)
 	if err != nil {
 		return lease.State{}, err
 	}
+	ctx, cancel := context.WithTimeout(ctx, leaseReadTimeout)
+	defer cancel()
 	st, err := lease.Read(ctx, cl, c.Name)
 	if err != nil {
 		return lease.State{}, kafka.Failure(c.Name, lease.OpLease, err)

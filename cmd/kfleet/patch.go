@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 
@@ -14,8 +13,6 @@ import (
 	"github.com/kfleet/kfleet/inventory"
 	"github.com/kfleet/kfleet/ops/fault"
 	"github.com/kfleet/kfleet/ops/host"
-	"github.com/kfleet/kfleet/ops/kafka"
-	"github.com/kfleet/kfleet/ops/lease"
 	"github.com/kfleet/kfleet/ops/ssh"
 	"github.com/kfleet/kfleet/patch"
 	"github.com/kfleet/kfleet/rollout/ensemble"
@@ -154,43 +151,17 @@ func newPatchStatusCmd(f *factory.Factory) *cobra.Command {
 				return err
 			}
 			rows := make([]output.LeaseRow, len(clusters))
-			var failed []error
-			for i, c := range clusters {
-				var err error
-				if rows[i], err = readPatchLease(cmd.Context(), f, c); err != nil {
-					failed = append(failed, err)
+			failed := readClusters(cmd.Context(), clusters, func(ctx context.Context, i int, c *inventory.Cluster) error {
+				st, err := readLease(ctx, f, c)
+				rows[i] = output.LeaseRow{Cluster: c.Name, Lease: st.LeaseHolder()}
+				if err != nil {
+					rows[i].Error = err.Error()
 				}
-			}
-			if err := output.Render(f.IO.Out, f.Output, struct {
-				Clusters []output.LeaseRow `json:"clusters" yaml:"clusters"`
-			}{rows}, output.Leases(rows)); err != nil {
 				return err
-			}
-			return exitcode.ReportEach(f.IO.ErrOut, failed)
+			})
+			return renderEach(f, rows, output.Leases(rows), failed)
 		},
 	}
-}
-
-// readPatchLease is cluster c's lease; a cluster that cannot be read has its error in the row
-// (JSON) and returned (one line under the table, and the exit code).
-func readPatchLease(ctx context.Context, f *factory.Factory, c *inventory.Cluster) (output.LeaseRow, error) {
-	row := output.LeaseRow{Cluster: c.Name}
-	cl, err := f.Kafka(c)
-	if err == nil {
-		rctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-		defer cancel()
-		var st lease.State
-		if st, err = lease.Read(rctx, cl, c.Name); err == nil {
-			row.Lease = st.LeaseHolder()
-			return row, nil
-		}
-		err = kafka.Failure(c.Name, lease.OpLease, err) // names the cluster; unreachable is 69
-	}
-	row.Error = err.Error()
-	if !strings.Contains(err.Error(), c.Name) {
-		err = fmt.Errorf("cluster %s: %w", c.Name, err)
-	}
-	return row, err
 }
 
 func newPatchRunCmd(f *factory.Factory) *cobra.Command {

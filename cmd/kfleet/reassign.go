@@ -10,7 +10,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/kfleet/kfleet/cmd/internal/exitcode"
 	"github.com/kfleet/kfleet/cmd/internal/factory"
 	"github.com/kfleet/kfleet/cmd/internal/output"
 	"github.com/kfleet/kfleet/inventory"
@@ -266,12 +265,7 @@ code is the worst of theirs (69: unreachable). Read-only; exits 0 when every clu
 				reports[i] = r
 				return err
 			})
-			if err := output.Render(f.IO.Out, f.Output, struct {
-				Clusters []*reassign.StatusReport `json:"clusters" yaml:"clusters"`
-			}{reports}, output.ReassignStatuses(reports)); err != nil {
-				return err
-			}
-			return exitcode.ReportEach(f.IO.ErrOut, failed)
+			return renderEach(f, reports, output.ReassignStatuses(reports), failed)
 		},
 	}
 }

@@ -59,31 +59,12 @@ func TestReusableNeedsKafkaToShowNoSignOfARestart(t *testing.T) {
 // A status within the max age asks no host when Kafka gives no reason to doubt what the host
 // said; past it, or with a max age of 0, or once the broker stops listening, the host is asked.
 func TestCollectReusesRecentHostFacts(t *testing.T) {
-	fc, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, "t"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(fc.Close)
-	e := sshtest.NewEnv(t)
-	s := e.Server(sshtest.Options{})
-	e.Trust(s)
-	b := &inventory.Broker{ID: 0, Host: "127.0.0.1", Install: inventory.Install{ConfigFile: "/nonexistent/server.properties"},
-		SSH: inventory.SSH{User: "kafka", Port: s.Port, IdentityFile: e.KeyFile, KnownHosts: e.KnownHosts,
-			HostKeyPolicy: ssh.HostKeyStrict, ConnectTimeout: 5 * time.Second}}
-	c := &inventory.Cluster{Name: "c", Bootstrap: fc.ListenAddrs(), Brokers: []*inventory.Broker{b}}
+	c, s := hostFactsCluster(t)
+	b := c.Brokers[0]
 	r := ssh.NewRunner(nil)
 	t.Cleanup(func() { r.Close() })
 
-	// cache is what a state dir would hold after a status that found version 9.9.9 at checked.
-	cache := func(checked time.Time) *host.ProcessCache {
-		file := filepath.Join(t.TempDir(), "processes.json")
-		data, _ := json.Marshal([]map[string]any{{"host": "127.0.0.1", "config_file": b.Install.ConfigFile,
-			"pid": 4242, "start_ticks": 1, "version": "9.9.9", "boot_id": "b", "checked": checked}})
-		if err := os.WriteFile(file, data, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return host.LoadProcessCache(file)
-	}
+	cache := func(checked time.Time) *host.ProcessCache { return stateDirCache(t, b, checked) }
 	collect := func(cl *inventory.Cluster, p *host.ProcessCache, maxAge time.Duration) (cluster.BrokerHealth, int32) {
 		before := s.Execs()
 		h := CollectCluster(context.Background(), cl, Options{SSH: r, Processes: p, HostFactsMaxAge: maxAge})
@@ -125,21 +106,7 @@ func TestCollectReusesRecentHostFacts(t *testing.T) {
 // BenchmarkCollectHostFacts reads one kfake cluster with its broker's host behind the in-process
 // SSH server: asking the host every time (max age 0) against reusing what it said recently.
 func BenchmarkCollectHostFacts(b *testing.B) {
-	fc, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, "t"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(fc.Close)
-	e := sshtest.NewEnv(b)
-	s := e.Server(sshtest.Options{})
-	e.Trust(s)
-	br := &inventory.Broker{ID: 0, Host: "127.0.0.1", Install: inventory.Install{ConfigFile: "/nonexistent/server.properties"},
-		SSH: inventory.SSH{User: "kafka", Port: s.Port, IdentityFile: e.KeyFile, KnownHosts: e.KnownHosts,
-			HostKeyPolicy: ssh.HostKeyStrict, ConnectTimeout: 5 * time.Second}}
-	c := &inventory.Cluster{Name: "c", Bootstrap: fc.ListenAddrs(), Brokers: []*inventory.Broker{br}}
-	file := filepath.Join(b.TempDir(), "processes.json")
-	data, _ := json.Marshal([]map[string]any{{"host": "127.0.0.1", "config_file": br.Install.ConfigFile,
-		"pid": 4242, "start_ticks": 1, "version": "9.9.9", "boot_id": "b", "checked": time.Now()}})
+	c, _ := hostFactsCluster(b)
 	for _, bc := range []struct {
 		name   string
 		maxAge time.Duration
@@ -147,10 +114,7 @@ func BenchmarkCollectHostFacts(b *testing.B) {
 		b.Run(bc.name, func(b *testing.B) {
 			for b.Loop() {
 				b.StopTimer()
-				if err := os.WriteFile(file, data, 0o600); err != nil {
-					b.Fatal(err)
-				}
-				p := host.LoadProcessCache(file)
+				p := stateDirCache(b, c.Brokers[0], time.Now())
 				// A fresh runner per read, as one-shot status has: its SSH connection is dialled.
 				r := ssh.NewRunner(nil)
 				b.StartTimer()
@@ -164,4 +128,33 @@ func BenchmarkCollectHostFacts(b *testing.B) {
 			}
 		})
 	}
+}
+
+// hostFactsCluster is a kfake cluster of one broker whose host is the in-process SSH server s
+// (where no Kafka process runs).
+func hostFactsCluster(tb testing.TB) (*inventory.Cluster, *sshtest.Server) {
+	fc, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, "t"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(fc.Close)
+	e := sshtest.NewEnv(tb)
+	s := e.Server(sshtest.Options{})
+	e.Trust(s)
+	b := &inventory.Broker{ID: 0, Host: "127.0.0.1", Install: inventory.Install{ConfigFile: "/nonexistent/server.properties"},
+		SSH: inventory.SSH{User: "kafka", Port: s.Port, IdentityFile: e.KeyFile, KnownHosts: e.KnownHosts,
+			HostKeyPolicy: ssh.HostKeyStrict, ConnectTimeout: 5 * time.Second}}
+	return &inventory.Cluster{Name: "c", Bootstrap: fc.ListenAddrs(), Brokers: []*inventory.Broker{b}}, s
+}
+
+// stateDirCache is what a state dir holds after a status that found version 9.9.9 running on b's
+// host at checked.
+func stateDirCache(tb testing.TB, b *inventory.Broker, checked time.Time) *host.ProcessCache {
+	file := filepath.Join(tb.TempDir(), "processes.json")
+	data, _ := json.Marshal([]map[string]any{{"host": b.Host, "config_file": b.Install.ConfigFile,
+		"pid": 4242, "start_ticks": 1, "version": "9.9.9", "boot_id": "b", "checked": checked}})
+	if err := os.WriteFile(file, data, 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	return host.LoadProcessCache(file)
 }
