@@ -54,7 +54,7 @@ stretches to twice that time. With -o json, one compact document per draw.
 What a broker's host says of its Kafka process (its version, the node id it was started with) is
 kept in --state-dir (in memory with --watch). A later status within --host-facts-max-age reuses
 it without asking the host while Kafka gives no reason to doubt it: the broker is registered,
-unfenced and still accepts connections, and no operation holds the lease or has logged an event
+unfenced and still answers requests, and no operation holds the lease or has logged an event
 since. Otherwise, and for a process not seen before, the host is asked; one it has seen is only
 confirmed to run still. JSON's host_checked_at says when each host last answered.
 

@@ -124,7 +124,7 @@ func collectCluster(ctx context.Context, c *inventory.Cluster, o Options) cluste
 	if readEnsemble := host.EnsembleReader(c, o.SSH); readEnsemble != nil {
 		wg.Go(func() { zk = readEnsemble(ctx) })
 	}
-	read, err := readClusterBy(ctx, c, o)
+	read, err := readClusterBy(ctx, c, o, facts.confirm())
 	wg.Wait()
 	if err != nil {
 		facts.wait()
@@ -163,25 +163,27 @@ func collectCluster(ctx context.Context, c *inventory.Cluster, o Options) cluste
 }
 
 // kafkaRead is what one read of a cluster's Kafka gives: a snapshot, its lease log (leaseRead
-// false when the log could not be read: a warning then) and what tells a pending finalize.
+// false when the log could not be read: a warning then), what tells a pending finalize, and
+// which of the brokers asked answered.
 type kafkaRead struct {
 	snap      *cluster.Snapshot
 	lease     lease.State
 	leaseRead bool
 	fin       finalizeState
+	answering map[int32]bool
 }
 
 // readClusterBy is readCluster that returns when ctx ends even if the Kafka client has not: a
 // broker that accepts a connection and never answers holds franz-go's handshake for about 20 s
 // whatever the context says. The abandoned read ends on its own and closes its client.
-func readClusterBy(ctx context.Context, c *inventory.Cluster, o Options) (kafkaRead, error) {
+func readClusterBy(ctx context.Context, c *inventory.Cluster, o Options, ping []int32) (kafkaRead, error) {
 	type result struct {
 		r   kafkaRead
 		err error
 	}
 	done := make(chan result, 1)
 	go func() {
-		r, err := readCluster(ctx, c, o)
+		r, err := readCluster(ctx, c, o, ping)
 		done <- result{r, err}
 	}()
 	select {
@@ -193,9 +195,10 @@ func readClusterBy(ctx context.Context, c *inventory.Cluster, o Options) (kafkaR
 }
 
 // readCluster reads one cluster (with o.Client's client, else one of its own, closed after): a
-// snapshot, its lease log and its finalized cluster.metadata.version. A lease log or feature
-// level that cannot be read is a warning: the cluster's health does not depend on it.
-func readCluster(ctx context.Context, c *inventory.Cluster, o Options) (kafkaRead, error) {
+// snapshot, its lease log, its finalized cluster.metadata.version and which brokers of ping
+// answer. A lease log or feature level that cannot be read is a warning: the cluster's health
+// does not depend on it.
+func readCluster(ctx context.Context, c *inventory.Cluster, o Options, ping []int32) (kafkaRead, error) {
 	var cl *kgo.Client
 	var err error
 	if o.Client != nil {
@@ -223,6 +226,9 @@ func readCluster(ctx context.Context, c *inventory.Cluster, o Options) (kafkaRea
 			var wg sync.WaitGroup
 			wg.Go(func() { r.lease, leaseErr = lease.Read(ctx, cl, c.Name) })
 			wg.Go(func() { r.fin, finErr = readFinalizeState(ctx, cl, c, zk) })
+			if len(ping) > 0 {
+				wg.Go(func() { r.answering = kafka.Answering(ctx, cl, ping) })
+			}
 			wg.Wait()
 		}})
 	if err != nil {

@@ -4,10 +4,8 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"net"
+	"maps"
 	"slices"
-	"strconv"
-	"sync"
 	"time"
 
 	"github.com/kfleet/kfleet/inventory"
@@ -24,8 +22,7 @@ const clockSkew = time.Minute
 // hostFacts is what the brokers' hosts say of their Kafka processes, asked while Kafka is read.
 // A process the cache has confirmed within Options.HostFactsMaxAge is not asked about at once:
 // once Kafka has answered, its facts are reused unless Kafka shows a sign that it may have
-// restarted since (reusable) or its listener refuses a connection (stillListening), and only
-// then is its host asked.
+// restarted since or does not answer (kept), and only then is its host asked.
 type hostFacts struct {
 	ctx    context.Context
 	o      Options
@@ -85,18 +82,14 @@ func (f *hostFacts) wait() {
 }
 
 // result is every broker's facts once Kafka has answered (read): the hosts asked at the start,
-// the recent facts Kafka gives no reason to doubt, and the hosts of the others, asked now. With
-// no lease log read there is no telling whether an operation ran since: every host is asked.
+// the recent facts Kafka gives no reason to doubt (kept), and the hosts of the others, asked now.
 func (f *hostFacts) result(read kafkaRead) (map[int32]cluster.BrokerProcess, map[int32]error) {
 	if f == nil {
 		return nil, nil
 	}
 	f.wait()
 	var again []*inventory.Broker
-	var kept map[int32]bool
-	if read.leaseRead {
-		kept = f.stillListening(read.snap, read.lease)
-	}
+	kept := f.kept(read)
 	for id, p := range f.recent {
 		if kept[id] {
 			f.procs[id] = p
@@ -117,60 +110,49 @@ func (f *hostFacts) result(read kafkaRead) (map[int32]cluster.BrokerProcess, map
 	return f.procs, f.errs
 }
 
-// stillListening is which of the recent brokers' facts stand: reusable by what Kafka said, and
-// the broker's listener still accepts a connection. A process that died is refused at once, so
-// a crash is seen before Kafka fences the broker (after its session timeout), as when the host
-// is asked; a dial is far cheaper than an SSH session.
-func (f *hostFacts) stillListening(snap *cluster.Snapshot, st lease.State) map[int32]bool {
-	kept := map[int32]bool{}
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for id, p := range f.recent {
-		addr, ok := reusable(p, id, snap, st)
-		if !ok {
-			continue
-		}
-		wg.Go(func() {
-			ctx, cancel := context.WithTimeout(f.ctx, dialTimeout)
-			defer cancel()
-			conn, err := new(net.Dialer).DialContext(ctx, "tcp", addr)
-			if err != nil {
-				return
-			}
-			conn.Close()
-			mu.Lock()
-			kept[id] = true
-			mu.Unlock()
-		})
+// confirm is the ids of the brokers whose recent facts may stand, which Kafka must find answering
+// (kafka.Answering, sent during the read); none for nil.
+func (f *hostFacts) confirm() []int32 {
+	if f == nil {
+		return nil
 	}
-	wg.Wait()
-	return kept
+	return slices.Sorted(maps.Keys(f.recent))
 }
 
-// dialTimeout bounds the dial that checks a broker still listens.
-const dialTimeout = time.Second
+// kept is which of the recent brokers' facts stand after Kafka's answer: reusable by what Kafka
+// said, and the broker answered (a process that died refuses the connection at once, so a crash
+// is seen before Kafka fences the broker, as when the host is asked). With no lease log read
+// there is no telling whether an operation ran since: none.
+func (f *hostFacts) kept(read kafkaRead) map[int32]bool {
+	kept := map[int32]bool{}
+	if !read.leaseRead {
+		return kept
+	}
+	for id, p := range f.recent {
+		kept[id] = read.answering[id] && reusable(p, id, read.snap, read.lease)
+	}
+	return kept
+}
 
 // reusable says whether a broker's process facts, confirmed on its host at p.Checked, still
 // stand without asking the host again: only while Kafka shows none of what a restart leaves
 // behind. The broker must be registered and unfenced now (a process that stopped is fenced
 // within the broker session timeout), no operation may hold the cluster's lease, and none may
-// have written to the cluster's log since p.Checked (less clockSkew). It returns the address
-// the broker is registered at, where it must still listen. What it cannot see: a process
-// restarted outside kfleet that was back and unfenced before this read; its facts are then
-// reused until they are older than the max age.
-func reusable(p cluster.BrokerProcess, id int32, snap *cluster.Snapshot, st lease.State) (string, bool) {
+// have written to the cluster's log since p.Checked (less clockSkew). What it cannot see: a
+// process restarted outside kfleet that was back and unfenced before this read; its facts are
+// then reused until they are older than the max age.
+func reusable(p cluster.BrokerProcess, id int32, snap *cluster.Snapshot, st lease.State) bool {
 	if snap == nil || st.Held {
-		return "", false
+		return false
 	}
 	i := slices.IndexFunc(snap.Brokers, func(b cluster.Broker) bool { return b.ID == id })
 	if i < 0 || snap.Brokers[i].Fenced {
-		return "", false
+		return false
 	}
 	for _, e := range st.Events {
 		if e.Time.After(p.Checked.Add(-clockSkew)) {
-			return "", false
+			return false
 		}
 	}
-	b := snap.Brokers[i]
-	return net.JoinHostPort(b.Host, strconv.Itoa(int(b.Port))), true
+	return true
 }

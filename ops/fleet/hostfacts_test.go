@@ -3,10 +3,9 @@ package fleet
 import (
 	"context"
 	"encoding/json"
-	"net"
 	"os"
 	"path/filepath"
-	"strconv"
+	"slices"
 	"testing"
 	"time"
 
@@ -45,12 +44,8 @@ func TestReusableNeedsKafkaToShowNoSignOfARestart(t *testing.T) {
 		{"an event within the clock skew before it", 1, snap, event(checked.Add(-clockSkew / 2)), false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			addr, ok := reusable(p, tc.id, tc.snap, tc.st)
-			if ok != tc.want {
+			if ok := reusable(p, tc.id, tc.snap, tc.st); ok != tc.want {
 				t.Fatalf("reusable = %v, want %v", ok, tc.want)
-			}
-			if ok && addr != "k1:9092" {
-				t.Errorf("address %q, want k1:9092", addr)
 			}
 		})
 	}
@@ -89,17 +84,18 @@ func TestCollectReusesRecentHostFacts(t *testing.T) {
 		}
 	}
 
-	// Kafka registers the broker at a port where nothing listens now: the host is asked.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	// Facts stand only for a broker that answered, and only when the lease log was read.
+	f := &hostFacts{recent: map[int32]cluster.BrokerProcess{0: {Running: true, Checked: time.Now()}, 1: {Running: true, Checked: time.Now()}}}
+	read := kafkaRead{snap: &cluster.Snapshot{Brokers: []cluster.Broker{{ID: 0}, {ID: 1}}}, leaseRead: true, answering: map[int32]bool{0: true}}
+	if kept := f.kept(read); !kept[0] || kept[1] {
+		t.Errorf("kept %v; want broker 0's facts (it answered), not broker 1's (it did not)", kept)
 	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	f := &hostFacts{ctx: context.Background(), recent: map[int32]cluster.BrokerProcess{0: {Running: true, Checked: time.Now()}}}
-	snap := &cluster.Snapshot{Brokers: []cluster.Broker{{ID: 0, Host: "127.0.0.1", Port: int32(port)}}}
-	if kept := f.stillListening(snap, lease.State{}); kept[0] {
-		t.Errorf("a broker registered at 127.0.0.1:%s, where nothing listens, kept its facts", strconv.Itoa(port))
+	read.leaseRead = false
+	if kept := f.kept(read); kept[0] {
+		t.Errorf("kept %v with no lease log read; want none", kept)
+	}
+	if got := f.confirm(); !slices.Equal(got, []int32{0, 1}) {
+		t.Errorf("brokers to confirm %v, want [0 1]", got)
 	}
 }
 
