@@ -24,6 +24,7 @@ var _ operation.Operation = (*Run)(nil)
 func init() {
 	operation.Register(RunKind, resumeRun)
 	operation.RegisterStarter(RunKind, startRun)
+	operation.RegisterSettings(RunKind, operation.DecodeInto[RunSettings])
 }
 
 // RunSettings are a rolling host patch's settings, recorded in its journal.

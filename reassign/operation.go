@@ -22,6 +22,7 @@ var _ operation.Operation = (*Reassignment)(nil)
 func init() {
 	operation.Register(Kind, resume)
 	operation.RegisterStarter(Kind, start)
+	operation.RegisterSettings(Kind, operation.DecodeInto[Args])
 }
 
 // Reassignment is reassign apply as an operation: the moves of a plan (made now, or read from

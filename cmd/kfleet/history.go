@@ -52,9 +52,16 @@ operation continues with 'kfleet resume OP-ID'.`,
 			if ops == nil {
 				ops = []*journal.Entry{}
 			}
+			// Machine output shows each operation's settings with durations as text.
+			shown := make([]*journal.Entry, len(ops))
+			for i, e := range ops {
+				c := *e
+				c.Op.Args = output.JournaledSettings(e.Op.Kind, e.Op.Args)
+				shown[i] = &c
+			}
 			return output.Render(f.IO.Out, f.Output, struct {
 				Ops []*journal.Entry `json:"operations" yaml:"operations"`
-			}{ops}, func(w io.Writer) error { return output.History(w, ops) })
+			}{shown}, func(w io.Writer) error { return output.History(w, ops) })
 		},
 	}
 	cmd.Flags().StringVar(&kind, "kind", "", "only operations of this kind (restart, deploy, config-apply, ...)")

@@ -31,6 +31,7 @@ var _ operation.Operation = (*Apply)(nil)
 func init() {
 	operation.Register(Kind, resume)
 	operation.RegisterStarter(Kind, start)
+	operation.RegisterSettings(Kind, operation.DecodeInto[Settings])
 }
 
 // Settings are config apply's settings, recorded in its journal: the engine's for the restarts,

@@ -272,6 +272,7 @@ const KindFinalize = "finalize"
 
 func init() {
 	operation.Register(KindFinalize, resumeFinalize)
+	operation.RegisterSettings(KindFinalize, operation.DecodeInto[FinalizeSettings])
 }
 
 // Work is 1 when metadata.version is to be raised, or the number of brokers whose

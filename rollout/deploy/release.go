@@ -35,6 +35,9 @@ func init() {
 	operation.Register(KindRollback, resume)
 	operation.RegisterStarter(KindDeploy, start)
 	operation.RegisterStarter(KindRollback, startRollback)
+	operation.RegisterSettings(KindDeploy, operation.DecodeInto[Settings])
+	operation.RegisterSettings(operation.StartArgsKind(KindDeploy), operation.DecodeInto[FleetArgs])
+	operation.RegisterSettings(KindRollback, operation.DecodeInto[Settings])
 }
 
 // Settings are a deploy's or rollback's settings, recorded in its journal.

@@ -26,6 +26,7 @@ var _ operation.Operation = (*Restart)(nil)
 func init() {
 	operation.Register(Kind, resume)
 	operation.RegisterStarter(Kind, start)
+	operation.RegisterSettings(Kind, operation.DecodeInto[Settings])
 }
 
 // Settings are an ensemble restart's knobs, journaled so resume replays them.

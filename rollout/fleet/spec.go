@@ -4,10 +4,35 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/kfleet/kfleet/rollout/operation"
 )
 
 // Kind is a fleet operation's kind in the journal and in history.
 const Kind = "fleet"
+
+func init() { operation.RegisterSettings(Kind, recordedSpec) }
+
+// recordedSpec reads a fleet run's journaled spec with its clusters' settings read as their
+// kind's (operation.Settings), for history to show.
+func recordedSpec(args json.RawMessage) (any, error) {
+	var spec Spec
+	if err := json.Unmarshal(args, &spec); err != nil {
+		return nil, err
+	}
+	view := struct {
+		Kind   string `json:"kind"`
+		Args   any    `json:"args"`
+		Waves  []Wave `json:"waves"`
+		Policy Policy `json:"policy"`
+	}{spec.Kind, spec.Args, spec.Waves, spec.Policy}
+	if s, ok := operation.Settings(operation.StartArgsKind(spec.Kind), spec.Args); ok {
+		view.Args = s
+	} else if s, ok := operation.Settings(spec.Kind, spec.Args); ok {
+		view.Args = s
+	}
+	return &view, nil
+}
 
 // Spec is what a fleet run does, recorded as its journal's settings so that resume replays it:
 // the operation each cluster gets, the waves and the policy.

@@ -26,7 +26,45 @@ var (
 	mu       sync.RWMutex
 	resumers = map[string]Resumer{}
 	starters = map[string]Starter{}
+	settings = map[string]func(json.RawMessage) (any, error){}
 )
+
+// RegisterSettings says how the settings a kind journals (the op record's args) are read, so
+// that they can be shown with their durations as text (history -o json); see DecodeInto.
+func RegisterSettings(kind string, decode func(json.RawMessage) (any, error)) {
+	mu.Lock()
+	defer mu.Unlock()
+	if _, dup := settings[kind]; dup {
+		panic("operation: settings of kind " + kind + " registered twice")
+	}
+	settings[kind] = decode
+}
+
+// StartArgsKind is the key a kind registers its fleet start args' reader under (RegisterSettings)
+// when they are not what it journals (a fleet deploy records the artifact beside the settings).
+func StartArgsKind(kind string) string { return kind + "/start-args" }
+
+// DecodeInto is the settings reader of a kind that journals a T.
+func DecodeInto[T any](args json.RawMessage) (any, error) {
+	var v T
+	if err := json.Unmarshal(args, &v); err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
+// Settings reads the settings a kind journaled; false when the kind registered no reader or its
+// args do not read.
+func Settings(kind string, args json.RawMessage) (any, bool) {
+	mu.RLock()
+	decode, ok := settings[kind]
+	mu.RUnlock()
+	if !ok || len(args) == 0 {
+		return nil, false
+	}
+	v, err := decode(args)
+	return v, err == nil
+}
 
 // RegisterStarter makes operations of kind startable by a fleet run (and by its resume, for the
 // clusters it had not started).

@@ -24,6 +24,7 @@ var _ operation.Operation = (*Restart)(nil)
 func init() {
 	operation.Register(Kind, resume)
 	operation.RegisterStarter(Kind, start)
+	operation.RegisterSettings(Kind, operation.DecodeInto[Settings])
 }
 
 // Settings are a restart's own settings: the engine's, recorded in the journal.

@@ -1,9 +1,12 @@
 package output
 
 import (
+	"encoding/json"
 	"reflect"
 	"strings"
 	"time"
+
+	"github.com/kfleet/kfleet/rollout/operation"
 )
 
 // durationType is time.Duration's type, which settings hold for every timeout and interval.
@@ -21,8 +24,16 @@ func SettingsView(v any) any {
 		}
 		rv = rv.Elem()
 	}
-	if rv.Kind() != reflect.Struct {
+	if rv.Kind() != reflect.Struct || rv.Type() == reflect.TypeFor[time.Time]() {
 		return v
+	}
+	if _, ok := rv.Interface().(json.Marshaler); ok {
+		return v // it says itself how it is written
+	}
+	if rv.CanAddr() {
+		if _, ok := rv.Addr().Interface().(json.Marshaler); ok {
+			return v
+		}
 	}
 	out := map[string]any{}
 	settingsFields(rv, out)
@@ -56,6 +67,8 @@ func settingsFields(rv reflect.Value, out map[string]any) {
 			out[name] = time.Duration(fv.Int()).String()
 		case fv.Kind() == reflect.Struct && f.Type != reflect.TypeFor[time.Time]():
 			out[name] = SettingsView(fv.Interface())
+		case (fv.Kind() == reflect.Interface || fv.Kind() == reflect.Pointer) && !fv.IsNil():
+			out[name] = SettingsView(fv.Interface()) // a struct behind it is shown the same way
 		default:
 			out[name] = fv.Interface()
 		}
@@ -74,4 +87,19 @@ func emptyForJSON(v reflect.Value) bool {
 		return false
 	}
 	return v.IsZero()
+}
+
+// JournaledSettings is an operation's journaled args as history prints them: read as its kind's
+// settings (operation.Settings) and written with durations as text, like the plans; args of a
+// kind with no reader are left as journaled.
+func JournaledSettings(kind string, args json.RawMessage) json.RawMessage {
+	s, ok := operation.Settings(kind, args)
+	if !ok {
+		return args
+	}
+	out, err := json.Marshal(SettingsView(s))
+	if err != nil {
+		return args
+	}
+	return out
 }
