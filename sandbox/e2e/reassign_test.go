@@ -267,6 +267,19 @@ func cancelledDrain(t *testing.T, stateDir string, topics []string) {
 	}
 	t.Logf("after cancel: %d partition(s) as before, %d small ones had finished moving before it", len(before)-finished, finished)
 	assertNoThrottles(t, topics)
+
+	// History has the cancel as a run of its own, done, beside the apply it cancelled.
+	h := kfleet(t, "--state-dir", stateDir, "history", "--kind", "reassign-cancel", "-o", "json")
+	var hist struct {
+		Operations []struct {
+			Kind   string `json:"kind"`
+			Status string `json:"status"`
+		} `json:"operations"`
+	}
+	if err := json.Unmarshal([]byte(h.stdout), &hist); err != nil || len(hist.Operations) != 1 ||
+		hist.Operations[0].Kind != "reassign-cancel" || hist.Operations[0].Status != "done" {
+		t.Errorf("history of the cancel (exit %d, %v): want one reassign-cancel, done\n%s", h.code, err, h.stdout)
+	}
 }
 
 // reassigning lists every reassignment in flight ("topic-N"). kadm's ListPartitionReassignments
