@@ -3,8 +3,6 @@ package fleet
 import (
 	"context"
 	"fmt"
-	"maps"
-	"slices"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -35,7 +33,7 @@ func readFinalizeState(ctx context.Context, cl *kgo.Client, c *inventory.Cluster
 			ids = append(ids, b.ID)
 		}
 		live, _ := kafka.ProtocolVersions(ctx, cl, ids)
-		f.protocol = lowestRelease(live)
+		f.protocol = kafka.LowestRelease(live)
 	}
 	req := kmsg.NewPtrApiVersionsRequest()
 	req.ClientSoftwareName, req.ClientSoftwareVersion = "kfleet", "1"
@@ -55,18 +53,6 @@ func readFinalizeState(ctx context.Context, cl *kgo.Client, c *inventory.Cluster
 		f.supported = &l.Max
 	}
 	return f, nil
-}
-
-// lowestRelease is the lowest release line among versions, as the brokers spelled it ("" when
-// none parses).
-func lowestRelease(versions map[int32]string) string {
-	low, lowR := "", kafka.ReleaseLine{}
-	for _, id := range slices.Sorted(maps.Keys(versions)) {
-		if r, ok := kafka.ParseRelease(versions[id]); ok && (low == "" || r.Less(lowR)) {
-			low, lowR = versions[id], r
-		}
-	}
-	return low
 }
 
 // mark records in h what the cluster runs at and, once every broker runs one release, the

@@ -40,12 +40,3 @@ func TestFinalizeStateMarksAPendingFinalize(t *testing.T) {
 		})
 	}
 }
-
-func TestLowestReleaseIsTheOldestLine(t *testing.T) {
-	if got := lowestRelease(map[int32]string{1: "3.9-IV0", 2: "3.8", 3: "junk", 4: "3.9"}); got != "3.8" {
-		t.Errorf("lowest %q, want 3.8", got)
-	}
-	if got := lowestRelease(map[int32]string{1: "junk"}); got != "" {
-		t.Errorf("lowest %q of nothing that parses, want empty", got)
-	}
-}

@@ -2,6 +2,8 @@ package kafka
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -31,4 +33,26 @@ func ParseRelease(v string) (ReleaseLine, bool) {
 		return ReleaseLine{}, false
 	}
 	return ReleaseLine{major, minor}, true
+}
+
+// LowestRelease is the lowest release line among versions (by broker id), as its broker spelled
+// it ("3.8", "3.8-IV0"); on a tie, the lowest broker id's spelling; "" when none parses.
+func LowestRelease(versions map[int32]string) string {
+	return firstRelease(versions, ReleaseLine.Less)
+}
+
+// HighestRelease is LowestRelease's counterpart: the highest release line among versions.
+func HighestRelease(versions map[int32]string) string {
+	return firstRelease(versions, func(a, b ReleaseLine) bool { return b.Less(a) })
+}
+
+// firstRelease is the version whose release line comes first by before, in broker id order.
+func firstRelease(versions map[int32]string, before func(a, b ReleaseLine) bool) string {
+	first, firstR := "", ReleaseLine{}
+	for _, id := range slices.Sorted(maps.Keys(versions)) {
+		if r, ok := ParseRelease(versions[id]); ok && (first == "" || before(r, firstR)) {
+			first, firstR = versions[id], r
+		}
+	}
+	return first
 }

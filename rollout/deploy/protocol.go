@@ -27,18 +27,6 @@ import (
 // ProtocolVersionFeature is what finalize raises on a ZooKeeper-mode cluster.
 const ProtocolVersionFeature = kafka.ProtocolVersionConfig
 
-// highestProtocolVersion is the highest inter.broker.protocol.version among live ("" when none
-// parses).
-func highestProtocolVersion(live map[int32]string) string {
-	best, bestR := "", kafka.ReleaseLine{}
-	for _, v := range live {
-		if r, ok := kafka.ParseRelease(v); ok && (best == "" || bestR.Less(r)) {
-			best, bestR = v, r
-		}
-	}
-	return best
-}
-
 // ProtocolPin is one place where the inventory sets inter.broker.protocol.version.
 type ProtocolPin struct {
 	Broker int32  `json:"broker,omitempty" yaml:"broker,omitempty"` // 0: the cluster's config

@@ -228,7 +228,7 @@ func (r *Release) checkUpgrade(ctx context.Context, version string, procs map[in
 		ids := inventory.BrokerIDs(r.cluster.Brokers)
 		if f.Mode == inventory.MetadataZooKeeper {
 			live, _ := kafka.ProtocolVersions(rctx, cl, ids)
-			f.ProtocolVersion = highestProtocolVersion(live)
+			f.ProtocolVersion = kafka.HighestRelease(live)
 		} else if mv, _ := ReadMetadataVersions(rctx, cl, ids); mv.Finalized > 0 {
 			f.MetadataVersion = &mv.Finalized
 		}
